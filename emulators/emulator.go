@@ -1,0 +1,236 @@
+// Package emulators holds what every emulated destination shares: the
+// Emulator interface a destination implements, the world of namespaces,
+// accounts and API keys it lives in, the request log, and Segment's
+// partner-webhook contract (behaviours G-1 to G-16), written once in Deliver
+// so that a destination only says what it does with a valid message.
+package emulators
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/destemu/destemu/segment"
+)
+
+// Emulator is one emulated destination. Its methods other than Info and
+// Resources are called with the account's lock held, so a destination never
+// locks anything itself: check-and-act on one account is atomic.
+type Emulator interface {
+	// Info describes the destination: slug, accepted calls, settings.
+	Info() Info
+	// NewState returns the vendor-side state of an account created through
+	// the control plane, from its "config" object (nil when none was
+	// given). A bad config is a *Error naming the field.
+	NewState(config json.RawMessage) (State, error)
+	// Provision returns the state of an account auto-provisioned for an
+	// unknown key (G-11), from the settings of the request that named it.
+	Provision(s Settings) State
+	// LoadState decodes a state written with json.Marshal (snapshots).
+	LoadState(data json.RawMessage) (State, error)
+	// Handle applies one valid message of an accepted type to the state. It
+	// returns a *Error to refuse the message, and must then leave the
+	// state unchanged: validate first, then mutate.
+	Handle(r *Request, state State) error
+	// Resources lists the destination's control-plane routes below
+	// /_emulator/{slug}/accounts/{id}/.
+	Resources() []Resource
+}
+
+// State is one account's vendor-side state, owned by its destination. It is
+// only touched with the account's lock held and must survive a round trip
+// through json.Marshal and Emulator.LoadState.
+type State any
+
+// Info describes a destination.
+type Info struct {
+	// Slug names the destination in URLs: the webhook is POST /{Slug} (G-1).
+	Slug string
+	// Name is the vendor's name for people ("User.com").
+	Name string
+	// Integrations are the names Segment's integrations object uses for it
+	// (G-15), e.g. "User.com" and "UserEngage".
+	Integrations []string
+	// Accepts lists the call types it handles; others are answered 501 (G-6).
+	Accepts []segment.Type
+	// Settings are its destination settings other than the API key, which
+	// Segment sends in Basic auth rather than in X-Segment-Settings.
+	Settings []Setting
+	// RequireAdmin makes keys without the "admin" permission answer 403
+	// (Startdeliver, SD-2).
+	RequireAdmin bool
+	// Doc links the vendor document the behaviour comes from.
+	Doc string
+}
+
+// Accepted reports whether the destination handles call type t.
+func (i Info) Accepted(t segment.Type) bool {
+	for _, a := range i.Accepts {
+		if a == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Request is one valid message on its way into a destination, with what the
+// destination did with it. Handle records its work with Did, Warn and Ignore;
+// the request log and the answer show it (G-14, G-16).
+type Request struct {
+	// Now is the namespace clock when the request arrived; behaviour code
+	// uses it instead of time.Now.
+	Now time.Time
+	// Message is the decoded, validated message.
+	Message *segment.Message
+	// Settings are the account's settings overlaid with X-Segment-Settings.
+	Settings Settings
+	// AccountID names the account the key belongs to.
+	AccountID string
+	// Key is the API key the request was authenticated with.
+	Key KeyInfo
+	// Header holds the HTTP request headers (Origin, Referer, ...).
+	Header http.Header
+
+	actions  []string
+	warnings []string
+	ignored  string
+	data     map[string]any
+}
+
+// Did records something the destination did ("created user u_1").
+func (r *Request) Did(format string, args ...any) {
+	r.actions = append(r.actions, fmt.Sprintf(format, args...))
+}
+
+// Warn records something the request log should point out while the message
+// is still accepted ("timezone PST is not an IANA zone name; not stored").
+func (r *Request) Warn(format string, args ...any) {
+	r.warnings = append(r.warnings, fmt.Sprintf(format, args...))
+}
+
+// Ignore marks the message as accepted (200, so Segment does not retry) but
+// not applied, and says why.
+func (r *Request) Ignore(format string, args ...any) {
+	r.ignored = fmt.Sprintf(format, args...)
+}
+
+// Set adds a field to the success answer's "data" object (the id of the
+// user the event was attached to, say).
+func (r *Request) Set(key string, value any) {
+	if r.data == nil {
+		r.data = make(map[string]any, 2)
+	}
+	r.data[key] = value
+}
+
+// Error is a refusal that carries its HTTP status. The server renders it as
+// {"message": Message} (G-4).
+type Error struct {
+	Status  int
+	Message string
+	// RetryAfter, when positive, is sent as a Retry-After header in seconds.
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with the given status.
+func Errorf(status int, format string, args ...any) *Error {
+	return &Error{Status: status, Message: fmt.Sprintf(format, args...)}
+}
+
+// BadRequest returns a 400 *Error.
+func BadRequest(format string, args ...any) *Error {
+	return Errorf(http.StatusBadRequest, format, args...)
+}
+
+// NotFound returns a 404 *Error.
+func NotFound(format string, args ...any) *Error {
+	return Errorf(http.StatusNotFound, format, args...)
+}
+
+// Conflict returns a 409 *Error.
+func Conflict(format string, args ...any) *Error {
+	return Errorf(http.StatusConflict, format, args...)
+}
+
+// Resource is one control-plane route of a destination, mounted at
+// /_emulator/{slug}/accounts/{id}/{Path}. Path segments in braces are
+// parameters: "users/{id}".
+type Resource struct {
+	Method  string // http.MethodGet, ...
+	Path    string
+	Summary string // one line for the OpenAPI document
+	// Status is the success status; 200 when zero.
+	Status int
+	// Handle runs with the account's lock held and returns the value to
+	// answer with as JSON, or a *Error.
+	Handle func(r *ResourceRequest) (any, error)
+}
+
+// ResourceRequest is one control-plane call on an account's state.
+type ResourceRequest struct {
+	Now       time.Time // the namespace clock
+	AccountID string
+	State     State
+	Params    map[string]string // path parameters by name
+	Query     url.Values
+	Body      []byte
+}
+
+// Param returns a path parameter.
+func (r *ResourceRequest) Param(name string) string { return r.Params[name] }
+
+// Decode reads the JSON body into v, refusing unknown fields, and returns a
+// 400 *Error that names what is wrong.
+func (r *ResourceRequest) Decode(v any) error { return DecodeJSON(r.Body, v) }
+
+// DecodeJSON strictly decodes a JSON body into v; errors are 400 *Errors
+// that name the field at fault.
+func DecodeJSON(body []byte, v any) error {
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return BadRequest("request body is empty; want a JSON object")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case asErr(err, &te):
+			return BadRequest("field %q must be a JSON %s, not %s", te.Field, jsonTypeName(te.Type.Kind().String()), te.Value)
+		case asErr(err, &se):
+			return BadRequest("request body is not valid JSON: %s at byte %d", se.Error(), se.Offset)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return BadRequest("unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		}
+		return BadRequest("request body: %s", err.Error())
+	}
+	if dec.More() {
+		return BadRequest("request body holds more than one JSON value")
+	}
+	return nil
+}
+
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "map", "struct":
+		return "object"
+	case "slice", "array":
+		return "array"
+	}
+	return "number"
+}
+
+// KeyInfo describes the API key a request came with.
+type KeyInfo struct {
+	Value      string
+	Permission string
+}
