@@ -234,3 +234,15 @@ type KeyInfo struct {
 	Value      string
 	Permission string
 }
+
+// Actions returns what the destination recorded with Did.
+func (r *Request) Actions() []string { return r.actions }
+
+// Warnings returns what the destination recorded with Warn.
+func (r *Request) Warnings() []string { return r.warnings }
+
+// Ignored returns the reason given to Ignore, or "".
+func (r *Request) Ignored() string { return r.ignored }
+
+// Data returns the fields given to Set.
+func (r *Request) Data() map[string]any { return r.data }
