@@ -96,7 +96,7 @@ func (s *Server) destinationRoutes(e emulators.Emulator) []route {
 	}
 	for _, res := range e.Resources() {
 		rs = append(rs, route{method: res.Method, path: one + "/" + res.Path, summary: res.Summary,
-			body: res.Method == http.MethodPost || res.Method == http.MethodPut || res.Method == http.MethodPatch,
+			body:   res.Method == http.MethodPost || res.Method == http.MethodPut || res.Method == http.MethodPatch,
 			handle: s.api(s.resource(info.Slug, res))})
 	}
 	return rs
