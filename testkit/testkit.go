@@ -1,18 +1,25 @@
 // Package testkit starts destemu for a Go test: in-process (Start, no
-// Docker, an httptest server on 127.0.0.1:0) or, later, as a container. Both
-// satisfy Emulator, so one test body runs against either; Isolated gives
-// each parallel test a fresh namespace of its own (its own accounts and its
-// own clock) on a shared server.
+// Docker, an httptest server on 127.0.0.1:0) or as a container (Run, with
+// testcontainers-go). Both satisfy Emulator and take the same options, so
+// one test body runs against either; Isolated gives each parallel test a
+// fresh namespace of its own (its own accounts and its own clock) on a
+// shared server.
 package testkit
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"log/slog"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/emulators"
@@ -33,38 +40,82 @@ type Server struct {
 }
 
 type options struct {
-	cfg    server.Config
+	cfg    server.Config // Strict and AdminToken reach the container too
 	frozen *time.Time
+	level  *slog.Level
+	seeds  []string // host paths of seed files (container only)
+	// inProcessOnly names the first option given that a container cannot
+	// honour (it changes Go values inside the server), so Run can say so.
+	inProcessOnly string
 }
 
-// Option configures an in-process server.
-type Option func(*options)
+// Option configures an emulator started by Start, New or Run. It is a
+// testcontainers.ContainerCustomizer too, so Run takes it beside
+// testcontainers' own options; its Customize does nothing, because Run
+// reads the options itself and turns them into flags and files (the
+// testcontainers-go module contract).
+type Option func(*options) error
 
-// WithStrict refuses unknown API keys with 401 (G-11).
-func WithStrict() Option { return func(o *options) { o.cfg.Strict = true } }
+// Customize is a no-op; Run applies the option (see Option).
+func (Option) Customize(*testcontainers.GenericContainerRequest) error { return nil }
+
+// WithStrict refuses unknown API keys with 401 instead of provisioning an
+// account (G-11); in a container, the --strict flag.
+func WithStrict() Option { return func(o *options) error { o.cfg.Strict = true; return nil } }
 
 // WithAdminToken requires the admin token on the control plane; the
-// returned client sends it.
-func WithAdminToken(token string) Option { return func(o *options) { o.cfg.AdminToken = token } }
-
-// WithEmulators replaces the built-in destinations (for tests of the
-// platform with a destination of their own).
-func WithEmulators(e ...emulators.Emulator) Option {
-	return func(o *options) { o.cfg.Emulators = e }
+// returned client sends it. In a container, the --admin-token flag.
+func WithAdminToken(token string) Option {
+	return func(o *options) error { o.cfg.AdminToken = token; return nil }
 }
 
-// WithFrozenClock freezes the default namespace's clock at t.
-func WithFrozenClock(t time.Time) Option { return func(o *options) { o.frozen = &t } }
+// WithLogLevel sets the server log's level: in a container, --log-level
+// (the log is the container's output, see Container.Logs); in-process, the
+// log goes to standard error, which go test shows for a failing or -v test
+// (otherwise an in-process server logs nothing).
+func WithLogLevel(level slog.Level) Option {
+	return func(o *options) error { o.level = &level; return nil }
+}
 
-// WithConfig adjusts the server configuration directly.
-func WithConfig(f func(*server.Config)) Option { return func(o *options) { f(&o.cfg) } }
+// WithEmulators replaces the built-in destinations (for tests of the
+// platform with a destination of their own). In-process only: a container
+// runs the destinations compiled into its image.
+func WithEmulators(e ...emulators.Emulator) Option {
+	return func(o *options) error {
+		o.cfg.Emulators = e
+		o.inProcessOnly = cmp.Or(o.inProcessOnly, "WithEmulators")
+		return nil
+	}
+}
+
+// WithFrozenClock freezes the default namespace's clock at t (in a
+// container, through the control plane once it is ready).
+func WithFrozenClock(t time.Time) Option { return func(o *options) error { o.frozen = &t; return nil } }
+
+// WithConfig adjusts the server configuration directly. In-process only; a
+// container takes flags instead (testcontainers.WithCmdArgs).
+func WithConfig(f func(*server.Config)) Option {
+	return func(o *options) error {
+		f(&o.cfg)
+		o.inProcessOnly = cmp.Or(o.inProcessOnly, "WithConfig")
+		return nil
+	}
+}
 
 // New starts an in-process server; Close stops it. Use it from TestMain to
 // share one server between tests; in a test, Start is simpler.
 func New(opts ...Option) (*Server, error) {
 	var o options
 	for _, opt := range opts {
-		opt(&o)
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	if len(o.seeds) > 0 {
+		return nil, errors.New("WithSeedFile works with a container only: the server loads seed files at start")
+	}
+	if o.level != nil && o.cfg.Logger == nil {
+		o.cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: *o.level}))
 	}
 	srv, err := server.New(o.cfg)
 	if err != nil {

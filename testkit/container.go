@@ -1,0 +1,193 @@
+package testkit
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/containerd/errdefs"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/destemu/destemu/client"
+)
+
+// DefaultImage is the image .ci/image and BuildImage build from a checkout.
+// Its first path element has a dot, so Docker reads it as a registry host:
+// testcontainers' Docker Hub prefix substitution
+// (TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX, hub.image.name.prefix) leaves it
+// alone, and no one mistakes it for an image on Docker Hub.
+const DefaultImage = "destemu.local/destemu:dev"
+
+// PublishedImage is the repository releases are published to; a user who
+// does not build from a checkout runs PublishedImage + ":" + a version,
+// e.g. "ghcr.io/destemu/destemu:v0.1.0".
+const PublishedImage = "ghcr.io/destemu/destemu"
+
+// EnvImage names the environment variable that turns container-mode tests
+// on and names the image they run (see ImageFromEnv).
+const EnvImage = "DESTEMU_IMAGE"
+
+// port is the port destemu listens on inside the image (DESTEMU_ADDR=:8080
+// in the Dockerfile).
+const port = "8080/tcp"
+
+// seedDir is where WithSeedFile copies seed files inside the container.
+const seedDir = "/seed/"
+
+// Container is destemu running in a container started by Run. It is a
+// testcontainers.Container (Terminate, Logs, Stop, Inspect ...) and an
+// Emulator, so the test bodies written for Start run against it unchanged.
+type Container struct {
+	testcontainers.Container
+	url    string
+	client *client.Client
+}
+
+// URL returns the base URL of destemu as mapped on the Docker host
+// (http://127.0.0.1:32768).
+func (c *Container) URL() string { return c.url }
+
+// Client returns a client for the container's default namespace; it sends
+// the admin token when WithAdminToken was given.
+func (c *Container) Client() *client.Client { return c.client }
+
+// WithSeedFile copies a seed (scenario) file into the container, at
+// /seed/<file name>, and starts destemu with --seed pointing at it, so the
+// scenario's setup (accounts, keys, vendor-side configuration) is in place
+// before /readyz answers 200 and Run returns. Give it once per file.
+// Container only: in-process, New returns an error.
+func WithSeedFile(path string) Option {
+	return func(o *options) error {
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("seed file: %w", err)
+		}
+		for _, s := range o.seeds {
+			if filepath.Base(s) == filepath.Base(path) {
+				return fmt.Errorf("seed files %s and %s have the same name inside the container", s, path)
+			}
+		}
+		o.seeds = append(o.seeds, path)
+		return nil
+	}
+}
+
+// Run starts destemu from image (DefaultImage after .ci/image or
+// BuildImage; PublishedImage:<version> otherwise) and waits until /readyz
+// answers 200. opts are this package's Options (WithStrict, WithAdminToken,
+// WithLogLevel, WithSeedFile, WithFrozenClock) and any
+// testcontainers.ContainerCustomizer, e.g. testcontainers.WithCmdArgs
+// ("--body-limit", "64KiB") or testcontainers.WithEnv. Like every
+// testcontainers module, Run returns the container even with an error, so
+// the caller can terminate it (testcontainers.CleanupContainer(t, c) before
+// checking err).
+func Run(ctx context.Context, image string, opts ...testcontainers.ContainerCustomizer) (*Container, error) {
+	var o options
+	for _, opt := range opts {
+		if apply, ok := opt.(Option); ok {
+			if err := apply(&o); err != nil {
+				return nil, fmt.Errorf("run destemu: %w", err)
+			}
+		}
+	}
+	if o.inProcessOnly != "" {
+		return nil, fmt.Errorf("run destemu: %s works in-process only", o.inProcessOnly)
+	}
+
+	all := []testcontainers.ContainerCustomizer{
+		testcontainers.WithExposedPorts(port),
+		// A short poll interval: destemu is ready within milliseconds of
+		// starting, and the default 100ms would be most of Run's time.
+		testcontainers.WithWaitStrategy(wait.ForHTTP("/readyz").WithPort(port).
+			WithPollInterval(10 * time.Millisecond).WithStartupTimeout(30 * time.Second)),
+	}
+	all = append(all, opts...)
+	// The options' flags come after the caller's customizers, so a
+	// testcontainers.WithCmd given to Run cannot silently drop them.
+	all = append(all, o.containerArgs()...)
+
+	ctr, err := testcontainers.Run(ctx, image, all...)
+	var c *Container
+	if ctr != nil {
+		c = &Container{Container: ctr}
+	}
+	if err != nil {
+		return c, fmt.Errorf("run destemu: %w", err)
+	}
+	endpoint, err := ctr.PortEndpoint(ctx, port, "http")
+	if err != nil {
+		return c, fmt.Errorf("run destemu: %w", err)
+	}
+	var copts []client.Option
+	if o.cfg.AdminToken != "" {
+		copts = append(copts, client.WithAdminToken(o.cfg.AdminToken))
+	}
+	c.url, c.client = endpoint, client.New(endpoint, copts...)
+	if o.frozen != nil {
+		if _, err := c.client.FreezeClockAt(ctx, *o.frozen); err != nil {
+			return c, fmt.Errorf("run destemu: freeze the clock: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// containerArgs turns the options into the container's flags and files.
+func (o *options) containerArgs() []testcontainers.ContainerCustomizer {
+	var args []string
+	if o.cfg.Strict {
+		args = append(args, "--strict")
+	}
+	if o.cfg.AdminToken != "" {
+		args = append(args, "--admin-token", o.cfg.AdminToken)
+	}
+	if o.level != nil {
+		args = append(args, "--log-level", o.level.String())
+	}
+	var files []testcontainers.ContainerFile
+	for _, s := range o.seeds {
+		in := seedDir + filepath.Base(s)
+		// 0o644: the image runs as an unprivileged user (65532).
+		files = append(files, testcontainers.ContainerFile{HostFilePath: s, ContainerFilePath: in, FileMode: 0o644})
+		args = append(args, "--seed", in)
+	}
+	var out []testcontainers.ContainerCustomizer
+	if len(args) > 0 {
+		out = append(out, testcontainers.WithCmdArgs(args...))
+	}
+	if len(files) > 0 {
+		out = append(out, testcontainers.WithFiles(files...))
+	}
+	return out
+}
+
+// ImageFromEnv returns the image named by DESTEMU_IMAGE, or an error that
+// says why container-mode tests cannot run here: the variable is unset, no
+// Docker daemon answers, or the image is not present locally (nothing is
+// pulled: build it with .ci/image or BuildImage, or docker pull it first).
+// Tests skip with the error's message, so `go test ./...` passes on a
+// machine without Docker:
+//
+//	image, err := testkit.ImageFromEnv(ctx)
+//	if err != nil {
+//		t.Skip(err)
+//	}
+func ImageFromEnv(ctx context.Context) (string, error) {
+	image := os.Getenv(EnvImage)
+	if image == "" {
+		return "", fmt.Errorf("container mode is off: set %s=%s after building the image with .ci/image", EnvImage, DefaultImage)
+	}
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return "", fmt.Errorf("container mode: no Docker daemon answers: %w", err)
+	}
+	defer cli.Close()
+	if _, err := cli.ImageInspect(ctx, image); err != nil {
+		if errdefs.IsNotFound(err) {
+			return "", fmt.Errorf("container mode: image %s is not present locally: build it with .ci/image, or docker pull it", image)
+		}
+		return "", fmt.Errorf("container mode: inspect image %s: %w", image, err)
+	}
+	return image, nil
+}
