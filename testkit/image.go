@@ -15,19 +15,20 @@ import (
 
 // BuildImage builds the destemu image from the checkout at repoDir and tags
 // it (DefaultImage, say), for tests that should run against the code they
-// test rather than a release. It compiles cmd/destemu on this host (static,
-// GOOS=linux, -trimpath, -ldflags "-s -w") into repoDir/dist/destemu, then
+// test rather than a release. It compiles cmd/destemu on this host as
+// .ci/image does (static, GOOS=linux, -trimpath, -tags nomsgpack, -ldflags
+// "-s -w") into repoDir/dist/destemu, then
 // builds the Dockerfile's "prebuilt" target, a scratch image that only
 // copies that binary in: nothing is pulled, so it works without a registry.
 // (A plain `docker build .` compiles inside golang:1.26 instead, which has
-// to be pulled.) It needs the go command and a Docker daemon; it does what
-// .ci/image does, through testcontainers' Docker client.
+// to be pulled.) It needs the go command and a Docker daemon, and talks to
+// the daemon through testcontainers' Docker client, not the docker CLI.
 func BuildImage(ctx context.Context, repoDir, tag string) error {
 	repo, version, ok := splitTag(tag)
 	if !ok {
 		return fmt.Errorf("build image: tag %q: want repository:tag, e.g. %s", tag, DefaultImage)
 	}
-	build := exec.CommandContext(ctx, "go", "build", "-trimpath",
+	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "nomsgpack",
 		"-ldflags", "-s -w -X main.version="+describe(ctx, repoDir),
 		"-o", filepath.Join("dist", "destemu"), "./cmd/destemu")
 	build.Dir = repoDir
