@@ -219,4 +219,3 @@ func TestStartdeliverControlPlane(t *testing.T) {
 		}
 	})
 }
-
