@@ -128,8 +128,8 @@ type User struct {
 	Title        string      `json:"title,omitempty"`
 	CustomerID   int64       `json:"customerId,omitempty"`
 	CustomFields FieldValues `json:"customFields"`
-	Created      time.Time   `json:"created"`
-	Updated      time.Time   `json:"updated"`
+	Created      time.Time   `json:"created,omitzero"`
+	Updated      time.Time   `json:"updated,omitzero"`
 }
 
 // Customer is a Startdeliver customer (a company using the client's
@@ -138,8 +138,8 @@ type Customer struct {
 	ID           int64       `json:"id"`
 	Name         string      `json:"name,omitempty"`
 	CustomFields FieldValues `json:"customFields"`
-	Created      time.Time   `json:"created"`
-	Updated      time.Time   `json:"updated"`
+	Created      time.Time   `json:"created,omitzero"`
+	Updated      time.Time   `json:"updated,omitzero"`
 }
 
 // UsageEvent is a page or track event attached to a user and, when the user
