@@ -8,6 +8,7 @@ package server
 import (
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -46,6 +47,10 @@ type Config struct {
 	Clock clock.Clock
 	// Version is reported by the control plane.
 	Version string
+	// RandomSeed seeds fault probabilities and jitter; a random seed is
+	// chosen when zero. /_emulator/info reports the seed in use, so a run
+	// can be replayed with --seed-random.
+	RandomSeed uint64
 }
 
 // DefaultEmulators lists the built-in destinations, in the order the control
@@ -82,8 +87,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
+	if cfg.RandomSeed == 0 {
+		cfg.RandomSeed = rand.Uint64()
+	}
 	world, err := emulators.NewWorld(emulators.Config{
 		Emulators: cfg.Emulators, Strict: cfg.Strict, LogCapacity: cfg.LogCapacity, Clock: cfg.Clock,
+		RandomSeed: cfg.RandomSeed,
 	})
 	if err != nil {
 		return nil, err
