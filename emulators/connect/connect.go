@@ -34,17 +34,20 @@ const SettingPublicAPIKey = "publicApiKey"
 // everything vendor-side lives in each account's *State.
 type Connect struct {
 	zones *zoneChecker
+	info  emulators.Info // built once: the platform reads it per request
 }
 
 // New returns the Connect emulator, ready to register with the server.
-func New() *Connect { return &Connect{zones: newZoneChecker()} }
+func New() *Connect { return &Connect{zones: newZoneChecker(), info: info()} }
 
 var _ emulators.Emulator = (*Connect)(nil)
 
 // Info describes the destination. Group is not accepted (CN-1, a decision:
 // Connect has no account or company object to put a group in), so the
 // platform answers it 501.
-func (c *Connect) Info() emulators.Info {
+func (c *Connect) Info() emulators.Info { return c.info }
+
+func info() emulators.Info {
 	return emulators.Info{
 		Slug:         Slug,
 		Name:         "Zendesk Connect",

@@ -2,6 +2,7 @@ package connect
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/destemu/destemu/emulators"
@@ -208,28 +209,33 @@ func textTrait(r *emulators.Request, t traitValue) (string, bool) {
 // readTimezone applies CN-6: the timezone trait, else context.timezone, is
 // stored only when it is an IANA zone name.
 func (c *Connect) readTimezone(r *emulators.Request, t traitValue, p *profile) {
-	where := "traits." + t.key
-	if !t.ok {
+	fromContext := !t.ok
+	if fromContext {
 		v, ok := r.Message.Context["timezone"]
 		if !ok {
 			return
 		}
-		t, where = traitValue{key: "timezone", v: v, ok: true}, "context.timezone"
+		t = traitValue{key: "timezone", v: v, ok: true}
 	}
 	if t.v == nil {
 		p.setField(fieldTimezone, "") // (decision) null clears it
 		return
 	}
-	tz, ok := t.v.(string)
-	if !ok {
-		r.Warn("%s is a JSON %s, not an IANA zone name; timezone not stored", where, segment.KindOf(t.v))
-		return
+	var reason string
+	if tz, ok := t.v.(string); ok {
+		if reason = c.zones.check(tz); reason == "" {
+			p.setField(fieldTimezone, tz)
+			return
+		}
+		reason = strconv.Quote(tz) + " " + reason
+	} else {
+		reason = "is a JSON " + string(segment.KindOf(t.v)) + ", not an IANA zone name"
 	}
-	if reason := c.zones.check(tz); reason != "" {
-		r.Warn("%s %q %s; timezone not stored", where, tz, reason)
-		return
+	where := "traits." + t.key
+	if fromContext {
+		where = "context.timezone"
 	}
-	p.setField(fieldTimezone, tz)
+	r.Warn("%s %s; timezone not stored", where, reason)
 }
 
 // readDevice applies CN-5: context.device.token goes to apns for an ios

@@ -105,9 +105,7 @@ func (s *State) rebuild() error {
 		if u == nil || u.ID != key {
 			return emulators.BadRequest("users[%q] is missing or has another id", key)
 		}
-		if u.Attributes == nil {
-			u.Attributes = make(map[string]any)
-		}
+		u.normalize()
 		for k, v := range u.Attributes {
 			u.Attributes[k] = segment.Plain(v)
 		}
@@ -122,12 +120,31 @@ func (s *State) rebuild() error {
 		}
 		for i := range u.Events {
 			ev := &u.Events[i]
+			if ev.Properties == nil {
+				ev.Properties = map[string]any{}
+			}
 			ev.Properties, _ = segment.Plain(ev.Properties).(map[string]any)
 			s.noteReceived(ev.Name, ev.ReceivedAt)
 			s.LastEventID = max(s.LastEventID, ev.ID)
 		}
 	}
 	return nil
+}
+
+// normalize gives a user empty lists and maps rather than nil ones, so that
+// its JSON shows [] and {} and survives a round trip unchanged.
+func (u *User) normalize() {
+	for _, l := range []*[]string{&u.APNS, &u.FCM, &u.Aliases} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if u.Attributes == nil {
+		u.Attributes = make(map[string]any)
+	}
+	if u.Events == nil {
+		u.Events = []Event{}
+	}
 }
 
 // resolve returns the key of the user an id names: the id itself, or the
@@ -146,7 +163,8 @@ func (s *State) userFor(r *emulators.Request) *User {
 	if u := s.Users[key]; u != nil {
 		return u
 	}
-	u := &User{Profile: Profile{ID: key, Attributes: make(map[string]any), CreatedAt: r.Now, UpdatedAt: r.Now}}
+	u := &User{Profile: Profile{ID: key, CreatedAt: r.Now, UpdatedAt: r.Now}}
+	u.normalize()
 	s.Users[key] = u
 	r.Did("created user %s", key)
 	return u
@@ -157,7 +175,7 @@ func (s *State) userFor(r *emulators.Request) *User {
 func (s *State) track(r *emulators.Request, kind, name string) {
 	m := r.Message
 	u := s.userFor(r)
-	var props map[string]any
+	props := map[string]any{}
 	if len(m.Properties) > 0 {
 		props, _ = segment.Plain(m.Properties).(map[string]any)
 	}
