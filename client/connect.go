@@ -28,6 +28,18 @@ type ConnectConfig struct {
 	Users        []ConnectUser `json:"users,omitempty"`
 }
 
+// CreateConnectEnvironment creates a Connect environment: an account of the
+// connect destination with id, its vendor-side config and its keys (the
+// private key Segment sends in Basic auth; give each environment its own).
+func (c *Client) CreateConnectEnvironment(ctx context.Context, id string, cfg ConnectConfig, keys ...KeySpec) (*Account, error) {
+	return c.CreateAccount(ctx, "connect", AccountSpec{ID: id, Config: cfg, Keys: keys})
+}
+
+// ConnectEnvironments lists the Connect environments of the namespace.
+func (c *Client) ConnectEnvironments(ctx context.Context) ([]Account, error) {
+	return c.Accounts(ctx, "connect")
+}
+
 // ConnectEnvironment describes a Connect environment.
 type ConnectEnvironment struct {
 	ID           string `json:"id"`

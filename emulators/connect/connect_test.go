@@ -27,7 +27,7 @@ type env struct {
 }
 
 // newEnv creates an isolated namespace and one environment in it.
-func newEnv(t *testing.T, srv *testkit.Server, id string, config any) *env {
+func newEnv(t *testing.T, srv *testkit.Server, id string, config client.ConnectConfig) *env {
 	t.Helper()
 	ns := testkit.Isolated(t, srv)
 	e := &env{t: t, ctx: context.Background(), c: ns.Client()}
@@ -36,12 +36,10 @@ func newEnv(t *testing.T, srv *testkit.Server, id string, config any) *env {
 }
 
 // addEnv creates another environment in e's namespace and points e at it.
-func (e *env) addEnv(id string, config any) {
+func (e *env) addEnv(id string, config client.ConnectConfig) {
 	e.t.Helper()
 	key := e.c.NamespaceName() + "-" + id
-	if _, err := e.c.CreateAccount(e.ctx, "connect", client.AccountSpec{
-		ID: id, Config: config, Keys: []client.KeySpec{{Value: key}},
-	}); err != nil {
+	if _, err := e.c.CreateConnectEnvironment(e.ctx, id, config, client.KeySpec{Value: key}); err != nil {
 		e.t.Fatalf("create environment %s: %v", id, err)
 	}
 	e.id, e.key, e.acct = id, key, e.c.Connect(id)
@@ -147,7 +145,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-1 accepted calls, page and screen as track events, group 501", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", nil)
+		e := newEnv(t, srv, "production", client.ConnectConfig{})
 		e.send(client.Identify("u1", map[string]any{"email": "a@b.c"}))
 		e.send(client.Track("u1", "Signed Up", nil))
 		e.send(client.Page("u1", "Pricing", map[string]any{"url": "https://x.test/pricing"}))
@@ -175,7 +173,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-2 users keyed by userId else anonymousId", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", nil)
+		e := newEnv(t, srv, "production", client.ConnectConfig{})
 		e.send(client.Identify("", map[string]any{"email": "anon@b.c"}).Anonymous("a1"))
 		e.send(client.Identify("u1", map[string]any{"email": "one@b.c"}))
 		both := client.Identify("u2", map[string]any{"email": "two@b.c"})
@@ -196,7 +194,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-3 name split into first and last name", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", nil)
+		e := newEnv(t, srv, "production", client.ConnectConfig{})
 		for _, tc := range []struct {
 			user        string
 			traits      map[string]any
@@ -228,7 +226,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-4 email and phone number", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", nil)
+		e := newEnv(t, srv, "production", client.ConnectConfig{})
 		e.send(client.Identify("u1", map[string]any{"email": "mbolton@initech.com", "phone": "1234567890"}))
 		e.send(client.Identify("u2", map[string]any{"Email": "s@initech.com", "PHONE": 5551234}))
 		if u := e.user("u1"); u.Email != "mbolton@initech.com" || u.PhoneNumber != "1234567890" {
@@ -248,7 +246,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-5 device tokens", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", nil)
+		e := newEnv(t, srv, "production", client.ConnectConfig{})
 		for _, d := range []map[string]any{
 			{"type": "ios", "token": "ios-1"},
 			{"type": "iOS", "token": "ios-2"},
@@ -289,7 +287,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-6 timezone only when an IANA zone name", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", nil)
+		e := newEnv(t, srv, "production", client.ConnectConfig{})
 		for _, tc := range []struct {
 			tz     string
 			stored bool
@@ -344,7 +342,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-7 other traits are attributes with their JSON types", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", nil)
+		e := newEnv(t, srv, "production", client.ConnectConfig{})
 		e.send(client.Identify("u1", map[string]any{
 			"email": "a@b.c", "plan": "Startup", "seats": 12, "mrr": 99.5, "trial": false,
 			"address": map[string]any{"city": "Austin"}, "tags": []any{"a", 1}, "gone": "soon",
@@ -361,7 +359,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-8 alias: only the anonymous user exists", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", nil)
+		e := newEnv(t, srv, "production", client.ConnectConfig{})
 		e.send(withDevice(client.Identify("", map[string]any{"email": "anon@b.c"}).Anonymous("a1"), map[string]any{"type": "ios", "token": "t1"}))
 		e.send(client.Track("", "Viewed Pricing", nil).Anonymous("a1"))
 		res := e.send(client.Alias("u1", "a1"))
@@ -387,7 +385,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-8 alias: both exist, merged, identified values win", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", nil)
+		e := newEnv(t, srv, "production", client.ConnectConfig{})
 		e.send(withDevice(client.Identify("", map[string]any{
 			"name": "Anon Ymous", "email": "anon@b.c", "phone": "111", "plan": "free", "source": "ad",
 		}).Anonymous("a1"), map[string]any{"type": "android", "token": "shared"}))
@@ -426,7 +424,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-8 alias: neither exists", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", nil)
+		e := newEnv(t, srv, "production", client.ConnectConfig{})
 		res := e.send(client.Alias("u1", "a1"))
 		if res.Status != "ok" || !warned(res.Actions, "neither was known") {
 			t.Errorf("answer = %s %q", res.Status, res.Actions)
@@ -454,7 +452,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-9 track stores the event, creating the user", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", nil)
+		e := newEnv(t, srv, "production", client.ConnectConfig{})
 		e.freeze(t0)
 		at := t0.Add(-time.Hour)
 		e.send(client.Track("u9", "Signed Up", map[string]any{"plan": "Startup", "source": "Analytics Academy", "n": 2}).At(at).WithID("m-1"))
@@ -476,7 +474,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-10 events view over the last 24 hours", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", nil)
+		e := newEnv(t, srv, "production", client.ConnectConfig{})
 		e.freeze(t0)
 		e.send(client.Track("u1", "Signed Up", nil))
 		e.advance(time.Hour)
@@ -513,9 +511,12 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-11 environments are separate accounts", func(t *testing.T) {
 		t.Parallel()
-		prod := newEnv(t, srv, "production", map[string]any{"environment": "production"})
+		prod := newEnv(t, srv, "production", client.ConnectConfig{Environment: "production"})
 		dev := *prod
-		dev.addEnv("development", map[string]any{"environment": "development"})
+		dev.addEnv("development", client.ConnectConfig{Environment: "development"})
+		if envs := must(prod.c.ConnectEnvironments(prod.ctx))(t); len(envs) != 2 || envs[0].Keys[0].Value == envs[1].Keys[0].Value {
+			t.Fatalf("environments = %+v, want two with their own keys", envs)
+		}
 		prod.send(client.Identify("u1", map[string]any{"email": "prod@b.c"}))
 		prod.send(client.Track("u1", "Purchased", nil))
 		dev.send(client.Identify("u1", map[string]any{"email": "dev@b.c"}))
@@ -537,7 +538,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("EN-1 audience traits set and clear a boolean attribute", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", nil)
+		e := newEnv(t, srv, "production", client.ConnectConfig{})
 		e.send(client.Identify("u1", map[string]any{"high_value_users": true}))
 		if got, ok := e.user("u1").Attributes["high_value_users"]; got != true || !ok {
 			t.Errorf("after entering: %v", got)
@@ -550,7 +551,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("G-15 the names Segment uses for Connect", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", nil)
+		e := newEnv(t, srv, "production", client.ConnectConfig{})
 		for _, name := range []string{"Zendesk Connect", "Outbound", "Connect"} {
 			m := client.Track("u1", "Signed Up", nil)
 			m.Integrations = map[string]any{name: false}
@@ -610,7 +611,7 @@ func TestConnectControlPlane(t *testing.T) {
 
 	t.Run("lists filter, unknown filters and ids refused", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", nil)
+		e := newEnv(t, srv, "production", client.ConnectConfig{})
 		e.freeze(t0)
 		e.send(client.Identify("u1", map[string]any{"email": "a@b.c", "name": "Ann Lee", "timezone": "Europe/Stockholm"}))
 		e.send(client.Identify("u2", map[string]any{"email": "b@b.c", "name": "Bo Lee"}))
