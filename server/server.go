@@ -18,6 +18,7 @@ import (
 	"github.com/destemu/destemu/clock"
 	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/emulators/connect"
+	"github.com/destemu/destemu/emulators/promoter"
 )
 
 // DefaultBodyLimit is Segment's own per-message limit, 32 KiB (G-5).
@@ -53,6 +54,7 @@ type Config struct {
 func DefaultEmulators() []emulators.Emulator {
 	return []emulators.Emulator{
 		connect.New(),
+		promoter.New(),
 	}
 }
 
