@@ -18,6 +18,7 @@ import (
 
 	"github.com/destemu/destemu/clock"
 	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/emulators/connect"
 	"github.com/destemu/destemu/emulators/promoter"
 )
 
@@ -57,6 +58,7 @@ type Config struct {
 // plane shows them. Registration is this explicit list, never init().
 func DefaultEmulators() []emulators.Emulator {
 	return []emulators.Emulator{
+		connect.New(),
 		promoter.New(),
 	}
 }
