@@ -55,6 +55,9 @@ type Config struct {
 	LogCapacity int
 	// Clock is the base clock namespace clocks follow (clock.Real when nil).
 	Clock clock.Clock
+	// RandomSeed seeds every namespace's random source (fault
+	// probabilities and jitter), so a run can be replayed exactly.
+	RandomSeed uint64
 }
 
 // World is every namespace of one server: the emulators, the accounts, the
@@ -113,6 +116,7 @@ func (w *World) newNamespace(name string) *Namespace {
 		Name:     name,
 		Clock:    clock.New(w.cfg.Clock),
 		Log:      NewLog(w.cfg.LogCapacity),
+		Faults:   newFaults(w.cfg.RandomSeed, name),
 		accounts: make(map[string]map[string]*Account),
 	}
 }
@@ -172,8 +176,9 @@ func (w *World) DeleteNamespace(name string) error {
 	return nil
 }
 
-// ResetNamespace removes every account, the request log entries and fault
-// state of a namespace and returns its clock to real time.
+// ResetNamespace removes every account, the request log entries and the
+// fault rules of a namespace, reseeds its random source and returns its
+// clock to real time.
 func (w *World) ResetNamespace(name string) error {
 	ns, err := w.Namespace(name, false)
 	if err != nil {
@@ -181,6 +186,7 @@ func (w *World) ResetNamespace(name string) error {
 	}
 	w.dropAccounts(ns)
 	ns.Log.Clear()
+	ns.Faults.Clear()
 	ns.Clock.Reset()
 	return nil
 }
@@ -214,11 +220,12 @@ func (w *World) forgetKeys(a *Account) {
 }
 
 // Namespace is an isolated world inside one server: its own accounts in
-// every destination, its own clock and its own request log.
+// every destination, its own clock, request log and fault rules.
 type Namespace struct {
-	Name  string
-	Clock *clock.Controlled
-	Log   *Log
+	Name   string
+	Clock  *clock.Controlled
+	Log    *Log
+	Faults *Faults
 
 	mu       sync.RWMutex // guards accounts
 	accounts map[string]map[string]*Account

@@ -8,6 +8,7 @@ package server
 import (
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/destemu/destemu/clock"
 	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/emulators/connect"
+	"github.com/destemu/destemu/emulators/promoter"
 	"github.com/destemu/destemu/emulators/startdeliver"
 )
 
@@ -46,12 +49,21 @@ type Config struct {
 	Clock clock.Clock
 	// Version is reported by the control plane.
 	Version string
+	// RandomSeed seeds fault probabilities and jitter; a random seed is
+	// chosen when zero. /_emulator/info reports the seed in use, so a run
+	// can be replayed with --seed-random.
+	RandomSeed uint64
 }
 
 // DefaultEmulators lists the built-in destinations, in the order the control
 // plane shows them. Registration is this explicit list, never init().
 func DefaultEmulators() []emulators.Emulator {
-	return []emulators.Emulator{startdeliver.New(), startdeliver.NewV2()}
+	return []emulators.Emulator{
+		startdeliver.New(),
+		startdeliver.NewV2(),
+		connect.New(),
+		promoter.New(),
+	}
 }
 
 // Server is one destemu server: a world of namespaces behind an HTTP handler.
@@ -80,8 +92,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
+	if cfg.RandomSeed == 0 {
+		cfg.RandomSeed = rand.Uint64()
+	}
 	world, err := emulators.NewWorld(emulators.Config{
 		Emulators: cfg.Emulators, Strict: cfg.Strict, LogCapacity: cfg.LogCapacity, Clock: cfg.Clock,
+		RandomSeed: cfg.RandomSeed,
 	})
 	if err != nil {
 		return nil, err

@@ -163,3 +163,17 @@ func namespaceName(test string) string {
 	}
 	return prefix + "-" + hex.EncodeToString(rnd[:])
 }
+
+// ExpectRequests waits (no sleeping) until n requests matching f are in the
+// emulator's request log, up to timeout, and fails the test with what did
+// arrive when they do not come.
+func ExpectRequests(t testing.TB, e Emulator, f client.RequestFilter, n int, timeout time.Duration) []client.Entry {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	got, err := e.Client().WaitFor(ctx, f, n)
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	return got
+}
