@@ -118,14 +118,15 @@ func (h *handler) group() error {
 	if err != nil {
 		return err
 	}
+	if why != "" {
+		h.commit(fresh)
+		h.r.Ignore("%s", why)
+		return nil
+	}
 	if err := h.planGroupUser(&p, cfg, userField); err != nil {
 		return err
 	}
 	h.commit(fresh)
-	if why != "" {
-		h.r.Ignore("%s", why)
-		return nil
-	}
 	h.apply(p, cfg)
 	return nil
 }
