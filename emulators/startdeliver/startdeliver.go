@@ -6,11 +6,13 @@
 // identify and group calls into user and customer updates and which
 // Startdeliver caches for 10 minutes.
 //
-// Sources: the vendor documents ../../../shared/seeds/startdeliver.txt
+// Sources: the vendor documents seeds/startdeliver.txt
 // (https://segment.com/docs/connections/destinations/catalog/startdeliver/)
-// and ../../../shared/seeds/startdeliver-v2.txt
-// (https://segment.com/docs/connections/destinations/catalog/startdeliver-v2/);
-// behaviours SD-1..SD-8, S2-1..S2-11 and EN-1 of spec/behaviors.md.
+// and seeds/startdeliver-v2.txt
+// (https://segment.com/docs/connections/destinations/catalog/startdeliver-v2/)
+// in the project's shared folder; behaviours SD-1..SD-8, S2-1..S2-11 and
+// EN-1 of spec/behaviors.md. docs/startdeliver.md lists the decisions made
+// where they are silent.
 package startdeliver
 
 import (
