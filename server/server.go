@@ -122,6 +122,9 @@ func (s *Server) newEngine() *gin.Engine {
 	r := gin.New()
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
+	// Route on the escaped path, so an id holding '/' (sent as %2F by the
+	// client) is one path parameter, unescaped for the handler.
+	r.UseRawPath, r.UnescapePathValues = true, true
 	_ = r.SetTrustedProxies(nil)
 	r.Use(s.recovery, s.accessLog)
 	r.NoRoute(func(c *gin.Context) {
