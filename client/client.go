@@ -1,0 +1,187 @@
+// Package client is a typed Go client for destemu: it sends Segment messages
+// to the emulated destinations exactly as Segment does (Basic auth,
+// X-Segment-Settings, User-Agent Segment.io/1.0), and has a method for every
+// control-plane route. It uses the standard library only and never imports
+// the server, so it is kept honest by tests that drive the real server.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// NamespaceHeader selects the namespace of a call.
+const NamespaceHeader = "X-Destemu-Namespace"
+
+// Client talks to one destemu server, in one namespace.
+type Client struct {
+	base       string
+	http       *http.Client
+	namespace  string
+	adminToken string
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient sets the HTTP client (http.DefaultClient otherwise).
+func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+
+// WithAdminToken sends the control plane's admin token.
+func WithAdminToken(token string) Option { return func(c *Client) { c.adminToken = token } }
+
+// New returns a client for the server at baseURL ("http://127.0.0.1:8080").
+func New(baseURL string, opts ...Option) *Client {
+	c := &Client{base: strings.TrimRight(baseURL, "/"), http: http.DefaultClient}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// BaseURL returns the server's address.
+func (c *Client) BaseURL() string { return c.base }
+
+// Namespace returns a view of the client scoped to a namespace: its
+// control-plane calls and the accounts its webhook sends may provision live
+// there. The namespace is created on first use.
+func (c *Client) Namespace(name string) *Client {
+	cp := *c
+	cp.namespace = name
+	return &cp
+}
+
+// NamespaceName returns the namespace the client is scoped to ("" for the
+// default namespace).
+func (c *Client) NamespaceName() string { return c.namespace }
+
+// Error is an answer that was not a success: its status and the server's
+// {"message": ...}.
+type Error struct {
+	Status  int
+	Message string
+	// RetryAfter holds the Retry-After header, when there was one.
+	RetryAfter string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("destemu: %d %s: %s", e.Status, http.StatusText(e.Status), e.Message)
+}
+
+// StatusOf returns the HTTP status of an *Error in err's chain, 0 otherwise.
+func StatusOf(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
+}
+
+// Do calls a control-plane route: method, path (from AccountPath or a
+// literal "/_emulator/..."), optional query, a JSON body in (nil for none)
+// and a value out to decode the answer into (nil to discard it).
+func (c *Client) Do(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("destemu: encoding the request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	u := c.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.adminToken != "" {
+		req.Header.Set("Authorization", "Bearer "+c.adminToken)
+	}
+	c.setNamespace(req)
+	return c.roundTrip(req, out)
+}
+
+func (c *Client) setNamespace(req *http.Request) {
+	if c.namespace != "" {
+		req.Header.Set(NamespaceHeader, c.namespace)
+	}
+}
+
+func (c *Client) roundTrip(req *http.Request, out any) error {
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("destemu: reading the answer: %w", err)
+	}
+	if resp.StatusCode >= 300 {
+		e := &Error{Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
+		var env struct {
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(data, &env) == nil && env.Message != "" {
+			e.Message = env.Message
+		} else {
+			e.Message = strings.TrimSpace(string(data))
+		}
+		return e
+	}
+	if out == nil || len(data) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("destemu: decoding the answer of %s %s: %w", req.Method, req.URL.Path, err)
+	}
+	return nil
+}
+
+// AccountPath builds the control-plane path of an account of a destination,
+// with more path segments after it, each escaped:
+// AccountPath("usercom", "acme", "users", "u 1") is
+// "/_emulator/usercom/accounts/acme/users/u%201".
+func AccountPath(dest, account string, parts ...string) string {
+	var b strings.Builder
+	b.WriteString("/_emulator/")
+	b.WriteString(url.PathEscape(dest))
+	b.WriteString("/accounts/")
+	b.WriteString(url.PathEscape(account))
+	for _, p := range parts {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(p))
+	}
+	return b.String()
+}
+
+// Query is a convenience for filters: Query{"email": "a@b.c"}.
+type Query map[string]string
+
+// Values converts the query to url.Values.
+func (q Query) Values() url.Values {
+	v := make(url.Values, len(q))
+	for k, s := range q {
+		v.Set(k, s)
+	}
+	return v
+}
+
+// List is every list answer of the control plane.
+type List[T any] struct {
+	Items []T `json:"items"`
+	Total int `json:"total"`
+}

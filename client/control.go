@@ -1,0 +1,303 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// AccountSpec creates an account: its id, stored settings (used when a
+// request's X-Segment-Settings leaves one out), the destination's
+// vendor-side config, and its API keys.
+type AccountSpec struct {
+	ID       string         `json:"id"`
+	Settings map[string]any `json:"settings,omitempty"`
+	Config   any            `json:"config,omitempty"`
+	Keys     []KeySpec      `json:"keys,omitempty"`
+}
+
+// KeySpec creates an API key: active with the "admin" permission unless
+// Active is false or Permission says otherwise.
+type KeySpec struct {
+	Value      string `json:"value"`
+	Active     *bool  `json:"active,omitempty"`
+	Permission string `json:"permission,omitempty"`
+}
+
+// Inactive returns a pointer to false, for KeySpec.Active.
+func Inactive() *bool { f := false; return &f }
+
+// Key is an API key: status active, inactive or revoked.
+type Key struct {
+	Value      string `json:"value"`
+	Status     string `json:"status"`
+	Permission string `json:"permission"`
+}
+
+// Account is an account as the control plane shows it.
+type Account struct {
+	ID          string          `json:"id"`
+	Destination string          `json:"destination"`
+	Namespace   string          `json:"namespace"`
+	Created     time.Time       `json:"created"`
+	Settings    map[string]any  `json:"settings"`
+	Config      json.RawMessage `json:"config"`
+	Keys        []Key           `json:"keys"`
+	Provisioned bool            `json:"provisioned"`
+}
+
+// CreateAccount creates an account of a destination.
+func (c *Client) CreateAccount(ctx context.Context, dest string, spec AccountSpec) (*Account, error) {
+	var a Account
+	return &a, c.Do(ctx, http.MethodPost, "/_emulator/"+url.PathEscape(dest)+"/accounts", nil, spec, &a)
+}
+
+// Account reads an account.
+func (c *Client) Account(ctx context.Context, dest, id string) (*Account, error) {
+	var a Account
+	return &a, c.Do(ctx, http.MethodGet, AccountPath(dest, id), nil, nil, &a)
+}
+
+// Accounts lists a destination's accounts.
+func (c *Client) Accounts(ctx context.Context, dest string) ([]Account, error) {
+	var l List[Account]
+	return l.Items, c.Do(ctx, http.MethodGet, "/_emulator/"+url.PathEscape(dest)+"/accounts", nil, nil, &l)
+}
+
+// DeleteAccount deletes an account and its keys.
+func (c *Client) DeleteAccount(ctx context.Context, dest, id string) error {
+	return c.Do(ctx, http.MethodDelete, AccountPath(dest, id), nil, nil, nil)
+}
+
+// ResetAccount clears an account's data, keeping its keys and settings.
+func (c *Client) ResetAccount(ctx context.Context, dest, id string) error {
+	return c.Do(ctx, http.MethodPost, AccountPath(dest, id, "reset"), nil, nil, nil)
+}
+
+// AddKey adds an API key to an account.
+func (c *Client) AddKey(ctx context.Context, dest, account string, spec KeySpec) (*Key, error) {
+	var k Key
+	return &k, c.Do(ctx, http.MethodPost, AccountPath(dest, account, "keys"), nil, spec, &k)
+}
+
+// Keys lists an account's API keys.
+func (c *Client) Keys(ctx context.Context, dest, account string) ([]Key, error) {
+	var l List[Key]
+	return l.Items, c.Do(ctx, http.MethodGet, AccountPath(dest, account, "keys"), nil, nil, &l)
+}
+
+func (c *Client) keyStatus(ctx context.Context, dest, account, key, verb string) (*Key, error) {
+	var k Key
+	return &k, c.Do(ctx, http.MethodPost, AccountPath(dest, account, "keys", key, verb), nil, nil, &k)
+}
+
+// RevokeKey revokes a key: requests with it answer 403 (G-12).
+func (c *Client) RevokeKey(ctx context.Context, dest, account, key string) (*Key, error) {
+	return c.keyStatus(ctx, dest, account, key, "revoke")
+}
+
+// ActivateKey makes a key active again.
+func (c *Client) ActivateKey(ctx context.Context, dest, account, key string) (*Key, error) {
+	return c.keyStatus(ctx, dest, account, key, "activate")
+}
+
+// DeactivateKey makes a key inactive: requests with it answer 401.
+func (c *Client) DeactivateKey(ctx context.Context, dest, account, key string) (*Key, error) {
+	return c.keyStatus(ctx, dest, account, key, "deactivate")
+}
+
+// Entry is one webhook request in the request log.
+type Entry struct {
+	ID          uint64          `json:"id"`
+	Time        time.Time       `json:"time"`
+	Namespace   string          `json:"namespace"`
+	Destination string          `json:"destination"`
+	Account     string          `json:"account"`
+	Key         string          `json:"key"`
+	Type        string          `json:"type"`
+	Event       string          `json:"event"`
+	UserID      string          `json:"userId"`
+	AnonymousID string          `json:"anonymousId"`
+	MessageID   string          `json:"messageId"`
+	Status      int             `json:"status"`
+	Outcome     string          `json:"outcome"` // ok, ignored, duplicate, refused, faulted
+	Message     string          `json:"message"`
+	Actions     []string        `json:"actions"`
+	Warnings    []string        `json:"warnings"`
+	Fault       string          `json:"fault"`
+	LatencyMs   float64         `json:"latencyMs"`
+	Body        json.RawMessage `json:"body"`
+}
+
+// RequestFilter selects request-log entries; zero fields match all.
+type RequestFilter struct {
+	Destination string
+	Account     string
+	Status      int
+	Outcome     string
+	Type        string
+	UserID      string // userId or anonymousId
+	Event       string
+	AfterID     uint64
+	Limit       int // list only: at most this many (server default 100)
+}
+
+func (f RequestFilter) values() url.Values {
+	v := url.Values{}
+	for k, s := range map[string]string{"destination": f.Destination, "account": f.Account, "outcome": f.Outcome,
+		"type": f.Type, "userId": f.UserID, "event": f.Event} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if f.Status != 0 {
+		v.Set("status", strconv.Itoa(f.Status))
+	}
+	if f.AfterID != 0 {
+		v.Set("after", strconv.FormatUint(f.AfterID, 10))
+	}
+	if f.Limit != 0 {
+		v.Set("limit", strconv.Itoa(f.Limit))
+	}
+	return v
+}
+
+// Requests lists request-log entries, newest first.
+func (c *Client) Requests(ctx context.Context, f RequestFilter) ([]Entry, error) {
+	var l List[Entry]
+	return l.Items, c.Do(ctx, http.MethodGet, "/_emulator/requests", f.values(), nil, &l)
+}
+
+// WaitRequests blocks (a long poll, no sleeping) until n entries match or
+// timeout passes, and returns the matching entries, newest first. On timeout
+// it returns an *Error with status 408.
+func (c *Client) WaitRequests(ctx context.Context, f RequestFilter, n int, timeout time.Duration) ([]Entry, error) {
+	v := f.values()
+	v.Set("count", strconv.Itoa(n))
+	v.Set("timeout", timeout.String())
+	var l List[Entry]
+	return l.Items, c.Do(ctx, http.MethodGet, "/_emulator/requests/wait", v, nil, &l)
+}
+
+// ClearRequests empties the namespace's request log.
+func (c *Client) ClearRequests(ctx context.Context) error {
+	return c.Do(ctx, http.MethodDelete, "/_emulator/requests", nil, nil, nil)
+}
+
+// ClockState is a namespace clock.
+type ClockState struct {
+	Now    time.Time `json:"now"`
+	Frozen bool      `json:"frozen"`
+	Offset string    `json:"offset"`
+}
+
+// Clock reads the namespace clock.
+func (c *Client) Clock(ctx context.Context) (*ClockState, error) {
+	return c.clock(ctx, http.MethodGet, "", nil)
+}
+
+func (c *Client) clock(ctx context.Context, method, verb string, in any) (*ClockState, error) {
+	var s ClockState
+	p := "/_emulator/clock"
+	if verb != "" {
+		p += "/" + verb
+	}
+	return &s, c.Do(ctx, method, p, nil, in, &s)
+}
+
+// FreezeClock stops the namespace clock.
+func (c *Client) FreezeClock(ctx context.Context) (*ClockState, error) {
+	return c.clock(ctx, http.MethodPost, "freeze", nil)
+}
+
+// SetClock moves the namespace clock to t (a frozen clock stays frozen).
+func (c *Client) SetClock(ctx context.Context, t time.Time) (*ClockState, error) {
+	return c.clock(ctx, http.MethodPost, "set", map[string]any{"time": t})
+}
+
+// FreezeClockAt freezes the namespace clock at t.
+func (c *Client) FreezeClockAt(ctx context.Context, t time.Time) (*ClockState, error) {
+	return c.clock(ctx, http.MethodPost, "set", map[string]any{"time": t, "freeze": true})
+}
+
+// AdvanceClock moves the namespace clock forward by d.
+func (c *Client) AdvanceClock(ctx context.Context, d time.Duration) (*ClockState, error) {
+	return c.clock(ctx, http.MethodPost, "advance", map[string]any{"duration": d.String()})
+}
+
+// ResumeClock lets a frozen clock run again from where it stands.
+func (c *Client) ResumeClock(ctx context.Context) (*ClockState, error) {
+	return c.clock(ctx, http.MethodPost, "resume", nil)
+}
+
+// ResetClock returns the namespace clock to real time.
+func (c *Client) ResetClock(ctx context.Context) (*ClockState, error) {
+	return c.clock(ctx, http.MethodPost, "reset", nil)
+}
+
+// NamespaceInfo describes a namespace.
+type NamespaceInfo struct {
+	Name     string     `json:"name"`
+	Clock    ClockState `json:"clock"`
+	Requests int        `json:"requests"`
+}
+
+// CreateNamespace creates a namespace (it is also created on first use).
+func (c *Client) CreateNamespace(ctx context.Context, name string) (*NamespaceInfo, error) {
+	var n NamespaceInfo
+	return &n, c.Do(ctx, http.MethodPost, "/_emulator/namespaces", nil, map[string]string{"name": name}, &n)
+}
+
+// Namespaces lists the server's namespaces.
+func (c *Client) Namespaces(ctx context.Context) ([]NamespaceInfo, error) {
+	var l List[NamespaceInfo]
+	return l.Items, c.Do(ctx, http.MethodGet, "/_emulator/namespaces", nil, nil, &l)
+}
+
+// DeleteNamespace removes a namespace and everything in it.
+func (c *Client) DeleteNamespace(ctx context.Context, name string) error {
+	return c.Do(ctx, http.MethodDelete, "/_emulator/namespaces/"+url.PathEscape(name), nil, nil, nil)
+}
+
+// Reset empties the client's namespace: accounts, request log, clock.
+func (c *Client) Reset(ctx context.Context) error {
+	return c.Do(ctx, http.MethodPost, "/_emulator/reset", nil, nil, nil)
+}
+
+// ResetAll empties the whole server, every namespace.
+func (c *Client) ResetAll(ctx context.Context) error {
+	return c.Do(ctx, http.MethodPost, "/_emulator/reset", url.Values{"scope": {"all"}}, nil, nil)
+}
+
+// Destination describes an emulated destination.
+type Destination struct {
+	Slug         string           `json:"slug"`
+	Name         string           `json:"name"`
+	Webhook      string           `json:"webhook"`
+	Accepts      []string         `json:"accepts"`
+	Integrations []string         `json:"integrations"`
+	Settings     []map[string]any `json:"settings"`
+	Doc          string           `json:"doc"`
+}
+
+// ServerInfo describes the server.
+type ServerInfo struct {
+	Version      string        `json:"version"`
+	Strict       bool          `json:"strict"`
+	BodyLimit    int64         `json:"bodyLimit"`
+	Destinations []Destination `json:"destinations"`
+}
+
+// Info reads the server's version, mode and destinations.
+func (c *Client) Info(ctx context.Context) (*ServerInfo, error) {
+	var i ServerInfo
+	return &i, c.Do(ctx, http.MethodGet, "/_emulator/info", nil, nil, &i)
+}
+
+// Ready reports whether /readyz answers 200.
+func (c *Client) Ready(ctx context.Context) error {
+	return c.Do(ctx, http.MethodGet, "/readyz", nil, nil, nil)
+}

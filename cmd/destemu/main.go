@@ -1,0 +1,114 @@
+// Command destemu runs the destination emulator.
+//
+//	destemu [serve] [flags]        run the server (see destemu -h)
+//	destemu version                print the version
+//	destemu healthcheck [--url U]  exit 0 when /readyz answers 200 (for Docker)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/destemu/destemu/config"
+	"github.com/destemu/destemu/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(args, getenv, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "destemu", version)
+	case "healthcheck":
+		err = healthcheck(args, getenv, stderr)
+	default:
+		err = fmt.Errorf("unknown command %q (want serve, version or healthcheck)", cmd)
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "destemu:", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := config.Load("destemu", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	gin.SetMode(gin.ReleaseMode)
+	log := cfg.Logger(stderr)
+	scfg := cfg.Server()
+	scfg.Logger, scfg.Version = log, version
+	srv, err := server.New(scfg)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Addr: cfg.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ListenAndServe() }()
+	log.Info("destemu listening", "addr", cfg.Addr, "version", version, "strict", cfg.Strict)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down; letting in-flight requests finish", "grace", cfg.ShutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func healthcheck(args []string, getenv func(string) string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	def := "http://127.0.0.1:8080/readyz"
+	if addr := getenv(config.EnvPrefix + "ADDR"); addr != "" && addr[0] == ':' {
+		def = "http://127.0.0.1" + addr + "/readyz"
+	}
+	url := fs.String("url", def, "the readiness URL to check")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c := &http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(*url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", *url, resp.Status)
+	}
+	return nil
+}

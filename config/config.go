@@ -1,0 +1,125 @@
+// Package config reads destemu's configuration from flags with DESTEMU_*
+// environment fallbacks: a flag wins over the environment, which wins over
+// the default. One function, Load, does it all, so tests call exactly what
+// main calls.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/destemu/destemu/server"
+)
+
+// EnvPrefix prefixes every environment variable destemu reads.
+const EnvPrefix = "DESTEMU_"
+
+// Config is everything the destemu binary can be told.
+type Config struct {
+	Addr          string
+	Strict        bool
+	BodyLimit     int64
+	LogCapacity   int
+	LogLevel      slog.Level
+	LogFormat     string // text or json
+	AdminToken    string
+	ShutdownGrace time.Duration
+}
+
+// Server returns the server part of the configuration.
+func (c Config) Server() server.Config {
+	return server.Config{Strict: c.Strict, BodyLimit: c.BodyLimit, LogCapacity: c.LogCapacity, AdminToken: c.AdminToken}
+}
+
+// Logger builds the slog logger the configuration asks for.
+func (c Config) Logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Load parses args (without the program name) with getenv as the
+// environment. -h is reported as flag.ErrHelp after usage is printed to out.
+func Load(name string, args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	env := func(key, def string) string {
+		if v := getenv(EnvPrefix + key); v != "" {
+			return v
+		}
+		return def
+	}
+	var c Config
+	var level, limit, grace string
+	fs.StringVar(&c.Addr, "addr", env("ADDR", ":8080"), "listen address (DESTEMU_ADDR)")
+	fs.BoolVar(&c.Strict, "strict", false, "refuse unknown API keys with 401 instead of provisioning an account (DESTEMU_STRICT)")
+	fs.StringVar(&limit, "body-limit", env("BODY_LIMIT", strconv.Itoa(server.DefaultBodyLimit)), "largest webhook body in bytes; suffixes KiB and MiB allowed (DESTEMU_BODY_LIMIT)")
+	fs.IntVar(&c.LogCapacity, "log-capacity", 0, "request-log entries kept per namespace (DESTEMU_LOG_CAPACITY, default 1000)")
+	fs.StringVar(&level, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (DESTEMU_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "text or json (DESTEMU_LOG_FORMAT)")
+	fs.StringVar(&c.AdminToken, "admin-token", env("ADMIN_TOKEN", ""), "require Authorization: Bearer <token> on the control plane (DESTEMU_ADMIN_TOKEN)")
+	fs.StringVar(&grace, "shutdown-grace", env("SHUTDOWN_GRACE", "1500ms"), "how long in-flight requests may take to finish at shutdown (DESTEMU_SHUTDOWN_GRACE)")
+
+	if v := getenv(EnvPrefix + "STRICT"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("%sSTRICT=%q: want true or false", EnvPrefix, v)
+		}
+		c.Strict = b
+	}
+	if v := getenv(EnvPrefix + "LOG_CAPACITY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return c, fmt.Errorf("%sLOG_CAPACITY=%q: want a whole number", EnvPrefix, v)
+		}
+		c.LogCapacity = n
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if c.BodyLimit, err = parseSize(limit); err != nil {
+		return c, fmt.Errorf("body-limit: %w", err)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return c, fmt.Errorf("log-level %q: want debug, info, warn or error", level)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, fmt.Errorf("log-format %q: want text or json", c.LogFormat)
+	}
+	if c.LogCapacity < 0 {
+		return c, errors.New("log-capacity must not be negative")
+	}
+	if c.ShutdownGrace, err = time.ParseDuration(grace); err != nil || c.ShutdownGrace < 0 {
+		return c, fmt.Errorf("shutdown-grace %q: want a duration such as 2s", grace)
+	}
+	return c, nil
+}
+
+// parseSize reads a byte count with an optional KiB/MiB suffix.
+func parseSize(s string) (int64, error) {
+	mult := int64(1)
+	t := strings.TrimSpace(s)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "KB": 1000, "MB": 1000 * 1000} {
+		if strings.HasSuffix(t, suffix) {
+			t, mult = strings.TrimSuffix(t, suffix), m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(t), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a positive size", s)
+	}
+	return n * mult, nil
+}

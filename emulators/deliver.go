@@ -1,0 +1,290 @@
+package emulators
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/destemu/destemu/segment"
+)
+
+// dedupeWindow is how long a messageId stays known (G-10).
+const dedupeWindow = 24 * time.Hour
+
+// Delivery is one webhook request as Segment sent it.
+type Delivery struct {
+	Destination    string
+	Authorization  string      // the Authorization header
+	SettingsHeader string      // X-Segment-Settings
+	Namespace      string      // X-Destemu-Namespace, a hint for tests ("" when absent)
+	Header         http.Header // every header, for destinations that read Origin or Referer
+	Body           []byte
+	BodyTooLarge   bool  // the body passed the configured limit (G-5)
+	BodyLimit      int64 // that limit, for the message
+	// Started is when the server began to read the request (real time),
+	// for the latency the request log shows.
+	Started time.Time
+}
+
+// Answer is the webhook's answer to a Delivery, and the request log entry
+// that records it.
+type Answer struct {
+	Status     int
+	Body       any // *Result or *ErrorBody
+	RetryAfter time.Duration
+	Entry      *Entry
+}
+
+// ErrorBody is every refusal's JSON body (G-4).
+type ErrorBody struct {
+	Message string `json:"message"`
+}
+
+// Result is a successful answer's JSON body (G-16).
+type Result struct {
+	Status      string         `json:"status"` // ok, ignored, duplicate
+	Destination string         `json:"destination"`
+	Namespace   string         `json:"namespace"`
+	Account     string         `json:"account"`
+	Type        string         `json:"type"`
+	Reason      string         `json:"reason,omitempty"` // why it was ignored
+	Actions     []string       `json:"actions"`
+	Warnings    []string       `json:"warnings,omitempty"`
+	Data        map[string]any `json:"data,omitempty"`
+	RequestID   uint64         `json:"requestId"`
+}
+
+// Deliver applies Segment's partner-webhook contract (G-1 to G-16) to one
+// request and hands a valid message to its destination. The checks run in
+// the order a vendor makes them: who is calling (401/403), then what they
+// sent (413/400/501), then the destination's own rules. Nothing changes
+// state unless every check passes; the request log records every request.
+func (w *World) Deliver(d *Delivery) Answer {
+	e := &Entry{Destination: d.Destination, Namespace: DefaultNamespace}
+	if len(d.Body) > 0 && !d.BodyTooLarge {
+		e.Body = d.Body
+	}
+	ans := w.deliver(d, e)
+	ans.Entry = e
+	e.Status = ans.Status
+	switch b := ans.Body.(type) {
+	case *ErrorBody:
+		e.Message = b.Message
+		if e.Outcome == "" {
+			e.Outcome = OutcomeRefused
+		}
+	case *Result:
+		e.Outcome, e.Message, e.Actions, e.Warnings = b.Status, b.Reason, b.Actions, b.Warnings
+	}
+	ns, _ := w.Namespace(e.Namespace, false)
+	if ns == nil { // the namespace went away mid-request
+		ns, _ = w.Namespace(DefaultNamespace, false)
+	}
+	if e.Time.IsZero() {
+		e.Time = ns.Clock.Now()
+	}
+	if !d.Started.IsZero() {
+		// Latency is a measurement of the emulator, not vendor behaviour, so
+		// it is the one place real time is read.
+		e.Latency = float64(time.Since(d.Started).Microseconds()) / 1000
+	}
+	ns.Log.Append(e)
+	if r, ok := ans.Body.(*Result); ok {
+		r.RequestID = e.ID
+	}
+	return ans
+}
+
+func refuse(status int, format string, args ...any) Answer {
+	return Answer{Status: status, Body: &ErrorBody{Message: fmt.Sprintf(format, args...)}}
+}
+
+func refuseErr(err *Error) Answer {
+	return Answer{Status: err.Status, Body: &ErrorBody{Message: err.Message}, RetryAfter: err.RetryAfter}
+}
+
+func (w *World) deliver(d *Delivery, e *Entry) Answer {
+	emu, ok := w.emulators[d.Destination]
+	if !ok {
+		return refuse(http.StatusNotFound, "no destination %q", d.Destination)
+	}
+	info := emu.Info()
+
+	// Who is calling (G-2, G-11, G-12).
+	keyValue, ok := ParseBasicAuth(d.Authorization)
+	if !ok {
+		return refuse(http.StatusUnauthorized, "missing or malformed Authorization header: want Basic base64(\"<apiKey>:\")")
+	}
+	e.Key = keyValue
+	ns, err := w.Namespace(d.Namespace, true)
+	if err != nil {
+		return refuseErr(err.(*Error))
+	}
+	e.Namespace = ns.Name
+	key := w.lookupKey(d.Destination, keyValue)
+	if key != nil && d.Namespace != "" && key.account.ns != ns {
+		key = nil // a key of another namespace is unknown here (G-13)
+	}
+	if key != nil {
+		ns = key.account.ns
+		e.Namespace, e.Account = ns.Name, key.account.ID
+		if ans, refused := key.account.checkKey(key, info); refused {
+			return ans
+		}
+	} else if w.cfg.Strict {
+		return refuse(http.StatusUnauthorized, "unknown API key for %s (the server runs in strict mode)", info.Name)
+	}
+	now := ns.Clock.Now()
+	e.Time = now
+
+	// What they sent (G-3, G-5 to G-8).
+	if d.BodyTooLarge {
+		return refuse(http.StatusRequestEntityTooLarge, "body is larger than the %d-byte limit", d.BodyLimit)
+	}
+	header, err := DecodeSettingsHeader(d.SettingsHeader)
+	if err != nil {
+		return refuse(http.StatusBadRequest, "%s", err)
+	}
+	m, err := segment.Decode(d.Body, now)
+	if err != nil {
+		return refuse(http.StatusBadRequest, "%s", err)
+	}
+	e.Type, e.Event, e.UserID, e.AnonymousID, e.MessageID = m.TypeName, m.Event, m.UserID, m.AnonymousID, m.MessageID
+	if !info.Accepted(m.Type) {
+		return refuse(http.StatusNotImplemented, "%s does not accept %s calls (it accepts %s)", info.Name, m.TypeName, typeList(info.Accepts))
+	}
+	var warnings []string
+	if m.Disabled(info.Integrations) {
+		warnings = append(warnings, fmt.Sprintf("the integrations object disables %s: Segment would not have delivered this message", info.Name))
+	}
+
+	// The destination's own rules, under the account's lock.
+	if key == nil {
+		s, err := resolveSettings(info.Settings, nil, header)
+		if err != nil {
+			return refuse(http.StatusBadRequest, "%s", err)
+		}
+		var created bool
+		if key, created = w.provision(ns, emu, keyValue, s); created {
+			warnings = append(warnings, fmt.Sprintf("provisioned %s account %q for an unknown key", info.Name, key.account.ID))
+		}
+	}
+	a := key.account
+	e.Account = a.ID
+	req := &Request{Now: now, Message: m, AccountID: a.ID, Header: d.Header,
+		Key: KeyInfo{Value: keyValue}, warnings: warnings}
+	return a.handle(key, info, header, req)
+}
+
+// checkKey refuses an inactive, revoked or under-privileged key.
+func (a *Account) checkKey(k *Key, info Info) (Answer, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.checkKeyLocked(k, info)
+}
+
+func (a *Account) checkKeyLocked(k *Key, info Info) (Answer, bool) {
+	switch {
+	case a.deleted:
+		return refuse(http.StatusUnauthorized, "unknown API key for %s", info.Name), true
+	case k.Status == KeyRevoked:
+		return refuse(http.StatusForbidden, "API key has been revoked"), true
+	case k.Status == KeyInactive:
+		return refuse(http.StatusUnauthorized, "API key is not active"), true
+	case info.RequireAdmin && k.Permission != PermissionAdmin:
+		return refuse(http.StatusForbidden, "API key lacks the Admin permission (it has %q)", k.Permission), true
+	}
+	return Answer{}, false
+}
+
+// handle runs the checks that must be atomic with the change: the key's
+// state, the settings, the messageId, and the destination's Handle.
+func (a *Account) handle(k *Key, info Info, header map[string]any, req *Request) Answer {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if ans, refused := a.checkKeyLocked(k, info); refused {
+		return ans
+	}
+	req.Key.Permission = k.Permission
+	s, err := resolveSettings(info.Settings, a.settings, header)
+	if err != nil {
+		return refuse(http.StatusBadRequest, "%s", err)
+	}
+	req.Settings = s
+	res := &Result{Status: OutcomeOK, Destination: info.Slug, Namespace: a.ns.Name, Account: a.ID, Type: req.Message.TypeName}
+	id := req.Message.MessageID
+	if at, dup := a.seen[id]; dup && id != "" && req.Now.Sub(at) < dedupeWindow {
+		res.Status = OutcomeDuplicate
+		res.Reason = fmt.Sprintf("messageId %q was already applied at %s", id, at.Format(time.RFC3339))
+		res.Actions, res.Warnings = []string{}, req.warnings
+		return Answer{Status: http.StatusOK, Body: res}
+	}
+	if err := a.emu.Handle(req, a.state); err != nil {
+		if e, ok := err.(*Error); ok {
+			return refuseErr(e)
+		}
+		return refuse(http.StatusInternalServerError, "%s", err)
+	}
+	if id != "" {
+		a.rememberLocked(id, req.Now)
+	}
+	if req.ignored != "" {
+		res.Status, res.Reason = OutcomeIgnored, req.ignored
+	}
+	res.Actions, res.Warnings, res.Data = req.actions, req.warnings, req.data
+	if res.Actions == nil {
+		res.Actions = []string{}
+	}
+	return Answer{Status: http.StatusOK, Body: res}
+}
+
+// rememberLocked records an applied messageId, dropping expired ones now and
+// then so the set stays bounded by what a 24-hour window holds.
+func (a *Account) rememberLocked(id string, now time.Time) {
+	if a.seen == nil {
+		a.seen = make(map[string]time.Time)
+	}
+	if len(a.seen) >= 1024 && len(a.seen)%1024 == 0 {
+		for k, t := range a.seen {
+			if now.Sub(t) >= dedupeWindow {
+				delete(a.seen, k)
+			}
+		}
+	}
+	a.seen[id] = now
+}
+
+func (w *World) lookupKey(dest, value string) *Key {
+	if k, ok := w.keys.Load(keyIndex{dest, value}); ok {
+		return k.(*Key)
+	}
+	return nil
+}
+
+// ParseBasicAuth reads the API key from "Basic base64(key:)" (G-2): the key
+// is the user name; the password is ignored.
+func ParseBasicAuth(h string) (string, bool) {
+	scheme, enc, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Basic") {
+		return "", false
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
+	if err != nil {
+		return "", false
+	}
+	user, _, _ := strings.Cut(string(raw), ":")
+	if user == "" {
+		return "", false
+	}
+	return user, true
+}
+
+func typeList(ts []segment.Type) string {
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = t.String()
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,527 @@
+package emulators
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/destemu/destemu/clock"
+)
+
+// DefaultNamespace always exists; auto-provisioned accounts go there.
+const DefaultNamespace = "default"
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// ValidName reports whether s may name a namespace or an account: 1 to 64
+// letters, digits, '.', '_' or '-', starting with a letter or digit.
+func ValidName(s string) bool { return namePattern.MatchString(s) }
+
+// KeyStatus is the state of an API key.
+type KeyStatus string
+
+// Key states. Inactive keys answer 401 (SD-2), revoked ones 403 (G-12).
+const (
+	KeyActive   KeyStatus = "active"
+	KeyInactive KeyStatus = "inactive"
+	KeyRevoked  KeyStatus = "revoked"
+)
+
+// PermissionAdmin is the permission Startdeliver requires (SD-2) and the one
+// keys get unless told otherwise.
+const PermissionAdmin = "admin"
+
+// Key is an API key of one account.
+type Key struct {
+	Value      string    `json:"value"`
+	Status     KeyStatus `json:"status"`
+	Permission string    `json:"permission"`
+	account    *Account
+}
+
+// Config configures a World.
+type Config struct {
+	// Emulators are the destinations, in the order the control plane lists
+	// them.
+	Emulators []Emulator
+	// Strict refuses unknown keys with 401 instead of provisioning (G-11).
+	Strict bool
+	// LogCapacity bounds each namespace's request log (1000 when zero).
+	LogCapacity int
+	// Clock is the base clock namespace clocks follow (clock.Real when nil).
+	Clock clock.Clock
+}
+
+// World is every namespace of one server: the emulators, the accounts, the
+// keys and the request logs. Two Worlds share nothing.
+type World struct {
+	cfg       Config
+	emulators map[string]Emulator
+	// keys indexes every key of every namespace by destination and value,
+	// so a webhook finds its account (and namespace) without any lock
+	// beyond the account's own.
+	keys sync.Map // keyIndex → *Key
+
+	mu         sync.RWMutex // guards namespaces
+	namespaces map[string]*Namespace
+}
+
+type keyIndex struct{ dest, value string }
+
+// NewWorld returns a World with the default namespace.
+func NewWorld(cfg Config) (*World, error) {
+	if cfg.LogCapacity <= 0 {
+		cfg.LogCapacity = 1000
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	w := &World{cfg: cfg, emulators: make(map[string]Emulator), namespaces: make(map[string]*Namespace)}
+	for _, e := range cfg.Emulators {
+		slug := e.Info().Slug
+		if !ValidName(slug) {
+			return nil, fmt.Errorf("emulator slug %q is not a valid name", slug)
+		}
+		if _, dup := w.emulators[slug]; dup {
+			return nil, fmt.Errorf("emulator %q registered twice", slug)
+		}
+		w.emulators[slug] = e
+	}
+	w.namespaces[DefaultNamespace] = w.newNamespace(DefaultNamespace)
+	return w, nil
+}
+
+// Emulators lists the destinations in registration order.
+func (w *World) Emulators() []Emulator { return w.cfg.Emulators }
+
+// Emulator returns the destination with the slug.
+func (w *World) Emulator(slug string) (Emulator, bool) {
+	e, ok := w.emulators[slug]
+	return e, ok
+}
+
+// Strict reports whether unknown keys are refused.
+func (w *World) Strict() bool { return w.cfg.Strict }
+
+func (w *World) newNamespace(name string) *Namespace {
+	return &Namespace{
+		Name:     name,
+		Clock:    clock.New(w.cfg.Clock),
+		Log:      NewLog(w.cfg.LogCapacity),
+		accounts: make(map[string]map[string]*Account),
+	}
+}
+
+// Namespace returns the namespace, creating it when create is true.
+func (w *World) Namespace(name string, create bool) (*Namespace, error) {
+	if name == "" {
+		name = DefaultNamespace
+	}
+	w.mu.RLock()
+	ns := w.namespaces[name]
+	w.mu.RUnlock()
+	if ns != nil {
+		return ns, nil
+	}
+	if !ValidName(name) {
+		return nil, BadRequest("namespace %q is not a valid name (1 to 64 letters, digits, '.', '_', '-')", name)
+	}
+	if !create {
+		return nil, NotFound("namespace %q does not exist", name)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if ns = w.namespaces[name]; ns == nil {
+		ns = w.newNamespace(name)
+		w.namespaces[name] = ns
+	}
+	return ns, nil
+}
+
+// Namespaces lists the namespaces by name.
+func (w *World) Namespaces() []*Namespace {
+	w.mu.RLock()
+	out := make([]*Namespace, 0, len(w.namespaces))
+	for _, ns := range w.namespaces {
+		out = append(out, ns)
+	}
+	w.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// DeleteNamespace removes a namespace and everything in it. The default
+// namespace cannot be deleted; it is reset instead.
+func (w *World) DeleteNamespace(name string) error {
+	if name == DefaultNamespace {
+		return w.ResetNamespace(name)
+	}
+	w.mu.Lock()
+	ns := w.namespaces[name]
+	delete(w.namespaces, name)
+	w.mu.Unlock()
+	if ns == nil {
+		return NotFound("namespace %q does not exist", name)
+	}
+	w.dropAccounts(ns)
+	return nil
+}
+
+// ResetNamespace removes every account, the request log entries and fault
+// state of a namespace and returns its clock to real time.
+func (w *World) ResetNamespace(name string) error {
+	ns, err := w.Namespace(name, false)
+	if err != nil {
+		return err
+	}
+	w.dropAccounts(ns)
+	ns.Log.Clear()
+	ns.Clock.Reset()
+	return nil
+}
+
+// ResetAll deletes every namespace and empties the default one.
+func (w *World) ResetAll() {
+	for _, ns := range w.Namespaces() {
+		_ = w.DeleteNamespace(ns.Name)
+	}
+}
+
+func (w *World) dropAccounts(ns *Namespace) {
+	ns.mu.Lock()
+	all := ns.accounts
+	ns.accounts = make(map[string]map[string]*Account)
+	ns.mu.Unlock()
+	for _, byID := range all {
+		for _, a := range byID {
+			w.forgetKeys(a)
+		}
+	}
+}
+
+func (w *World) forgetKeys(a *Account) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, k := range a.keys {
+		w.keys.CompareAndDelete(keyIndex{a.dest, k.Value}, k)
+	}
+	a.deleted = true
+}
+
+// Namespace is an isolated world inside one server: its own accounts in
+// every destination, its own clock and its own request log.
+type Namespace struct {
+	Name  string
+	Clock *clock.Controlled
+	Log   *Log
+
+	mu       sync.RWMutex // guards accounts
+	accounts map[string]map[string]*Account
+}
+
+// Account is one vendor account (a Startdeliver tenant, a Connect
+// environment, a User.com app) of one destination.
+type Account struct {
+	ID      string
+	dest    string
+	emu     Emulator
+	ns      *Namespace
+	created time.Time
+
+	mu       sync.Mutex // guards everything below, and the state's contents
+	settings map[string]any
+	config   json.RawMessage
+	state    State
+	keys     []*Key
+	seen     map[string]time.Time // messageId → when applied (G-10)
+	deleted  bool
+	// provisioned marks an account made for an unknown key (G-11); a reset
+	// provisions it again from its settings.
+	provisioned bool
+}
+
+// Destination returns the account's destination slug.
+func (a *Account) Destination() string { return a.dest }
+
+// Namespace returns the namespace the account lives in.
+func (a *Account) Namespace() *Namespace { return a.ns }
+
+// AccountSpec creates an account through the control plane.
+type AccountSpec struct {
+	ID       string          `json:"id"`
+	Settings map[string]any  `json:"settings,omitempty"`
+	Config   json.RawMessage `json:"config,omitempty"`
+	Keys     []KeySpec       `json:"keys,omitempty"`
+}
+
+// KeySpec creates an API key. Active defaults to true and Permission to
+// "admin": a key works unless the test says otherwise.
+type KeySpec struct {
+	Value      string `json:"value"`
+	Active     *bool  `json:"active,omitempty"`
+	Permission string `json:"permission,omitempty"`
+}
+
+// AccountView is an account as the control plane shows it.
+type AccountView struct {
+	ID          string          `json:"id"`
+	Destination string          `json:"destination"`
+	Namespace   string          `json:"namespace"`
+	Created     time.Time       `json:"created"`
+	Settings    map[string]any  `json:"settings"`
+	Config      json.RawMessage `json:"config,omitempty"`
+	Keys        []Key           `json:"keys"`
+	Provisioned bool            `json:"provisioned,omitempty"`
+}
+
+// CreateAccount adds an account with its keys. Nothing is changed unless
+// everything succeeds: a bad setting, config or a key already in use leaves
+// the world as it was.
+func (w *World) CreateAccount(ns *Namespace, dest string, spec AccountSpec) (AccountView, error) {
+	emu, ok := w.emulators[dest]
+	if !ok {
+		return AccountView{}, NotFound("unknown destination %q", dest)
+	}
+	if !ValidName(spec.ID) {
+		return AccountView{}, BadRequest("field \"id\": account id %q is not a valid name (1 to 64 letters, digits, '.', '_', '-')", spec.ID)
+	}
+	if err := ValidateSettings(emu.Info().Settings, spec.Settings); err != nil {
+		return AccountView{}, BadRequest("field \"settings\": %s", err)
+	}
+	keys, err := buildKeys(spec.Keys)
+	if err != nil {
+		return AccountView{}, err
+	}
+	cfg := spec.Config
+	if len(cfg) == 0 || string(cfg) == "null" {
+		cfg = nil
+	}
+	state, err := emu.NewState(cfg)
+	if err != nil {
+		return AccountView{}, configError(err)
+	}
+	a := &Account{ID: spec.ID, dest: dest, emu: emu, ns: ns, created: ns.Clock.Now(),
+		settings: spec.Settings, config: cfg, state: state, keys: keys}
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	if _, dup := ns.accounts[dest][spec.ID]; dup {
+		return AccountView{}, Conflict("account %q already exists in %s", spec.ID, dest)
+	}
+	if err := w.claimKeys(a); err != nil {
+		return AccountView{}, err
+	}
+	ns.addLocked(a)
+	return a.view(), nil
+}
+
+func configError(err error) error {
+	if e, ok := err.(*Error); ok {
+		return &Error{Status: e.Status, Message: "field \"config\": " + e.Message}
+	}
+	return BadRequest("field \"config\": %s", err)
+}
+
+func buildKeys(specs []KeySpec) ([]*Key, error) {
+	keys := make([]*Key, 0, len(specs))
+	seen := make(map[string]bool, len(specs))
+	for i, ks := range specs {
+		if ks.Value == "" {
+			return nil, BadRequest("field \"keys[%d].value\" is required", i)
+		}
+		if seen[ks.Value] {
+			return nil, BadRequest("field \"keys[%d].value\": key given twice", i)
+		}
+		seen[ks.Value] = true
+		keys = append(keys, newKey(ks))
+	}
+	return keys, nil
+}
+
+func newKey(ks KeySpec) *Key {
+	k := &Key{Value: ks.Value, Status: KeyActive, Permission: ks.Permission}
+	if ks.Active != nil && !*ks.Active {
+		k.Status = KeyInactive
+	}
+	if k.Permission == "" {
+		k.Permission = PermissionAdmin
+	}
+	return k
+}
+
+// claimKeys puts the account's keys in the index, all or none.
+func (w *World) claimKeys(a *Account) error {
+	for i, k := range a.keys {
+		k.account = a
+		if _, taken := w.keys.LoadOrStore(keyIndex{a.dest, k.Value}, k); taken {
+			for _, prev := range a.keys[:i] {
+				w.keys.CompareAndDelete(keyIndex{a.dest, prev.Value}, prev)
+			}
+			return Conflict("API key %q is already used by another %s account", k.Value, a.dest)
+		}
+	}
+	return nil
+}
+
+func (ns *Namespace) addLocked(a *Account) {
+	byID := ns.accounts[a.dest]
+	if byID == nil {
+		byID = make(map[string]*Account)
+		ns.accounts[a.dest] = byID
+	}
+	byID[a.ID] = a
+}
+
+// Account finds an account of a destination in the namespace.
+func (ns *Namespace) Account(dest, id string) (*Account, error) {
+	ns.mu.RLock()
+	a := ns.accounts[dest][id]
+	ns.mu.RUnlock()
+	if a == nil {
+		return nil, NotFound("%s account %q does not exist in namespace %q", dest, id, ns.Name)
+	}
+	return a, nil
+}
+
+// Accounts lists a destination's accounts in the namespace by id.
+func (ns *Namespace) Accounts(dest string) []*Account {
+	ns.mu.RLock()
+	out := make([]*Account, 0, len(ns.accounts[dest]))
+	for _, a := range ns.accounts[dest] {
+		out = append(out, a)
+	}
+	ns.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// DeleteAccount removes an account and its keys.
+func (w *World) DeleteAccount(ns *Namespace, dest, id string) error {
+	ns.mu.Lock()
+	a := ns.accounts[dest][id]
+	delete(ns.accounts[dest], id)
+	ns.mu.Unlock()
+	if a == nil {
+		return NotFound("%s account %q does not exist in namespace %q", dest, id, ns.Name)
+	}
+	w.forgetKeys(a)
+	return nil
+}
+
+// View returns the account as the control plane shows it.
+func (a *Account) View() AccountView {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.view()
+}
+
+func (a *Account) view() AccountView {
+	v := AccountView{ID: a.ID, Destination: a.dest, Namespace: a.ns.Name, Created: a.created,
+		Settings: a.settings, Config: a.config, Keys: make([]Key, len(a.keys)), Provisioned: a.provisioned}
+	if v.Settings == nil {
+		v.Settings = map[string]any{}
+	}
+	for i, k := range a.keys {
+		v.Keys[i] = *k
+	}
+	return v
+}
+
+// Reset clears the account's data, keeping its id, keys and settings: the
+// state goes back to what its creation config describes.
+func (a *Account) Reset() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	state, err := a.freshStateLocked()
+	if err != nil {
+		return err
+	}
+	a.state, a.seen = state, nil
+	return nil
+}
+
+func (a *Account) freshStateLocked() (State, error) {
+	if a.provisioned {
+		return a.emu.Provision(NewSettings(a.settings)), nil
+	}
+	return a.emu.NewState(a.config)
+}
+
+// WithState runs f with the account's lock held and its state.
+func (a *Account) WithState(f func(State) (any, error)) (any, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.deleted {
+		return nil, NotFound("%s account %q was deleted", a.dest, a.ID)
+	}
+	return f(a.state)
+}
+
+// AddKey adds a key to the account.
+func (w *World) AddKey(a *Account, ks KeySpec) (Key, error) {
+	if ks.Value == "" {
+		return Key{}, BadRequest("field \"value\" is required")
+	}
+	k := newKey(ks)
+	k.account = a
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.deleted {
+		return Key{}, NotFound("%s account %q was deleted", a.dest, a.ID)
+	}
+	if _, taken := w.keys.LoadOrStore(keyIndex{a.dest, k.Value}, k); taken {
+		return Key{}, Conflict("API key %q is already used by a %s account", k.Value, a.dest)
+	}
+	a.keys = append(a.keys, k)
+	return *k, nil
+}
+
+// SetKeyStatus activates, deactivates or revokes one of the account's keys.
+func (a *Account) SetKeyStatus(value string, status KeyStatus) (Key, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, k := range a.keys {
+		if k.Value == value {
+			k.Status = status
+			return *k, nil
+		}
+	}
+	return Key{}, NotFound("%s account %q has no key %q", a.dest, a.ID, value)
+}
+
+// provision creates an account for an unknown key (G-11) in ns and returns
+// its key, or the key another request provisioned first (created false).
+func (w *World) provision(ns *Namespace, emu Emulator, value string, s Settings) (key *Key, created bool) {
+	dest := emu.Info().Slug
+	a := &Account{dest: dest, emu: emu, ns: ns, created: ns.Clock.Now(), settings: s.Map(),
+		state: emu.Provision(s), provisioned: true}
+	k := newKey(KeySpec{Value: value})
+	k.account = a
+	a.keys = []*Key{k}
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	a.ID = provisionedID(value)
+	for i := 2; ns.accounts[dest][a.ID] != nil; i++ {
+		a.ID = fmt.Sprintf("%s-%d", provisionedID(value), i)
+	}
+	if prev, taken := w.keys.LoadOrStore(keyIndex{dest, value}, k); taken {
+		return prev.(*Key), false
+	}
+	ns.addLocked(a)
+	return k, true
+}
+
+// provisionedID names an auto-provisioned account after its key when the key
+// is a valid name, so a sandbox user finds "their" account at once; other
+// keys get a short hash of the key.
+func provisionedID(key string) string {
+	if ValidName(key) && len(key) <= 48 {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "key-" + hex.EncodeToString(sum[:6])
+}

@@ -1,0 +1,449 @@
+package server
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/destemu/destemu/clock"
+	"github.com/destemu/destemu/emulators"
+)
+
+// route is one control-plane route. The table of routes drives both the gin
+// router and the OpenAPI document, so the two cannot drift apart.
+type route struct {
+	method  string
+	path    string // OpenAPI form: /_emulator/x/{id}
+	summary string
+	query   []string // documented query parameters
+	body    bool     // takes a JSON body
+	handle  gin.HandlerFunc
+}
+
+// handlerFunc answers a control-plane call with a status and a JSON value.
+type handlerFunc func(c *gin.Context, ns *emulators.Namespace) (int, any, error)
+
+// api adapts a handlerFunc: it resolves the namespace from the header and
+// renders the answer or the error.
+func (s *Server) api(h handlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ns, err := s.world.Namespace(c.GetHeader(NamespaceHeader), true)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		status, v, err := h(c, ns)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		if v == nil {
+			c.Status(status)
+			return
+		}
+		c.JSON(status, v)
+	}
+}
+
+var logFilterQuery = []string{"destination", "account", "status", "outcome", "type", "userId", "event", "after"}
+
+func (s *Server) controlRoutes() []route {
+	rs := []route{
+		{method: "GET", path: "/_emulator/info", summary: "Server version, mode and destinations", handle: s.api(s.info)},
+		{method: "GET", path: "/_emulator/openapi.json", summary: "This document", handle: s.openAPI},
+		{method: "GET", path: "/_emulator/namespaces", summary: "List namespaces", handle: s.api(s.listNamespaces)},
+		{method: "POST", path: "/_emulator/namespaces", summary: "Create a namespace", body: true, handle: s.api(s.createNamespace)},
+		{method: "DELETE", path: "/_emulator/namespaces/{namespace}", summary: "Delete a namespace and everything in it", handle: s.api(s.deleteNamespace)},
+		{method: "POST", path: "/_emulator/reset", summary: "Reset the namespace (?scope=all: the whole server)", query: []string{"scope"}, handle: s.api(s.reset)},
+		{method: "GET", path: "/_emulator/clock", summary: "Read the namespace clock", handle: s.api(s.clockGet)},
+		{method: "POST", path: "/_emulator/clock/freeze", summary: "Freeze the namespace clock", handle: s.api(s.clockFreeze)},
+		{method: "POST", path: "/_emulator/clock/set", summary: "Set the namespace clock to a time", body: true, handle: s.api(s.clockSet)},
+		{method: "POST", path: "/_emulator/clock/advance", summary: "Move the namespace clock forward", body: true, handle: s.api(s.clockAdvance)},
+		{method: "POST", path: "/_emulator/clock/resume", summary: "Let a frozen clock run again from where it stands", handle: s.api(s.clockResume)},
+		{method: "POST", path: "/_emulator/clock/reset", summary: "Return the clock to real time", handle: s.api(s.clockReset)},
+		{method: "GET", path: "/_emulator/requests", summary: "The request log, newest first", query: append([]string{"limit"}, logFilterQuery...), handle: s.api(s.listRequests)},
+		{method: "GET", path: "/_emulator/requests/wait", summary: "Wait until count matching requests exist, or timeout", query: append([]string{"count", "timeout"}, logFilterQuery...), handle: s.api(s.waitRequests)},
+		{method: "DELETE", path: "/_emulator/requests", summary: "Clear the namespace's request log", handle: s.api(s.clearRequests)},
+	}
+	for _, e := range s.world.Emulators() {
+		rs = append(rs, s.destinationRoutes(e)...)
+	}
+	return rs
+}
+
+func (s *Server) destinationRoutes(e emulators.Emulator) []route {
+	info := e.Info()
+	base := "/_emulator/" + info.Slug + "/accounts"
+	one := base + "/{account}"
+	rs := []route{
+		{method: "GET", path: base, summary: "List " + info.Name + " accounts", handle: s.api(s.listAccounts(info.Slug))},
+		{method: "POST", path: base, summary: "Create a " + info.Name + " account", body: true, handle: s.api(s.createAccount(info.Slug))},
+		{method: "GET", path: one, summary: "Read a " + info.Name + " account", handle: s.api(s.getAccount(info.Slug))},
+		{method: "DELETE", path: one, summary: "Delete a " + info.Name + " account", handle: s.api(s.deleteAccount(info.Slug))},
+		{method: "POST", path: one + "/reset", summary: "Clear a " + info.Name + " account's data", handle: s.api(s.resetAccount(info.Slug))},
+		{method: "GET", path: one + "/keys", summary: "List the account's API keys", handle: s.api(s.listKeys(info.Slug))},
+		{method: "POST", path: one + "/keys", summary: "Add an API key", body: true, handle: s.api(s.addKey(info.Slug))},
+	}
+	for _, st := range []emulators.KeyStatus{emulators.KeyActive, emulators.KeyInactive, emulators.KeyRevoked} {
+		verb := map[emulators.KeyStatus]string{emulators.KeyActive: "activate", emulators.KeyInactive: "deactivate", emulators.KeyRevoked: "revoke"}[st]
+		rs = append(rs, route{method: "POST", path: one + "/keys/{key}/" + verb, summary: strings.ToUpper(verb[:1]) + verb[1:] + " an API key",
+			handle: s.api(s.setKeyStatus(info.Slug, st))})
+	}
+	for _, res := range e.Resources() {
+		rs = append(rs, route{method: res.Method, path: one + "/" + res.Path, summary: res.Summary,
+			body:   res.Method == http.MethodPost || res.Method == http.MethodPut || res.Method == http.MethodPatch,
+			handle: s.api(s.resource(info.Slug, res))})
+	}
+	return rs
+}
+
+func (s *Server) info(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+	type dest struct {
+		Slug         string              `json:"slug"`
+		Name         string              `json:"name"`
+		Webhook      string              `json:"webhook"`
+		Accepts      []string            `json:"accepts"`
+		Integrations []string            `json:"integrations"`
+		Settings     []emulators.Setting `json:"settings"`
+		Doc          string              `json:"doc,omitempty"`
+	}
+	out := struct {
+		Version      string `json:"version"`
+		Strict       bool   `json:"strict"`
+		BodyLimit    int64  `json:"bodyLimit"`
+		Destinations []dest `json:"destinations"`
+	}{Version: s.cfg.Version, Strict: s.cfg.Strict, BodyLimit: s.cfg.BodyLimit, Destinations: []dest{}}
+	for _, e := range s.world.Emulators() {
+		i := e.Info()
+		d := dest{Slug: i.Slug, Name: i.Name, Webhook: "/" + i.Slug, Integrations: i.Integrations, Settings: i.Settings, Doc: i.Doc}
+		for _, t := range i.Accepts {
+			d.Accepts = append(d.Accepts, t.String())
+		}
+		out.Destinations = append(out.Destinations, d)
+	}
+	return http.StatusOK, out, nil
+}
+
+type namespaceView struct {
+	Name     string      `json:"name"`
+	Clock    clock.State `json:"clock"`
+	Requests int         `json:"requests"`
+}
+
+func viewNamespace(ns *emulators.Namespace) namespaceView {
+	_, n := ns.Log.List(emulators.Filter{}, 1)
+	return namespaceView{Name: ns.Name, Clock: ns.Clock.State(), Requests: n}
+}
+
+func (s *Server) listNamespaces(c *gin.Context, _ *emulators.Namespace) (int, any, error) {
+	all := s.world.Namespaces()
+	items := make([]namespaceView, len(all))
+	for i, ns := range all {
+		items[i] = viewNamespace(ns)
+	}
+	return http.StatusOK, list(items), nil
+}
+
+func (s *Server) createNamespace(c *gin.Context, _ *emulators.Namespace) (int, any, error) {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := decodeBody(c, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.Name == "" {
+		return 0, nil, emulators.BadRequest("field \"name\" is required")
+	}
+	ns, err := s.world.Namespace(in.Name, true)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, viewNamespace(ns), nil
+}
+
+func (s *Server) deleteNamespace(c *gin.Context, _ *emulators.Namespace) (int, any, error) {
+	return http.StatusNoContent, nil, s.world.DeleteNamespace(c.Param("namespace"))
+}
+
+func (s *Server) reset(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+	switch c.Query("scope") {
+	case "all":
+		s.world.ResetAll()
+	case "", "namespace":
+		if err := s.world.ResetNamespace(ns.Name); err != nil {
+			return 0, nil, err
+		}
+	default:
+		return 0, nil, emulators.BadRequest("query \"scope\" must be namespace or all")
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *Server) clockGet(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+	return http.StatusOK, ns.Clock.State(), nil
+}
+
+func (s *Server) clockFreeze(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+	return http.StatusOK, ns.Clock.Freeze(), nil
+}
+
+func (s *Server) clockResume(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+	return http.StatusOK, ns.Clock.Resume(), nil
+}
+
+func (s *Server) clockReset(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+	return http.StatusOK, ns.Clock.Reset(), nil
+}
+
+func (s *Server) clockSet(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+	var in struct {
+		Time   *time.Time `json:"time"`
+		Freeze bool       `json:"freeze"`
+	}
+	if err := decodeBody(c, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.Time == nil {
+		return 0, nil, emulators.BadRequest("field \"time\" is required (RFC 3339)")
+	}
+	if in.Freeze {
+		ns.Clock.Freeze()
+	}
+	return http.StatusOK, ns.Clock.Set(*in.Time), nil
+}
+
+func (s *Server) clockAdvance(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+	var in struct {
+		Duration *clock.Duration `json:"duration"`
+	}
+	if err := decodeBody(c, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.Duration == nil {
+		return 0, nil, emulators.BadRequest("field \"duration\" is required (\"90s\", \"10m\", \"7d\")")
+	}
+	st, err := ns.Clock.Advance(time.Duration(*in.Duration))
+	if err != nil {
+		return 0, nil, emulators.BadRequest("field \"duration\": %s", err)
+	}
+	return http.StatusOK, st, nil
+}
+
+func logFilter(c *gin.Context) (emulators.Filter, error) {
+	f := emulators.Filter{
+		Destination: c.Query("destination"), Account: c.Query("account"), Outcome: c.Query("outcome"),
+		Type: strings.ToLower(c.Query("type")), UserID: c.Query("userId"), Event: c.Query("event"),
+	}
+	var err error
+	if v := c.Query("status"); v != "" {
+		if f.Status, err = strconv.Atoi(v); err != nil {
+			return f, emulators.BadRequest("query \"status\" must be an HTTP status number")
+		}
+	}
+	if v := c.Query("after"); v != "" {
+		if f.AfterID, err = strconv.ParseUint(v, 10, 64); err != nil {
+			return f, emulators.BadRequest("query \"after\" must be a request id")
+		}
+	}
+	return f, nil
+}
+
+func queryInt(c *gin.Context, name string, def int) (int, error) {
+	v := c.Query(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, emulators.BadRequest("query %q must be a whole number", name)
+	}
+	return n, nil
+}
+
+func (s *Server) listRequests(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+	f, err := logFilter(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	limit, err := queryInt(c, "limit", 100)
+	if err != nil {
+		return 0, nil, err
+	}
+	items, total := ns.Log.List(f, limit)
+	return http.StatusOK, listOf(items, total), nil
+}
+
+// maxWait bounds a long poll, so a forgotten wait cannot hold a connection.
+const maxWait = 5 * time.Minute
+
+func (s *Server) waitRequests(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+	f, err := logFilter(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	n, err := queryInt(c, "count", 1)
+	if err != nil {
+		return 0, nil, err
+	}
+	timeout := 10 * time.Second
+	if v := c.Query("timeout"); v != "" {
+		if timeout, err = clock.ParseDuration(v); err != nil || timeout < 0 {
+			return 0, nil, emulators.BadRequest("query \"timeout\" must be a duration such as 5s")
+		}
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), min(timeout, maxWait))
+	defer cancel()
+	items, err := ns.Log.Wait(ctx, f, n)
+	if err != nil {
+		return 0, nil, &emulators.Error{Status: http.StatusRequestTimeout,
+			Message: "timed out after " + timeout.String() + " with " + strconv.Itoa(len(items)) + " of " + strconv.Itoa(n) + " matching requests"}
+	}
+	return http.StatusOK, listOf(items, len(items)), nil
+}
+
+func (s *Server) clearRequests(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+	ns.Log.Clear()
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *Server) listAccounts(dest string) handlerFunc {
+	return func(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+		all := ns.Accounts(dest)
+		items := make([]emulators.AccountView, len(all))
+		for i, a := range all {
+			items[i] = a.View()
+		}
+		return http.StatusOK, list(items), nil
+	}
+}
+
+func (s *Server) createAccount(dest string) handlerFunc {
+	return func(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+		var spec emulators.AccountSpec
+		if err := decodeBody(c, &spec); err != nil {
+			return 0, nil, err
+		}
+		v, err := s.world.CreateAccount(ns, dest, spec)
+		return http.StatusCreated, v, err
+	}
+}
+
+func (s *Server) getAccount(dest string) handlerFunc {
+	return func(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+		a, err := ns.Account(dest, c.Param("account"))
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, a.View(), nil
+	}
+}
+
+func (s *Server) deleteAccount(dest string) handlerFunc {
+	return func(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+		return http.StatusNoContent, nil, s.world.DeleteAccount(ns, dest, c.Param("account"))
+	}
+}
+
+func (s *Server) resetAccount(dest string) handlerFunc {
+	return func(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+		a, err := ns.Account(dest, c.Param("account"))
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusNoContent, nil, a.Reset()
+	}
+}
+
+func (s *Server) listKeys(dest string) handlerFunc {
+	return func(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+		a, err := ns.Account(dest, c.Param("account"))
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, list(a.View().Keys), nil
+	}
+}
+
+func (s *Server) addKey(dest string) handlerFunc {
+	return func(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+		a, err := ns.Account(dest, c.Param("account"))
+		if err != nil {
+			return 0, nil, err
+		}
+		var spec emulators.KeySpec
+		if err := decodeBody(c, &spec); err != nil {
+			return 0, nil, err
+		}
+		k, err := s.world.AddKey(a, spec)
+		return http.StatusCreated, k, err
+	}
+}
+
+func (s *Server) setKeyStatus(dest string, st emulators.KeyStatus) handlerFunc {
+	return func(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+		a, err := ns.Account(dest, c.Param("account"))
+		if err != nil {
+			return 0, nil, err
+		}
+		k, err := a.SetKeyStatus(c.Param("key"), st)
+		return http.StatusOK, k, err
+	}
+}
+
+// resource serves one of a destination's own routes, under the account lock.
+func (s *Server) resource(dest string, res emulators.Resource) handlerFunc {
+	return func(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+		a, err := ns.Account(dest, c.Param("account"))
+		if err != nil {
+			return 0, nil, err
+		}
+		var body []byte
+		if c.Request.Body != nil {
+			if body, err = io.ReadAll(io.LimitReader(c.Request.Body, 8<<20)); err != nil {
+				return 0, nil, emulators.BadRequest("reading the body: %s", err)
+			}
+		}
+		params := make(map[string]string, len(c.Params))
+		for _, p := range c.Params {
+			params[p.Key] = p.Value
+		}
+		now := ns.Clock.Now()
+		v, err := a.WithState(func(st emulators.State) (any, error) {
+			return res.Handle(&emulators.ResourceRequest{Now: now, AccountID: a.ID, State: st,
+				Params: params, Query: c.Request.URL.Query(), Body: body})
+		})
+		status := res.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		return status, v, err
+	}
+}
+
+// listResult is every list answer's shape.
+type listResult[T any] struct {
+	Items []T `json:"items"`
+	Total int `json:"total"`
+}
+
+func list[T any](items []T) listResult[T] { return listOf(items, len(items)) }
+
+func listOf[T any](items []T, total int) listResult[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return listResult[T]{Items: items, Total: total}
+}
+
+func decodeBody(c *gin.Context, v any) error {
+	body, err := io.ReadAll(io.LimitReader(c.Request.Body, 8<<20))
+	if err != nil {
+		return emulators.BadRequest("reading the body: %s", err)
+	}
+	return emulators.DecodeJSON(body, v)
+}

@@ -1,0 +1,78 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/destemu/destemu/emulators"
+)
+
+// webhook serves POST /{slug}: it reads the body within the limit and hands
+// the request to the world, which applies the webhook contract.
+func (s *Server) webhook(slug string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		body, tooLarge, err := readBody(c.Request, s.cfg.BodyLimit)
+		if err != nil {
+			writeError(c, emulators.BadRequest("reading the body: %s", err))
+			return
+		}
+		ans := s.world.Deliver(&emulators.Delivery{
+			Destination:    slug,
+			Authorization:  c.GetHeader("Authorization"),
+			SettingsHeader: c.GetHeader("X-Segment-Settings"),
+			Namespace:      c.GetHeader(NamespaceHeader),
+			Header:         c.Request.Header,
+			Body:           body,
+			BodyTooLarge:   tooLarge,
+			BodyLimit:      s.cfg.BodyLimit,
+			Started:        start,
+		})
+		if ans.RetryAfter > 0 {
+			c.Header("Retry-After", retryAfter(ans.RetryAfter))
+		}
+		c.JSON(ans.Status, ans.Body)
+		s.metrics.observe(slug, ans.Status, ans.Entry.Outcome, time.Since(start))
+	}
+}
+
+// readBody reads at most limit bytes; a longer body is reported, not read.
+func readBody(r *http.Request, limit int64) (body []byte, tooLarge bool, err error) {
+	if r.ContentLength > limit {
+		return nil, true, nil
+	}
+	size := r.ContentLength
+	if size < 0 || size > limit {
+		size = 512
+	}
+	buf := make([]byte, 0, size+1)
+	lr := io.LimitReader(r.Body, limit+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, rerr := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+		if rerr != nil {
+			return nil, false, rerr
+		}
+	}
+	if int64(len(buf)) > limit {
+		return nil, true, nil
+	}
+	return buf, false, nil
+}
+
+// retryAfter writes a Retry-After value in whole seconds, rounded up.
+func retryAfter(d time.Duration) string {
+	return strconv.FormatInt(int64(math.Ceil(d.Seconds())), 10)
+}
