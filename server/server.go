@@ -17,6 +17,7 @@ import (
 
 	"github.com/destemu/destemu/clock"
 	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/emulators/usercom"
 )
 
 // DefaultBodyLimit is Segment's own per-message limit, 32 KiB (G-5).
@@ -50,7 +51,9 @@ type Config struct {
 // DefaultEmulators lists the built-in destinations, in the order the control
 // plane shows them. Registration is this explicit list, never init().
 func DefaultEmulators() []emulators.Emulator {
-	return []emulators.Emulator{}
+	return []emulators.Emulator{
+		usercom.New(),
+	}
 }
 
 // Server is one destemu server: a world of namespaces behind an HTTP handler.

@@ -1,7 +1,6 @@
 package usercom
 
 import (
-	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -58,7 +57,7 @@ type profile struct {
 // sorted order so that two spellings of one trait (firstName, first_name)
 // resolve the same way every time: the last in byte order wins.
 func (st *State) applyTraits(r *emulators.Request, traits map[string]any, p profile) []string {
-	var set []string
+	set := make([]string, 0, len(traits)+16) // room for the context fields too
 	for _, k := range sortedKeys(traits) {
 		v := traits[k]
 		norm := segment.NormalizeKey(k)
@@ -108,22 +107,21 @@ func applyAddress(r *emulators.Request, what, name string, v any, country, regio
 		}
 		return set
 	}
-	for _, f := range []struct {
-		names []string
-		dst   *string
-		field string
-	}{
-		{[]string{"country"}, country, "country"},
-		{[]string{"state", "region"}, region, "region"},
-		{[]string{"city"}, city, "city"},
-	} {
-		for _, n := range f.names {
-			if s, ok := segment.GetString(addr, n); ok {
-				*f.dst = s
-				set = append(set, f.field)
-				break
-			}
-		}
+	if c, ok := segment.GetString(addr, "country"); ok {
+		*country = c
+		set = append(set, "country")
+	}
+	reg, ok := segment.GetString(addr, "state")
+	if !ok {
+		reg, ok = segment.GetString(addr, "region")
+	}
+	if ok {
+		*region = reg
+		set = append(set, "region")
+	}
+	if c, ok := segment.GetString(addr, "city"); ok {
+		*city = c
+		set = append(set, "city")
 	}
 	return set
 }
@@ -317,5 +315,10 @@ func sortedKeys(m map[string]any) []string {
 	if len(m) == 0 {
 		return nil
 	}
-	return slices.Sorted(maps.Keys(m))
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -208,3 +208,29 @@ func TestNewStateErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadStateRefusesInconsistentSnapshots(t *testing.T) {
+	t.Parallel()
+	for _, data := range []string{
+		`{"users":[{"id":2}]}`,
+		`{"users":[null]}`,
+		`{"companies":[{"group_id":"g","member_ids":[1]}]}`,
+		`{"occurrences":[{"event":"e","user":3}]}`,
+		`{"page_views":[null]}`,
+		`{"attributes":[{"content_type":"person","name":"x","type":"string"}]}`,
+		`[]`,
+	} {
+		if _, err := New().LoadState(json.RawMessage(data)); err == nil {
+			t.Errorf("LoadState(%s) accepted", data)
+		}
+	}
+	// Missing maps are made, so a sparse snapshot still works.
+	s, err := New().LoadState(json.RawMessage(`{"users":[{"id":1,"user_id":"u1"}],"companies":[{"id":1,"group_id":"g","member_ids":[1]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := segment.Decode([]byte(`{"type":"group","userId":"u1","groupId":"g","traits":{"tier":"gold"}}`), time.Time{})
+	if err := New().Handle(&emulators.Request{Message: m}, s); err != nil {
+		t.Fatal(err)
+	}
+}

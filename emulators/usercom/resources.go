@@ -60,6 +60,39 @@ func (*Emulator) Resources() []emulators.Resource {
 
 func state(r *emulators.ResourceRequest) *State { return r.State.(*State) }
 
+// The platform encodes a resource's answer after the account lock is
+// released, so answers never alias state that a webhook may change
+// meanwhile: users, companies and event definitions are copied. Attributes,
+// occurrences and page views are never changed once recorded.
+
+func (u *User) clone() *User {
+	c := *u
+	c.Attributes = maps.Clone(u.Attributes)
+	c.Companies = slices.Clone(u.Companies)
+	if u.LastSeen != nil {
+		t := *u.LastSeen
+		c.LastSeen = &t
+	}
+	return &c
+}
+
+func (c *Company) clone() *Company {
+	d := *c
+	d.Attributes = maps.Clone(c.Attributes)
+	d.MemberIDs = slices.Clone(c.MemberIDs)
+	if c.Employees != nil {
+		n := *c.Employees
+		d.Employees = &n
+	}
+	return &d
+}
+
+func (e *EventDefinition) clone() *EventDefinition {
+	d := *e
+	d.Properties = slices.Clone(e.Properties)
+	return &d
+}
+
 func listDomains(r *emulators.ResourceRequest) (any, error) {
 	st := state(r)
 	out := List[Domain]{Items: make([]Domain, 0, len(st.TrustedDomains))}
@@ -106,7 +139,7 @@ var attributeFilters = filters[*Attribute]{fields: map[string]func(*Attribute) s
 }}
 
 func listAttributes(r *emulators.ResourceRequest) (any, error) {
-	return attributeFilters.list(r.Query, state(r).Attributes)
+	return attributeFilters.list(r.Query, state(r).Attributes, nil)
 }
 
 var userFilters = filters[*User]{
@@ -136,7 +169,7 @@ var userFilters = filters[*User]{
 }
 
 func listUsers(r *emulators.ResourceRequest) (any, error) {
-	return userFilters.list(r.Query, state(r).Users)
+	return userFilters.list(r.Query, state(r).Users, (*User).clone)
 }
 
 func getUser(r *emulators.ResourceRequest) (any, error) {
@@ -145,7 +178,9 @@ func getUser(r *emulators.ResourceRequest) (any, error) {
 	if !ok {
 		return nil, emulators.NotFound("no user with userId, anonymousId or id %q", r.Param("user"))
 	}
-	return UserDetail{User: u, PageViewLog: nonNil(st.userViews[u.ID]), Events: nonNil(st.userOccs[u.ID])}, nil
+	return UserDetail{User: u.clone(),
+		PageViewLog: slices.Clip(append([]*PageView{}, st.userViews[u.ID]...)),
+		Events:      slices.Clip(append([]*Occurrence{}, st.userOccs[u.ID]...))}, nil
 }
 
 func companyFilters(st *State) filters[*Company] {
@@ -176,7 +211,7 @@ func companyFilters(st *State) filters[*Company] {
 
 func listCompanies(r *emulators.ResourceRequest) (any, error) {
 	st := state(r)
-	return companyFilters(st).list(r.Query, st.Companies)
+	return companyFilters(st).list(r.Query, st.Companies, (*Company).clone)
 }
 
 func getCompany(r *emulators.ResourceRequest) (any, error) {
@@ -187,9 +222,9 @@ func getCompany(r *emulators.ResourceRequest) (any, error) {
 	}
 	members := make([]*User, 0, len(c.MemberIDs))
 	for _, id := range c.MemberIDs {
-		members = append(members, st.Users[id-1])
+		members = append(members, st.Users[id-1].clone())
 	}
-	return CompanyDetail{Company: c, Members: members}, nil
+	return CompanyDetail{Company: c.clone(), Members: members}, nil
 }
 
 var eventFilters = filters[*EventDefinition]{
@@ -200,7 +235,7 @@ var eventFilters = filters[*EventDefinition]{
 }
 
 func listEvents(r *emulators.ResourceRequest) (any, error) {
-	return eventFilters.list(r.Query, state(r).Events)
+	return eventFilters.list(r.Query, state(r).Events, (*EventDefinition).clone)
 }
 
 var occurrenceFilters = filters[*Occurrence]{
@@ -217,7 +252,7 @@ var occurrenceFilters = filters[*Occurrence]{
 }
 
 func listOccurrences(r *emulators.ResourceRequest) (any, error) {
-	return occurrenceFilters.list(r.Query, state(r).Occurrences)
+	return occurrenceFilters.list(r.Query, state(r).Occurrences, nil)
 }
 
 var pageViewFilters = filters[*PageView]{
@@ -235,7 +270,7 @@ var pageViewFilters = filters[*PageView]{
 }
 
 func listPageViews(r *emulators.ResourceRequest) (any, error) {
-	return pageViewFilters.list(r.Query, state(r).PageViews)
+	return pageViewFilters.list(r.Query, state(r).PageViews, nil)
 }
 
 // filters describes the query parameters a list takes: exact matches on
@@ -250,16 +285,22 @@ type filters[T any] struct {
 	time       func(T) time.Time
 }
 
-func (f filters[T]) list(q url.Values, items []T) (List[T], error) {
+// list answers the items that match the query, each passed through snapshot
+// when it is not nil.
+func (f filters[T]) list(q url.Values, items []T, snapshot func(T) T) (List[T], error) {
 	match, err := f.matcher(q)
 	if err != nil {
 		return List[T]{}, err
 	}
 	out := List[T]{Items: make([]T, 0, len(items))}
 	for _, it := range items {
-		if match(it) {
-			out.Items = append(out.Items, it)
+		if !match(it) {
+			continue
 		}
+		if snapshot != nil {
+			it = snapshot(it)
+		}
+		out.Items = append(out.Items, it)
 	}
 	out.Total = len(out.Items)
 	return out, nil
@@ -321,11 +362,4 @@ func (f filters[T]) known(prefix string) string {
 		names = append(names, "from", "to")
 	}
 	return strings.Join(names, ", ")
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }

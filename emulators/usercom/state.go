@@ -3,6 +3,7 @@ package usercom
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -169,7 +170,10 @@ func (st *State) reindex() error {
 	for _, d := range st.TrustedDomains {
 		st.domains[d] = struct{}{}
 	}
-	for _, a := range st.Attributes {
+	for i, a := range st.Attributes {
+		if a == nil {
+			return fmt.Errorf("attributes[%d]: missing", i)
+		}
 		ct, err := parseContentType(string(a.ContentType))
 		if err != nil {
 			return err
@@ -180,18 +184,37 @@ func (st *State) reindex() error {
 		if u == nil || u.ID != int64(i+1) {
 			return fmt.Errorf("users[%d]: id must be %d", i, i+1)
 		}
+		if u.Attributes == nil {
+			u.Attributes = map[string]any{}
+		}
 		st.indexUser(u)
 	}
-	for _, c := range st.Companies {
+	known := func(id int64) bool { return id >= 1 && id <= int64(len(st.Users)) }
+	for i, c := range st.Companies {
+		if c == nil || slices.ContainsFunc(c.MemberIDs, func(id int64) bool { return !known(id) }) {
+			return fmt.Errorf("companies[%d]: missing, or a member id names no user", i)
+		}
+		if c.Attributes == nil {
+			c.Attributes = map[string]any{}
+		}
 		st.companies[c.GroupID] = c
 	}
-	for _, e := range st.Events {
+	for i, e := range st.Events {
+		if e == nil {
+			return fmt.Errorf("events[%d]: missing", i)
+		}
 		st.events[e.Name] = e
 	}
-	for _, o := range st.Occurrences {
+	for i, o := range st.Occurrences {
+		if o == nil || !known(o.User) {
+			return fmt.Errorf("occurrences[%d]: missing, or its user names no user", i)
+		}
 		st.userOccs[o.User] = append(st.userOccs[o.User], o)
 	}
-	for _, v := range st.PageViews {
+	for i, v := range st.PageViews {
+		if v == nil || !known(v.User) {
+			return fmt.Errorf("page_views[%d]: missing, or its user names no user", i)
+		}
 		st.userViews[v.User] = append(st.userViews[v.User], v)
 	}
 	return nil
