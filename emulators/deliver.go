@@ -112,17 +112,18 @@ func (w *World) deliver(d *Delivery, e *Entry) Answer {
 	}
 	info := emu.Info()
 
+	ns, err := w.Namespace(d.Namespace, true)
+	if err != nil {
+		return refuseErr(err.(*Error))
+	}
+	e.Namespace = ns.Name
+
 	// Who is calling (G-2, G-11, G-12).
 	keyValue, ok := ParseBasicAuth(d.Authorization)
 	if !ok {
 		return refuse(http.StatusUnauthorized, "missing or malformed Authorization header: want Basic base64(\"<apiKey>:\")")
 	}
 	e.Key = keyValue
-	ns, err := w.Namespace(d.Namespace, true)
-	if err != nil {
-		return refuseErr(err.(*Error))
-	}
-	e.Namespace = ns.Name
 	key := w.lookupKey(d.Destination, keyValue)
 	if key != nil && d.Namespace != "" && key.account.ns != ns {
 		key = nil // a key of another namespace is unknown here (G-13)
