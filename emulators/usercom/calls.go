@@ -76,7 +76,9 @@ func (st *State) applyTraits(r *emulators.Request, traits map[string]any, p prof
 				set = append(set, k)
 			}
 		default:
-			st.setAttribute(r, p.ct, "trait", k, v, p.attrs)
+			if name, ok := st.setAttribute(r, p.ct, "trait", k, v, p.attrs); ok {
+				set = append(set, name)
+			}
 		}
 	}
 	return set

@@ -345,7 +345,8 @@ func TestUsercom(t *testing.T) {
 		t.Parallel()
 		a := newApp(t, srv, nil)
 		res := a.send(client.Identify("u1", map[string]any{"custom_integer_new": 999, "vip": true, "plan": "pro"}))
-		if !contains(res.Actions, `defined user attribute "custom_integer_new" as string`) {
+		if !contains(res.Actions, `defined user attribute "custom_integer_new" as string`) ||
+			!contains(res.Actions, `set custom_integer_new, plan, vip on user "u1"`) {
 			t.Fatalf("actions %v", res.Actions)
 		}
 		u := a.user("u1")
