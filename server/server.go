@@ -17,6 +17,7 @@ import (
 
 	"github.com/destemu/destemu/clock"
 	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/emulators/promoter"
 	"github.com/destemu/destemu/emulators/usercom"
 )
 
@@ -52,6 +53,7 @@ type Config struct {
 // plane shows them. Registration is this explicit list, never init().
 func DefaultEmulators() []emulators.Emulator {
 	return []emulators.Emulator{
+		promoter.New(),
 		usercom.New(),
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+	_ "time/tzdata" // the IANA database, so a scratch image checks timezones too (CN-6)
 
 	"github.com/gin-gonic/gin"
 

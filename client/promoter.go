@@ -1,0 +1,232 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Promoter is the control plane of one Promoter account: its Segment
+// campaigns, contact lists and daily limit, and what the webhook built from
+// identify and track (contacts, surveys, custom events).
+type Promoter struct {
+	c       *Client
+	account string
+}
+
+// Promoter returns the Promoter control plane of an account.
+func (c *Client) Promoter(account string) *Promoter { return &Promoter{c: c, account: account} }
+
+func (p *Promoter) path(parts ...string) string { return AccountPath("promoter", p.account, parts...) }
+
+// PromoterConfig is the config of a Promoter account (AccountSpec.Config):
+// a daily limit other than 50,000, contact lists and campaigns made with
+// the account.
+type PromoterConfig struct {
+	DailyLimit   *int                      `json:"dailyLimit,omitempty"`
+	ContactLists []PromoterContactListSpec `json:"contactLists,omitempty"`
+	Campaigns    []PromoterCampaignSpec    `json:"campaigns,omitempty"`
+}
+
+// PromoterCampaignSpec creates a Segment campaign. Name and TriggerEvent are
+// required; ContactList empty means the list "segment-list"; Distribution
+// empty means "instant"; Activate creates it ready instead of draft.
+type PromoterCampaignSpec struct {
+	ID                string `json:"id,omitempty"`
+	Name              string `json:"name"`
+	TriggerEvent      string `json:"triggerEvent"`
+	EmailTemplate     string `json:"emailTemplate,omitempty"`
+	ContactList       string `json:"contactList,omitempty"`
+	Distribution      string `json:"distribution,omitempty"`
+	ReminderDays      int    `json:"reminderDays,omitempty"`
+	ForwardingEmail   string `json:"forwardingEmail,omitempty"`
+	DeliveryDelayDays int    `json:"deliveryDelayDays,omitempty"`
+	ThrottleDays      int    `json:"throttleDays,omitempty"`
+	Activate          bool   `json:"activate,omitempty"`
+}
+
+// PromoterCampaign is a Segment campaign; Status is draft, ready or active.
+type PromoterCampaign struct {
+	ID                string     `json:"id"`
+	Name              string     `json:"name"`
+	TriggerEvent      string     `json:"triggerEvent"`
+	EmailTemplate     string     `json:"emailTemplate"`
+	ContactList       string     `json:"contactList"`
+	Distribution      string     `json:"distribution"`
+	ReminderDays      int        `json:"reminderDays"`
+	ForwardingEmail   string     `json:"forwardingEmail"`
+	DeliveryDelayDays int        `json:"deliveryDelayDays"`
+	ThrottleDays      int        `json:"throttleDays"`
+	Status            string     `json:"status"`
+	CreatedAt         time.Time  `json:"createdAt"`
+	ActivatedAt       *time.Time `json:"activatedAt"`
+	ActiveSince       *time.Time `json:"activeSince"`
+}
+
+// PromoterContactListSpec creates a contact list (ID optional).
+type PromoterContactListSpec struct {
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name"`
+}
+
+// PromoterContactList is a contact list and the userIds on it, in the order
+// they joined.
+type PromoterContactList struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"createdAt"`
+	Contacts  []string  `json:"contacts"`
+}
+
+// PromoterContact is a contact made by identify, with the lists it is on.
+type PromoterContact struct {
+	UserID     string         `json:"userId"`
+	Email      string         `json:"email"`
+	FirstName  string         `json:"firstName"`
+	LastName   string         `json:"lastName"`
+	Attributes map[string]any `json:"attributes"`
+	CreatedAt  time.Time      `json:"createdAt"`
+	UpdatedAt  time.Time      `json:"updatedAt"`
+	Lists      []string       `json:"lists"`
+}
+
+// PromoterSurvey is a survey as it stands at the namespace clock's now:
+// Status is scheduled, delivered, reminded or responded.
+type PromoterSurvey struct {
+	ID            string                  `json:"id"`
+	Campaign      string                  `json:"campaign"`
+	Contact       string                  `json:"contact"`
+	Email         string                  `json:"email"`
+	TriggeredAt   time.Time               `json:"triggeredAt"`
+	ScheduledFor  time.Time               `json:"scheduledFor"`
+	DeliveredAt   *time.Time              `json:"deliveredAt"`
+	ReminderDueAt *time.Time              `json:"reminderDueAt"`
+	RemindedAt    *time.Time              `json:"remindedAt"`
+	Responded     bool                    `json:"responded"`
+	Response      *PromoterSurveyResponse `json:"response"`
+	Status        string                  `json:"status"`
+}
+
+// PromoterSurveyResponse is a contact's NPS answer.
+type PromoterSurveyResponse struct {
+	Score       int       `json:"score"`
+	Comment     string    `json:"comment"`
+	RespondedAt time.Time `json:"respondedAt"`
+}
+
+// PromoterCustomEvent is a stored track event.
+type PromoterCustomEvent struct {
+	ID          string         `json:"id"`
+	Event       string         `json:"event"`
+	UserID      string         `json:"userId"`
+	AnonymousID string         `json:"anonymousId"`
+	MessageID   string         `json:"messageId"`
+	Properties  map[string]any `json:"properties"`
+	Timestamp   time.Time      `json:"timestamp"`
+	ReceivedAt  time.Time      `json:"receivedAt"`
+}
+
+// PromoterDailyLimit is the account's request counter for the current UTC
+// day of the namespace clock.
+type PromoterDailyLimit struct {
+	Date              string    `json:"date"`
+	Count             int       `json:"count"`
+	Limit             int       `json:"limit"`
+	Remaining         int       `json:"remaining"`
+	ResetsAt          time.Time `json:"resetsAt"`
+	RetryAfterSeconds int64     `json:"retryAfterSeconds"`
+}
+
+// CreateCampaign creates a Segment campaign.
+func (p *Promoter) CreateCampaign(ctx context.Context, spec PromoterCampaignSpec) (*PromoterCampaign, error) {
+	var out PromoterCampaign
+	return &out, p.c.Do(ctx, http.MethodPost, p.path("campaigns"), nil, spec, &out)
+}
+
+// ActivateCampaign activates a campaign: a draft becomes ready.
+func (p *Promoter) ActivateCampaign(ctx context.Context, id string) (*PromoterCampaign, error) {
+	var out PromoterCampaign
+	return &out, p.c.Do(ctx, http.MethodPost, p.path("campaigns", id, "activate"), nil, nil, &out)
+}
+
+// Campaign reads a campaign.
+func (p *Promoter) Campaign(ctx context.Context, id string) (*PromoterCampaign, error) {
+	var out PromoterCampaign
+	return &out, p.c.Do(ctx, http.MethodGet, p.path("campaigns", id), nil, nil, &out)
+}
+
+// Campaigns lists campaigns; filters: status, triggerEvent, contactList.
+func (p *Promoter) Campaigns(ctx context.Context, q Query) ([]PromoterCampaign, error) {
+	var l List[PromoterCampaign]
+	return l.Items, p.c.Do(ctx, http.MethodGet, p.path("campaigns"), q.Values(), nil, &l)
+}
+
+// CreateContactList creates a contact list.
+func (p *Promoter) CreateContactList(ctx context.Context, spec PromoterContactListSpec) (*PromoterContactList, error) {
+	var out PromoterContactList
+	return &out, p.c.Do(ctx, http.MethodPost, p.path("contact-lists"), nil, spec, &out)
+}
+
+// ContactList reads a contact list.
+func (p *Promoter) ContactList(ctx context.Context, id string) (*PromoterContactList, error) {
+	var out PromoterContactList
+	return &out, p.c.Do(ctx, http.MethodGet, p.path("contact-lists", id), nil, nil, &out)
+}
+
+// ContactLists lists the contact lists.
+func (p *Promoter) ContactLists(ctx context.Context) ([]PromoterContactList, error) {
+	var l List[PromoterContactList]
+	return l.Items, p.c.Do(ctx, http.MethodGet, p.path("contact-lists"), nil, nil, &l)
+}
+
+// Contact reads a contact by userId.
+func (p *Promoter) Contact(ctx context.Context, userID string) (*PromoterContact, error) {
+	var out PromoterContact
+	return &out, p.c.Do(ctx, http.MethodGet, p.path("contacts", userID), nil, nil, &out)
+}
+
+// Contacts lists contacts, oldest first; filters: email, list.
+func (p *Promoter) Contacts(ctx context.Context, q Query) ([]PromoterContact, error) {
+	var l List[PromoterContact]
+	return l.Items, p.c.Do(ctx, http.MethodGet, p.path("contacts"), q.Values(), nil, &l)
+}
+
+// Survey reads a survey.
+func (p *Promoter) Survey(ctx context.Context, id string) (*PromoterSurvey, error) {
+	var out PromoterSurvey
+	return &out, p.c.Do(ctx, http.MethodGet, p.path("surveys", id), nil, nil, &out)
+}
+
+// Surveys lists surveys in trigger order; filters: campaign, contact,
+// status, from and to (RFC 3339, on triggeredAt).
+func (p *Promoter) Surveys(ctx context.Context, q Query) ([]PromoterSurvey, error) {
+	var l List[PromoterSurvey]
+	return l.Items, p.c.Do(ctx, http.MethodGet, p.path("surveys"), q.Values(), nil, &l)
+}
+
+// RespondSurvey records the contact's answer (score 0 to 10) to a delivered
+// survey; a response before the reminder is due means no reminder.
+func (p *Promoter) RespondSurvey(ctx context.Context, id string, score int, comment string) (*PromoterSurvey, error) {
+	var out PromoterSurvey
+	in := map[string]any{"score": score, "comment": comment}
+	return &out, p.c.Do(ctx, http.MethodPost, p.path("surveys", id, "response"), nil, in, &out)
+}
+
+// CustomEvents lists stored track events; filters: event, userId, from and
+// to (RFC 3339, on the event time).
+func (p *Promoter) CustomEvents(ctx context.Context, q Query) ([]PromoterCustomEvent, error) {
+	var l List[PromoterCustomEvent]
+	return l.Items, p.c.Do(ctx, http.MethodGet, p.path("custom-events"), q.Values(), nil, &l)
+}
+
+// DailyLimit reads today's request count, the limit and when it resets.
+func (p *Promoter) DailyLimit(ctx context.Context) (*PromoterDailyLimit, error) {
+	var out PromoterDailyLimit
+	return &out, p.c.Do(ctx, http.MethodGet, p.path("daily-limit"), nil, nil, &out)
+}
+
+// SetDailyLimit sets the account's daily request limit.
+func (p *Promoter) SetDailyLimit(ctx context.Context, limit int) (*PromoterDailyLimit, error) {
+	var out PromoterDailyLimit
+	return &out, p.c.Do(ctx, http.MethodPut, p.path("daily-limit"), nil, map[string]int{"limit": limit}, &out)
+}

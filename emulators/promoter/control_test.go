@@ -1,0 +1,143 @@
+package promoter_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/destemu/destemu/client"
+	"github.com/destemu/destemu/testkit"
+)
+
+func TestPromoterControlPlane(t *testing.T) {
+	t.Parallel()
+	srv := testkit.Start(t)
+
+	t.Run("campaign specs are checked and errors name the field", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		f.campaign(client.PromoterCampaignSpec{ID: "c1", Name: "NPS", TriggerEvent: "Signed Up"})
+		for _, tc := range []struct {
+			spec   client.PromoterCampaignSpec
+			status int
+			field  string
+		}{
+			{client.PromoterCampaignSpec{TriggerEvent: "x"}, 400, "name"},
+			{client.PromoterCampaignSpec{Name: "x"}, 400, "triggerEvent"},
+			{client.PromoterCampaignSpec{Name: "x", TriggerEvent: "x", Distribution: "drip"}, 400, "distribution"},
+			{client.PromoterCampaignSpec{Name: "x", TriggerEvent: "x", ReminderDays: -1}, 400, "reminderDays"},
+			{client.PromoterCampaignSpec{Name: "x", TriggerEvent: "x", ThrottleDays: 4000}, 400, "throttleDays"},
+			{client.PromoterCampaignSpec{Name: "x", TriggerEvent: "x", ForwardingEmail: "not-an-email"}, 400, "forwardingEmail"},
+			{client.PromoterCampaignSpec{Name: "x", TriggerEvent: "x", ContactList: "nope"}, 400, "contactList"},
+			{client.PromoterCampaignSpec{ID: "c1", Name: "x", TriggerEvent: "x"}, 409, "c1"},
+		} {
+			_, err := f.p.CreateCampaign(f.ctx, tc.spec)
+			if e := statusOf(t, err, tc.status); !strings.Contains(e.Message, tc.field) {
+				t.Errorf("%+v: message %q does not name %s", tc.spec, e.Message, tc.field)
+			}
+		}
+		err := f.c.Do(f.ctx, http.MethodPost, client.AccountPath("promoter", "acme", "campaigns"), nil,
+			map[string]any{"name": "x", "triggerEvent": "x", "delay": 3}, nil)
+		if e := statusOf(t, err, 400); !strings.Contains(e.Message, "delay") {
+			t.Errorf("unknown field: %q", e.Message)
+		}
+		if cs, _ := f.p.Campaigns(f.ctx, nil); len(cs) != 1 {
+			t.Errorf("refused specs created campaigns: %v", cs)
+		}
+		if l, _ := f.p.ContactLists(f.ctx); len(l) != 1 {
+			t.Errorf("lists %v, want the default list only", l)
+		}
+	})
+
+	t.Run("unknown ids are 404, unknown filters 400", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		for _, call := range []func() error{
+			func() error { _, err := f.p.Campaign(f.ctx, "nope"); return err },
+			func() error { _, err := f.p.ActivateCampaign(f.ctx, "nope"); return err },
+			func() error { _, err := f.p.ContactList(f.ctx, "nope"); return err },
+			func() error { _, err := f.p.Contact(f.ctx, "nope"); return err },
+			func() error { _, err := f.p.Survey(f.ctx, "nope"); return err },
+		} {
+			statusOf(t, call(), http.StatusNotFound)
+		}
+		for _, call := range []func() error{
+			func() error { _, err := f.p.Surveys(f.ctx, client.Query{"stauts": "delivered"}); return err },
+			func() error { _, err := f.p.Surveys(f.ctx, client.Query{"status": "sent"}); return err },
+			func() error { _, err := f.p.Surveys(f.ctx, client.Query{"from": "yesterday"}); return err },
+			func() error { _, err := f.p.Contacts(f.ctx, client.Query{"name": "x"}); return err },
+			func() error { _, err := f.p.CustomEvents(f.ctx, client.Query{"user": "x"}); return err },
+		} {
+			statusOf(t, call(), http.StatusBadRequest)
+		}
+		_, err := f.p.CreateContactList(f.ctx, client.PromoterContactListSpec{ID: "l"})
+		if e := statusOf(t, err, 400); !strings.Contains(e.Message, "name") {
+			t.Errorf("list without name: %q", e.Message)
+		}
+		if _, err := f.p.CreateContactList(f.ctx, client.PromoterContactListSpec{ID: "l", Name: "L"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.p.CreateContactList(f.ctx, client.PromoterContactListSpec{ID: "l", Name: "L"})
+		statusOf(t, err, http.StatusConflict)
+	})
+
+	t.Run("account config creates lists, campaigns and the limit; reset restores it", func(t *testing.T) {
+		t.Parallel()
+		lim := 10
+		f := newFixture(t, srv, &client.PromoterConfig{
+			DailyLimit:   &lim,
+			ContactLists: []client.PromoterContactListSpec{{ID: "buyers", Name: "Buyers"}},
+			Campaigns: []client.PromoterCampaignSpec{
+				{ID: "post", Name: "Post purchase", TriggerEvent: "Order Completed", ContactList: "buyers", Activate: true},
+				{Name: "Draft", TriggerEvent: "Signed Up"},
+			},
+		})
+		cs, err := f.p.Campaigns(f.ctx, nil)
+		if err != nil || len(cs) != 2 || cs[0].Status != "ready" || cs[1].Status != "draft" || cs[1].ID != "cmp_1" {
+			t.Fatalf("campaigns %+v %v", cs, err)
+		}
+		if d, _ := f.p.DailyLimit(f.ctx); d.Limit != 10 {
+			t.Errorf("limit %d", d.Limit)
+		}
+		f.identify("u1", "u1@example.com")
+		f.ok(client.Track("u1", "Order Completed", nil))
+		if err := f.c.ResetAccount(f.ctx, "promoter", "acme"); err != nil {
+			t.Fatal(err)
+		}
+		if ss := f.surveys(nil); len(ss) != 0 {
+			t.Errorf("surveys after reset: %v", ss)
+		}
+		if c, _ := f.p.Campaign(f.ctx, "post"); c.Status != "ready" {
+			t.Errorf("campaign after reset: %+v", c)
+		}
+	})
+
+	t.Run("a bad config is refused naming the entry", func(t *testing.T) {
+		t.Parallel()
+		ns := testkit.Isolated(t, srv)
+		_, err := ns.Client().CreateAccount(t.Context(), "promoter", client.AccountSpec{ID: "bad",
+			Config: client.PromoterConfig{Campaigns: []client.PromoterCampaignSpec{{Name: "x"}}}})
+		if e := statusOf(t, err, 400); !strings.Contains(e.Message, "campaigns[0].triggerEvent") {
+			t.Errorf("message %q", e.Message)
+		}
+		_, err = ns.Client().CreateAccount(t.Context(), "promoter", client.AccountSpec{ID: "bad",
+			Config: map[string]any{"limit": 3}})
+		statusOf(t, err, 400)
+	})
+
+	t.Run("G-11 an auto-provisioned account stores contacts and events", func(t *testing.T) {
+		t.Parallel()
+		ns := testkit.Isolated(t, srv)
+		c := ns.Client()
+		res, err := c.Send(t.Context(), "promoter", "auto-"+ns.Name, nil, client.Identify("u1", map[string]any{"email": "u1@example.com"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Promoter(res.Account).Contact(t.Context(), "u1"); err != nil {
+			t.Errorf("contact on the provisioned account: %v", err)
+		}
+		if d, _ := c.Promoter(res.Account).DailyLimit(t.Context()); d.Limit != 50000 || d.Count != 1 {
+			t.Errorf("provisioned counter %+v", d)
+		}
+	})
+}

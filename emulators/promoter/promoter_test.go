@@ -1,0 +1,694 @@
+package promoter_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/destemu/destemu/client"
+	"github.com/destemu/destemu/testkit"
+)
+
+// t0 is where every test freezes its namespace clock: 20:00 UTC, four hours
+// (14,400 seconds) before the next UTC midnight.
+var t0 = time.Date(2025, 3, 10, 20, 0, 0, 0, time.UTC)
+
+const dayDur = 24 * time.Hour
+
+// fixture is one isolated namespace with a Promoter account "acme" and a
+// frozen clock.
+type fixture struct {
+	t   *testing.T
+	ctx context.Context
+	c   *client.Client
+	p   *client.Promoter
+	key string
+}
+
+func newFixture(t *testing.T, srv *testkit.Server, cfg *client.PromoterConfig) *fixture {
+	t.Helper()
+	ns := testkit.Isolated(t, srv)
+	f := &fixture{t: t, ctx: context.Background(), c: ns.Client(), key: "key-" + ns.Name}
+	if _, err := f.c.FreezeClockAt(f.ctx, t0); err != nil {
+		t.Fatalf("freeze clock: %v", err)
+	}
+	spec := client.AccountSpec{ID: "acme", Keys: []client.KeySpec{{Value: f.key}}}
+	if cfg != nil {
+		spec.Config = cfg
+	}
+	if _, err := f.c.CreateAccount(f.ctx, "promoter", spec); err != nil {
+		t.Fatalf("create account: %v", err)
+	}
+	f.p = f.c.Promoter("acme")
+	return f
+}
+
+func (f *fixture) send(m client.Message) (*client.Result, error) {
+	return f.c.Send(f.ctx, "promoter", f.key, nil, m)
+}
+
+// ok sends a message that must be answered 200.
+func (f *fixture) ok(m client.Message) *client.Result {
+	f.t.Helper()
+	res, err := f.send(m)
+	if err != nil {
+		f.t.Fatalf("send %s %s: %v", m.Type, m.Event, err)
+	}
+	return res
+}
+
+func (f *fixture) identify(userID, email string) {
+	f.t.Helper()
+	f.ok(client.Identify(userID, map[string]any{"email": email}))
+}
+
+func (f *fixture) advance(d time.Duration) {
+	f.t.Helper()
+	if _, err := f.c.AdvanceClock(f.ctx, d); err != nil {
+		f.t.Fatalf("advance clock: %v", err)
+	}
+}
+
+func (f *fixture) setClock(at time.Time) {
+	f.t.Helper()
+	if _, err := f.c.SetClock(f.ctx, at); err != nil {
+		f.t.Fatalf("set clock: %v", err)
+	}
+}
+
+func (f *fixture) campaign(spec client.PromoterCampaignSpec) *client.PromoterCampaign {
+	f.t.Helper()
+	c, err := f.p.CreateCampaign(f.ctx, spec)
+	if err != nil {
+		f.t.Fatalf("create campaign: %v", err)
+	}
+	return c
+}
+
+func (f *fixture) surveys(q client.Query) []client.PromoterSurvey {
+	f.t.Helper()
+	s, err := f.p.Surveys(f.ctx, q)
+	if err != nil {
+		f.t.Fatalf("list surveys: %v", err)
+	}
+	return s
+}
+
+func (f *fixture) survey(id string) *client.PromoterSurvey {
+	f.t.Helper()
+	s, err := f.p.Survey(f.ctx, id)
+	if err != nil {
+		f.t.Fatalf("get survey %s: %v", id, err)
+	}
+	return s
+}
+
+func (f *fixture) contact(userID string) *client.PromoterContact {
+	f.t.Helper()
+	c, err := f.p.Contact(f.ctx, userID)
+	if err != nil {
+		f.t.Fatalf("get contact %s: %v", userID, err)
+	}
+	return c
+}
+
+// lastEntry returns the newest request-log entry of the account.
+func (f *fixture) lastEntry() client.Entry {
+	f.t.Helper()
+	es, err := f.c.Requests(f.ctx, client.RequestFilter{Destination: "promoter", Account: "acme", Limit: 1})
+	if err != nil || len(es) == 0 {
+		f.t.Fatalf("request log: %v (%d entries)", err, len(es))
+	}
+	return es[0]
+}
+
+func contains(list []string, sub string) bool {
+	return slices.ContainsFunc(list, func(s string) bool { return strings.Contains(s, sub) })
+}
+
+func statusOf(t *testing.T, err error, want int) *client.Error {
+	t.Helper()
+	var e *client.Error
+	if !errors.As(err, &e) || e.Status != want {
+		t.Fatalf("want a %d error, got %v", want, err)
+	}
+	return e
+}
+
+func TestPromoter(t *testing.T) {
+	t.Parallel()
+	srv := testkit.Start(t)
+
+	t.Run("PR-1 accepts identify and track, other types 501", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		f.identify("u1", "u1@example.com")
+		f.ok(client.Track("u1", "Order Completed", nil))
+		for _, m := range []client.Message{
+			client.Page("u1", "Home", nil), client.Screen("u1", "Home", nil),
+			client.Group("u1", "g1", nil), client.Alias("u1", "anon-1"),
+		} {
+			_, err := f.send(m)
+			e := statusOf(t, err, http.StatusNotImplemented)
+			if !strings.Contains(e.Message, m.Type) {
+				t.Errorf("%s: message %q does not name the type", m.Type, e.Message)
+			}
+		}
+		if n, _ := f.p.DailyLimit(f.ctx); n.Count != 2 {
+			t.Errorf("only identify and track reach Promoter's counter: count %d, want 2", n.Count)
+		}
+	})
+
+	t.Run("PR-2 identify without userId is answered 200 and not stored", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		res := f.ok(client.Identify("", map[string]any{"email": "anon@example.com"}).Anonymous("anon-1"))
+		if res.Status != "ignored" || !strings.Contains(res.Reason, "userId") {
+			t.Errorf("answer: status %q reason %q, want ignored because of the missing userId", res.Status, res.Reason)
+		}
+		if cs, _ := f.p.Contacts(f.ctx, nil); len(cs) != 0 {
+			t.Errorf("contacts = %v, want none", cs)
+		}
+		if e := f.lastEntry(); e.Outcome != "ignored" || !strings.Contains(e.Message, "userId") {
+			t.Errorf("request log: outcome %q message %q, want ignored saying why", e.Outcome, e.Message)
+		}
+	})
+
+	t.Run("PR-3 identify creates then updates the contact; every trait is an attribute", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		res := f.ok(client.Identify("12345", map[string]any{
+			"email": "ted@mosbiusdesigns.com", "firstName": "Ted", "last_name": "Mosby", "plan": "Premium", "seats": 3,
+		}))
+		if !contains(res.Actions, "created contact 12345") {
+			t.Errorf("actions %v, want a created contact", res.Actions)
+		}
+		c := f.contact("12345")
+		if c.Email != "ted@mosbiusdesigns.com" || c.FirstName != "Ted" || c.LastName != "Mosby" {
+			t.Errorf("contact fields = %q %q %q", c.Email, c.FirstName, c.LastName)
+		}
+		for k, want := range map[string]any{"email": "ted@mosbiusdesigns.com", "firstName": "Ted", "last_name": "Mosby", "plan": "Premium", "seats": 3.0} {
+			if c.Attributes[k] != want {
+				t.Errorf("attribute %s = %v, want %v", k, c.Attributes[k], want)
+			}
+		}
+		f.advance(time.Hour)
+		res = f.ok(client.Identify("12345", map[string]any{"email": "ted@example.org", "first_name": "Theodore", "plan": "Enterprise"}))
+		if !contains(res.Actions, "updated contact 12345") {
+			t.Errorf("actions %v, want an update", res.Actions)
+		}
+		c = f.contact("12345")
+		if c.Email != "ted@example.org" || c.FirstName != "Theodore" || c.LastName != "Mosby" {
+			t.Errorf("updated fields = %q %q %q", c.Email, c.FirstName, c.LastName)
+		}
+		if c.Attributes["plan"] != "Enterprise" || c.Attributes["first_name"] != "Theodore" || c.Attributes["firstName"] != nil {
+			t.Errorf("attributes = %v: want plan updated and first_name replacing firstName (G-9)", c.Attributes)
+		}
+		if !c.CreatedAt.Equal(t0) || !c.UpdatedAt.Equal(t0.Add(time.Hour)) {
+			t.Errorf("created %v updated %v", c.CreatedAt, c.UpdatedAt)
+		}
+		if cs, _ := f.p.Contacts(f.ctx, client.Query{"email": "ted@example.org"}); len(cs) != 1 {
+			t.Errorf("one contact per userId: %v", cs)
+		}
+	})
+
+	t.Run("PR-4 creating a contact without email is 400 Missing email address; an update without email is fine", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		_, err := f.send(client.Identify("u1", map[string]any{"plan": "Free"}))
+		if e := statusOf(t, err, http.StatusBadRequest); e.Message != "Missing email address" {
+			t.Errorf("message %q", e.Message)
+		}
+		if _, err := f.p.Contact(f.ctx, "u1"); client.StatusOf(err) != http.StatusNotFound {
+			t.Errorf("the refused identify created a contact: %v", err)
+		}
+		if e := f.lastEntry(); e.Status != http.StatusBadRequest || e.Message != "Missing email address" {
+			t.Errorf("request log: %d %q", e.Status, e.Message)
+		}
+		f.identify("u1", "u1@example.com")
+		f.ok(client.Identify("u1", map[string]any{"plan": "Pro"}))
+		if c := f.contact("u1"); c.Email != "u1@example.com" || c.Attributes["plan"] != "Pro" {
+			t.Errorf("update without email: %+v", c)
+		}
+	})
+
+	t.Run("PR-5 every track is stored as a custom event", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		at := t0.Add(-time.Hour)
+		res := f.ok(client.Track("u1", "Order Completed", map[string]any{"total": 42.5, "Item Name": "Box"}).At(at))
+		f.ok(client.Track("", "Viewed Pricing", nil).Anonymous("anon-1"))
+		if res.Data["customEvent"] == nil {
+			t.Errorf("answer data %v, want the custom event id", res.Data)
+		}
+		evs, err := f.p.CustomEvents(f.ctx, nil)
+		if err != nil || len(evs) != 2 {
+			t.Fatalf("custom events %v %v, want 2", evs, err)
+		}
+		e := evs[0]
+		if e.Event != "Order Completed" || e.UserID != "u1" || e.Properties["total"] != 42.5 || e.Properties["Item Name"] != "Box" ||
+			!e.Timestamp.Equal(at) || !e.ReceivedAt.Equal(t0) || e.MessageID == "" {
+			t.Errorf("event = %+v", e)
+		}
+		if evs[1].AnonymousID != "anon-1" {
+			t.Errorf("anonymous track: %+v", evs[1])
+		}
+		if evs, _ := f.p.CustomEvents(f.ctx, client.Query{"event": "Viewed Pricing"}); len(evs) != 1 {
+			t.Errorf("filter by event: %v", evs)
+		}
+		if evs, _ := f.p.CustomEvents(f.ctx, client.Query{"to": t0.Add(-time.Minute).Format(time.RFC3339)}); len(evs) != 1 || evs[0].Event != "Order Completed" {
+			t.Errorf("filter by time: %v", evs)
+		}
+	})
+
+	t.Run("PR-6 a matching track surveys the identified contact and adds it to the campaign's list", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		if _, err := f.p.CreateContactList(f.ctx, client.PromoterContactListSpec{ID: "buyers", Name: "Buyers"}); err != nil {
+			t.Fatal(err)
+		}
+		cmp := f.campaign(client.PromoterCampaignSpec{Name: "Post purchase", TriggerEvent: "Order Completed", ContactList: "buyers", Activate: true})
+		f.identify("u1", "u1@example.com")
+		f.ok(client.Track("u1", "Order Viewed", nil)) // another event: no survey
+		res := f.ok(client.Track("u1", "Order Completed", nil))
+		ss := f.surveys(nil)
+		if len(ss) != 1 {
+			t.Fatalf("surveys %v, want 1", ss)
+		}
+		s := ss[0]
+		if s.Campaign != cmp.ID || s.Contact != "u1" || s.Email != "u1@example.com" || !s.TriggeredAt.Equal(t0) || s.Status != "delivered" {
+			t.Errorf("survey = %+v", s)
+		}
+		if res.Data["survey"] != s.ID || !contains(res.Actions, "scheduled survey "+s.ID) {
+			t.Errorf("answer %v %v does not report the survey", res.Data, res.Actions)
+		}
+		if l, _ := f.p.ContactList(f.ctx, "buyers"); !slices.Equal(l.Contacts, []string{"u1"}) {
+			t.Errorf("list contacts = %v", l.Contacts)
+		}
+		if c := f.contact("u1"); !slices.Equal(c.Lists, []string{"buyers"}) {
+			t.Errorf("contact lists = %v", c.Lists)
+		}
+		if cs, _ := f.p.Contacts(f.ctx, client.Query{"list": "buyers"}); len(cs) != 1 {
+			t.Errorf("contacts on list: %v", cs)
+		}
+	})
+
+	t.Run("PR-7 a track for a userId never identified makes no survey and says why", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		f.campaign(client.PromoterCampaignSpec{Name: "NPS", TriggerEvent: "Signed Up", Activate: true})
+		res := f.ok(client.Track("stranger", "Signed Up", nil))
+		if !contains(res.Warnings, "never identified") {
+			t.Errorf("warnings %v, want never identified", res.Warnings)
+		}
+		if e := f.lastEntry(); !contains(e.Warnings, `"stranger" was never identified`) {
+			t.Errorf("request log warnings %v", e.Warnings)
+		}
+		if ss := f.surveys(nil); len(ss) != 0 {
+			t.Errorf("surveys %v, want none", ss)
+		}
+		// Identifying afterwards does not survey retroactively; the next
+		// track does.
+		f.identify("stranger", "s@example.com")
+		if ss := f.surveys(nil); len(ss) != 0 {
+			t.Errorf("surveys after identify %v, want none", ss)
+		}
+		f.ok(client.Track("stranger", "Signed Up", nil))
+		if ss := f.surveys(nil); len(ss) != 1 {
+			t.Errorf("surveys after identified track %v, want 1", ss)
+		}
+	})
+
+	t.Run("PR-8 campaign status draft, ready once activated, active after its first matching track", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		cmp := f.campaign(client.PromoterCampaignSpec{Name: "NPS", TriggerEvent: "Signed Up"})
+		if cmp.Status != "draft" || cmp.ActivatedAt != nil {
+			t.Fatalf("new campaign %+v, want draft", cmp)
+		}
+		f.identify("u1", "u1@example.com")
+		res := f.ok(client.Track("u1", "Signed Up", nil))
+		if !contains(res.Warnings, "draft") || len(f.surveys(nil)) != 0 {
+			t.Errorf("a draft surveys nobody and warns: %v", res.Warnings)
+		}
+		f.advance(time.Minute)
+		got, err := f.p.ActivateCampaign(f.ctx, cmp.ID)
+		if err != nil || got.Status != "ready" || got.ActivatedAt == nil || !got.ActivatedAt.Equal(t0.Add(time.Minute)) {
+			t.Fatalf("activate: %+v %v", got, err)
+		}
+		f.ok(client.Track("u1", "Other Event", nil))
+		if got, _ := f.p.Campaign(f.ctx, cmp.ID); got.Status != "ready" {
+			t.Errorf("an unrelated track made it %s", got.Status)
+		}
+		f.advance(time.Minute)
+		f.ok(client.Track("u1", "Signed Up", nil))
+		got, _ = f.p.Campaign(f.ctx, cmp.ID)
+		if got.Status != "active" || got.ActiveSince == nil || !got.ActiveSince.Equal(t0.Add(2*time.Minute)) {
+			t.Errorf("after the first matching track: %+v", got)
+		}
+		if again, err := f.p.ActivateCampaign(f.ctx, cmp.ID); err != nil || again.Status != "active" {
+			t.Errorf("activating an active campaign: %+v %v", again, err)
+		}
+		if cs, _ := f.p.Campaigns(f.ctx, client.Query{"status": "active"}); len(cs) != 1 {
+			t.Errorf("filter by status: %v", cs)
+		}
+	})
+
+	t.Run("PR-9 a delivery delay of N days delivers once N days pass on the clock, 0 delivers at once", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		f.campaign(client.PromoterCampaignSpec{ID: "later", Name: "Trial end", TriggerEvent: "Trial Started", DeliveryDelayDays: 7, Activate: true})
+		f.campaign(client.PromoterCampaignSpec{ID: "now", Name: "Welcome", TriggerEvent: "Signed Up", Activate: true})
+		f.identify("u1", "u1@example.com")
+		f.identify("u2", "u2@example.com")
+		f.ok(client.Track("u1", "Trial Started", nil))
+		f.ok(client.Track("u2", "Signed Up", nil))
+		ss := f.surveys(client.Query{"campaign": "later"})
+		if len(ss) != 1 {
+			t.Fatalf("surveys %v", ss)
+		}
+		s := ss[0]
+		if s.Status != "scheduled" || s.DeliveredAt != nil || !s.ScheduledFor.Equal(t0.Add(7*dayDur)) {
+			t.Errorf("delayed survey at trigger time: %+v", s)
+		}
+		if now := f.surveys(client.Query{"campaign": "now"}); len(now) != 1 || now[0].Status != "delivered" || !now[0].DeliveredAt.Equal(t0) {
+			t.Errorf("0 days delivers at once: %+v", now)
+		}
+		f.advance(7*dayDur - time.Second)
+		if s := f.survey(s.ID); s.Status != "scheduled" {
+			t.Errorf("one second early: %s", s.Status)
+		}
+		f.advance(time.Second) // no request but the clock's
+		if s := f.survey(s.ID); s.Status != "delivered" || s.DeliveredAt == nil || !s.DeliveredAt.Equal(t0.Add(7*dayDur)) {
+			t.Errorf("after 7 days: %+v", s)
+		}
+		if ss := f.surveys(client.Query{"status": "delivered"}); len(ss) != 2 {
+			t.Errorf("filter by derived status: %v", ss)
+		}
+	})
+
+	t.Run("PR-10 throttle of N days: not surveyed one second before the window ends, surveyed at its end", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		f.campaign(client.PromoterCampaignSpec{ID: "c", Name: "Orders", TriggerEvent: "Order Completed", ThrottleDays: 3, Activate: true})
+		f.identify("u1", "u1@example.com")
+		f.ok(client.Track("u1", "Order Completed", nil))
+		f.advance(3*dayDur - time.Second)
+		res := f.ok(client.Track("u1", "Order Completed", nil))
+		if !contains(res.Actions, "throttled") {
+			t.Errorf("actions %v, want throttled", res.Actions)
+		}
+		if e := f.lastEntry(); !contains(e.Actions, "throttle of 3 days") {
+			t.Errorf("request log actions %v do not say why", e.Actions)
+		}
+		if ss := f.surveys(nil); len(ss) != 1 {
+			t.Fatalf("surveys within the throttle: %d", len(ss))
+		}
+		f.advance(time.Second)
+		f.ok(client.Track("u1", "Order Completed", nil))
+		ss := f.surveys(client.Query{"contact": "u1"})
+		if len(ss) != 2 || !ss[1].TriggeredAt.Equal(t0.Add(3*dayDur)) {
+			t.Errorf("at the window's end: %v", ss)
+		}
+	})
+
+	t.Run("PR-11 a contact is never surveyed twice within 24 hours across campaigns", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		f.campaign(client.PromoterCampaignSpec{ID: "a", Name: "A", TriggerEvent: "Signed Up", Activate: true})
+		f.campaign(client.PromoterCampaignSpec{ID: "b", Name: "B", TriggerEvent: "Order Completed", Activate: true})
+		f.campaign(client.PromoterCampaignSpec{ID: "b2", Name: "B twin", TriggerEvent: "Order Completed", Activate: true})
+		f.identify("u1", "u1@example.com")
+		f.identify("u2", "u2@example.com")
+		f.ok(client.Track("u1", "Signed Up", nil))
+		f.advance(dayDur - time.Second)
+		res := f.ok(client.Track("u1", "Order Completed", nil))
+		if !contains(res.Actions, "within 24 hours") || len(f.surveys(client.Query{"contact": "u1"})) != 1 {
+			t.Errorf("second campaign within 24h: %v", res.Actions)
+		}
+		f.advance(time.Second)
+		res = f.ok(client.Track("u1", "Order Completed", nil))
+		ss := f.surveys(client.Query{"contact": "u1"})
+		if len(ss) != 2 || ss[1].Campaign != "b" {
+			t.Fatalf("at 24h: %v", ss)
+		}
+		// Both b and b2 trigger on the event: the contact gets one survey.
+		if !contains(res.Actions, "no survey in campaign b2") {
+			t.Errorf("two campaigns, one event: %v", res.Actions)
+		}
+		// Another contact is not affected.
+		f.ok(client.Track("u2", "Order Completed", nil))
+		if ss := f.surveys(client.Query{"contact": "u2"}); len(ss) != 1 {
+			t.Errorf("u2: %v", ss)
+		}
+	})
+
+	t.Run("PR-11 decision: the 24 hours compare delivery times", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		f.campaign(client.PromoterCampaignSpec{ID: "late", Name: "Late", TriggerEvent: "Trial Started", DeliveryDelayDays: 7, Activate: true})
+		f.campaign(client.PromoterCampaignSpec{ID: "now", Name: "Now", TriggerEvent: "Order Completed", Activate: true})
+		f.identify("u1", "u1@example.com")
+		f.ok(client.Track("u1", "Trial Started", nil)) // delivered at t0+7d
+		f.advance(2 * dayDur)
+		f.ok(client.Track("u1", "Order Completed", nil)) // delivered at t0+2d: fine
+		f.advance(5*dayDur - time.Hour)
+		res := f.ok(client.Track("u1", "Order Completed", nil)) // would land an hour before the delayed one
+		if !contains(res.Actions, "within 24 hours") || len(f.surveys(nil)) != 2 {
+			t.Errorf("same delivery day: %v", res.Actions)
+		}
+	})
+
+	t.Run("PR-12 a delivered survey with no response gets a reminder after N days; a response prevents it", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		f.campaign(client.PromoterCampaignSpec{ID: "c", Name: "NPS", TriggerEvent: "Signed Up", ReminderDays: 3, Activate: true})
+		f.identify("quiet", "q@example.com")
+		f.identify("talker", "t@example.com")
+		f.ok(client.Track("quiet", "Signed Up", nil))
+		f.ok(client.Track("talker", "Signed Up", nil))
+		quiet, talker := f.surveys(client.Query{"contact": "quiet"})[0], f.surveys(client.Query{"contact": "talker"})[0]
+		if quiet.ReminderDueAt == nil || !quiet.ReminderDueAt.Equal(t0.Add(3*dayDur)) {
+			t.Errorf("reminder due %v", quiet.ReminderDueAt)
+		}
+		f.advance(dayDur)
+		if got, err := f.p.RespondSurvey(f.ctx, talker.ID, 9, "Great"); err != nil || got.Status != "responded" || !got.Responded {
+			t.Fatalf("respond: %+v %v", got, err)
+		}
+		_, err := f.p.RespondSurvey(f.ctx, talker.ID, 3, "")
+		statusOf(t, err, http.StatusConflict)
+		f.advance(2*dayDur - time.Second)
+		if s := f.survey(quiet.ID); s.Status != "delivered" || s.RemindedAt != nil {
+			t.Errorf("one second before the reminder: %+v", s)
+		}
+		f.advance(time.Second)
+		if s := f.survey(quiet.ID); s.Status != "reminded" || s.RemindedAt == nil || !s.RemindedAt.Equal(t0.Add(3*dayDur)) {
+			t.Errorf("after 3 days without response: %+v", s)
+		}
+		s := f.survey(talker.ID)
+		if s.Status != "responded" || s.RemindedAt != nil || s.Response == nil || s.Response.Score != 9 || !s.Response.RespondedAt.Equal(t0.Add(dayDur)) {
+			t.Errorf("answered survey: %+v", s)
+		}
+		if ss := f.surveys(client.Query{"status": "reminded"}); len(ss) != 1 || ss[0].Contact != "quiet" {
+			t.Errorf("filter reminded: %v", ss)
+		}
+	})
+
+	t.Run("PR-12 a survey not yet delivered cannot be answered; the score is checked", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		f.campaign(client.PromoterCampaignSpec{Name: "NPS", TriggerEvent: "Signed Up", DeliveryDelayDays: 2, Activate: true})
+		f.identify("u1", "u1@example.com")
+		f.ok(client.Track("u1", "Signed Up", nil))
+		id := f.surveys(nil)[0].ID
+		_, err := f.p.RespondSurvey(f.ctx, id, 5, "")
+		if e := statusOf(t, err, http.StatusConflict); !strings.Contains(e.Message, "not delivered") {
+			t.Errorf("message %q", e.Message)
+		}
+		f.advance(2 * dayDur)
+		_, err = f.p.RespondSurvey(f.ctx, id, 11, "")
+		if e := statusOf(t, err, http.StatusBadRequest); !strings.Contains(e.Message, "score") {
+			t.Errorf("message %q", e.Message)
+		}
+		_, err = f.p.RespondSurvey(f.ctx, "srv_404", 5, "")
+		statusOf(t, err, http.StatusNotFound)
+	})
+
+	t.Run("seed campaign flow: activate, first track makes it active, delayed survey delivered, then reminded", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		// Seed steps 1 to 9, then "Activate Campaign".
+		cmp := f.campaign(client.PromoterCampaignSpec{
+			Name: "Segment NPS", TriggerEvent: "Order Completed", EmailTemplate: "Classic",
+			Distribution: "Instant", ReminderDays: 2, ForwardingEmail: "nps@acme.test",
+			DeliveryDelayDays: 7, ThrottleDays: 30,
+		})
+		if cmp.ContactList != "segment-list" || cmp.Distribution != "instant" || cmp.Status != "draft" {
+			t.Fatalf("created %+v", cmp)
+		}
+		if l, err := f.p.ContactList(f.ctx, "segment-list"); err != nil || l.Name != "Segment List" || len(l.Contacts) != 0 {
+			t.Fatalf("default list %+v %v", l, err)
+		}
+		if c, _ := f.p.ActivateCampaign(f.ctx, cmp.ID); c.Status != "ready" {
+			t.Fatalf("activated: %s", c.Status)
+		}
+		f.ok(client.Identify("12345", map[string]any{"email": "ted@mosbiusdesigns.com", "firstName": "Ted", "lastName": "Mosby", "plan": "Premium"}))
+		f.ok(client.Track("12345", "Order Completed", map[string]any{"total": 30}))
+		if c, _ := f.p.Campaign(f.ctx, cmp.ID); c.Status != "active" {
+			t.Errorf("after the first matching track: %s", c.Status)
+		}
+		s := f.surveys(nil)[0]
+		if s.Status != "scheduled" || !s.ScheduledFor.Equal(t0.Add(7*dayDur)) {
+			t.Errorf("scheduled: %+v", s)
+		}
+		if l, _ := f.p.ContactList(f.ctx, "segment-list"); !slices.Equal(l.Contacts, []string{"12345"}) {
+			t.Errorf("surveyed contacts join the list: %v", l.Contacts)
+		}
+		f.advance(7 * dayDur)
+		if s := f.survey(s.ID); s.Status != "delivered" {
+			t.Errorf("after the delay: %s", s.Status)
+		}
+		f.advance(2 * dayDur)
+		if s := f.survey(s.ID); s.Status != "reminded" || !s.RemindedAt.Equal(t0.Add(9*dayDur)) {
+			t.Errorf("after the reminder days: %+v", s)
+		}
+	})
+
+	t.Run("PR-13 daily limit exact under load, 429 with Retry-After to UTC midnight, reset at midnight", func(t *testing.T) {
+		t.Parallel()
+		const limit = 500
+		lim := limit
+		f := newFixture(t, srv, &client.PromoterConfig{DailyLimit: &lim})
+		f.identify("u1", "u1@example.com") // one of the 500
+		const workers, total = 64, limit + 100
+		var accepted, refused atomic.Int64
+		var next atomic.Int64
+		retryAfter := make(chan string, total)
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for n := next.Add(1); n < total; n = next.Add(1) {
+					m := client.Track("u1", "Clicked", map[string]any{"n": n})
+					if n%2 == 0 {
+						m = client.Identify("u"+strconv.FormatInt(n, 10), map[string]any{"email": fmt.Sprintf("u%d@example.com", n)})
+					}
+					_, err := f.send(m)
+					var e *client.Error
+					switch {
+					case err == nil:
+						accepted.Add(1)
+					case errors.As(err, &e) && e.Status == http.StatusTooManyRequests:
+						refused.Add(1)
+						retryAfter <- e.RetryAfter
+					default:
+						t.Errorf("request %d: %v", n, err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(retryAfter)
+		if accepted.Load()+1 != limit || refused.Load() != total-limit {
+			t.Errorf("accepted %d (+1 before), refused %d; want %d and %d", accepted.Load(), refused.Load(), limit-1, total-limit)
+		}
+		for ra := range retryAfter {
+			if ra != "14400" { // 20:00 UTC to midnight
+				t.Fatalf("Retry-After %q, want 14400", ra)
+			}
+		}
+		d, err := f.p.DailyLimit(f.ctx)
+		if err != nil || d.Count != limit || d.Limit != limit || d.Remaining != 0 || d.Date != "2025-03-10" ||
+			!d.ResetsAt.Equal(time.Date(2025, 3, 11, 0, 0, 0, 0, time.UTC)) || d.RetryAfterSeconds != 14400 {
+			t.Errorf("counter %+v %v", d, err)
+		}
+		if e := f.lastEntry(); e.Status != http.StatusTooManyRequests || !strings.Contains(e.Message, "daily limit") {
+			t.Errorf("request log: %d %q", e.Status, e.Message)
+		}
+		// One second before midnight: still refused, Retry-After 1.
+		f.setClock(time.Date(2025, 3, 10, 23, 59, 59, 0, time.UTC))
+		_, err = f.send(client.Track("u1", "Clicked", nil))
+		if e := statusOf(t, err, http.StatusTooManyRequests); e.RetryAfter != "1" {
+			t.Errorf("Retry-After at 23:59:59 = %q", e.RetryAfter)
+		}
+		// Midnight: a new UTC day, a new count.
+		f.advance(time.Second)
+		if d, _ := f.p.DailyLimit(f.ctx); d.Count != 0 || d.Date != "2025-03-11" || d.Remaining != limit {
+			t.Errorf("after midnight with no request: %+v", d)
+		}
+		f.ok(client.Track("u1", "Clicked", nil))
+		if d, _ := f.p.DailyLimit(f.ctx); d.Count != 1 {
+			t.Errorf("count on the new day %d", d.Count)
+		}
+	})
+
+	t.Run("PR-13 default limit 50000, settable; every request reaching Promoter counts", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		d, err := f.p.DailyLimit(f.ctx)
+		if err != nil || d.Limit != 50000 || d.Count != 0 {
+			t.Fatalf("default %+v %v", d, err)
+		}
+		// (decision) a 400 from Promoter still spent a request of the quota.
+		_, err = f.send(client.Identify("u1", nil))
+		statusOf(t, err, http.StatusBadRequest)
+		f.identify("u1", "u1@example.com")
+		if d, err = f.p.SetDailyLimit(f.ctx, 2); err != nil || d.Count != 2 || d.Limit != 2 || d.Remaining != 0 {
+			t.Fatalf("set limit: %+v %v", d, err)
+		}
+		_, err = f.send(client.Track("u1", "Clicked", nil))
+		statusOf(t, err, http.StatusTooManyRequests)
+		if _, err := f.p.SetDailyLimit(f.ctx, -1); client.StatusOf(err) != http.StatusBadRequest {
+			t.Errorf("negative limit: %v", err)
+		}
+		// A duplicate messageId is answered by the platform (G-10) and does
+		// not reach the counter.
+		if _, err = f.p.SetDailyLimit(f.ctx, 3); err != nil {
+			t.Fatal(err)
+		}
+		m := client.Track("u1", "Clicked", nil).WithID("m-1")
+		f.ok(m)
+		if res := f.ok(m); res.Status != "duplicate" {
+			t.Errorf("duplicate: %+v", res)
+		}
+		if d, _ := f.p.DailyLimit(f.ctx); d.Count != 3 {
+			t.Errorf("count %d, want 3", d.Count)
+		}
+	})
+
+	t.Run("EN-1 an audience trait sets and clears a boolean contact attribute", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		f.identify("u1", "u1@example.com")
+		f.ok(client.Identify("u1", map[string]any{"high_value_users": true}))
+		if c := f.contact("u1"); c.Attributes["high_value_users"] != true {
+			t.Errorf("entered audience: %v", c.Attributes)
+		}
+		f.ok(client.Identify("u1", map[string]any{"high_value_users": false}))
+		if c := f.contact("u1"); c.Attributes["high_value_users"] != false {
+			t.Errorf("left audience: %v", c.Attributes)
+		}
+		// An audience identify for a contact not yet created still needs
+		// the email (PR-4).
+		_, err := f.send(client.Identify("u2", map[string]any{"high_value_users": true}))
+		statusOf(t, err, http.StatusBadRequest)
+	})
+
+	t.Run("G-15 integrations Promoter.io false is processed with a warning", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		m := client.Identify("u1", map[string]any{"email": "u1@example.com"})
+		m.Integrations = map[string]any{"Promoter.io": false}
+		if res := f.ok(m); len(res.Warnings) == 0 {
+			t.Errorf("no warning: %+v", res)
+		}
+		f.contact("u1")
+	})
+}

@@ -1,0 +1,416 @@
+package promoter
+
+import (
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/destemu/destemu/emulators"
+)
+
+// day is the unit Promoter counts delays, throttles and reminders in.
+const day = 24 * time.Hour
+
+// maxDays bounds the day counts of a campaign (decision: ten years is more
+// than any real campaign and keeps the arithmetic far from overflow).
+const maxDays = 3650
+
+// State is one Promoter account: its contacts, contact lists, Segment
+// campaigns, surveys, custom events and daily request counter. The platform
+// only touches it with the account's lock held. Exported fields are the
+// snapshot format; the unexported indexes are rebuilt by reindex.
+type State struct {
+	// Contacts are keyed by userId: the seed says the userId is how Promoter
+	// connects a track event to the stored contact.
+	Contacts     map[string]*Contact `json:"contacts"`
+	ContactLists []*ContactList      `json:"contactLists"`
+	Campaigns    []*Campaign         `json:"campaigns"`
+	Surveys      []*Survey           `json:"surveys"`
+	CustomEvents []*CustomEvent      `json:"customEvents"`
+	// DailyLimit is how many requests the account processes per UTC day.
+	DailyLimit int `json:"dailyLimit"`
+	// Counter counts the requests of the current UTC day.
+	Counter DailyCounter `json:"counter"`
+	// Seq numbers the ids the emulator generates.
+	Seq Sequences `json:"seq"`
+
+	lists            map[string]*ContactList
+	campaigns        map[string]*Campaign
+	campaignsByEvent map[string][]*Campaign // trigger event → campaigns, oldest first
+	surveys          map[string]*Survey
+	surveysByContact map[string][]*Survey // userId → surveys, oldest first
+}
+
+// Sequences are the last numbers used in generated ids, kept in the state so
+// that ids stay unique across a snapshot round trip.
+type Sequences struct {
+	Campaign    int `json:"campaign"`
+	List        int `json:"list"`
+	Survey      int `json:"survey"`
+	CustomEvent int `json:"customEvent"`
+}
+
+// DailyCounter is the number of requests counted on one UTC day (PR-13).
+type DailyCounter struct {
+	// Day is the UTC midnight that starts the counted day.
+	Day   time.Time `json:"day"`
+	Count int       `json:"count"`
+}
+
+// Contact is a person Promoter can survey, created by identify (PR-3).
+type Contact struct {
+	UserID    string `json:"userId"`
+	Email     string `json:"email"`
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+	// Attributes hold every trait of every identify (the seed: "All of the
+	// traits associated with the Identify event will get added as contact
+	// attributes").
+	Attributes map[string]any `json:"attributes"`
+	CreatedAt  time.Time      `json:"createdAt,omitzero"`
+	UpdatedAt  time.Time      `json:"updatedAt"`
+}
+
+// ContactList is a list contacts join when a campaign surveys them (the
+// seed: "As you survey contacts, this is where they'll be added").
+type ContactList struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+	// Contacts are userIds in the order they joined.
+	Contacts []string `json:"contacts"`
+
+	members map[string]struct{}
+}
+
+// add puts a contact on the list once and reports whether it was new.
+func (l *ContactList) add(userID string) bool {
+	if _, ok := l.members[userID]; ok {
+		return false
+	}
+	l.members[userID] = struct{}{}
+	l.Contacts = append(l.Contacts, userID)
+	return true
+}
+
+// CampaignStatus is where a Segment campaign is in its life (PR-8).
+type CampaignStatus string
+
+// Campaign statuses: draft until activated, ready once activated (it then
+// accepts Segment events), active after its first matching track event.
+const (
+	StatusDraft  CampaignStatus = "draft"
+	StatusReady  CampaignStatus = "ready"
+	StatusActive CampaignStatus = "active"
+)
+
+// DistributionInstant is the only distribution a Segment campaign has (seed
+// step 5: "Distribution set to 'Instant'").
+const DistributionInstant = "instant"
+
+// Campaign is a Segment campaign: a track event named TriggerEvent surveys
+// the identified contact (PR-6).
+type Campaign struct {
+	ID                string         `json:"id"`
+	Name              string         `json:"name"`
+	TriggerEvent      string         `json:"triggerEvent"`
+	EmailTemplate     string         `json:"emailTemplate"`
+	ContactList       string         `json:"contactList"`
+	Distribution      string         `json:"distribution"`
+	ReminderDays      int            `json:"reminderDays"`
+	ForwardingEmail   string         `json:"forwardingEmail,omitempty"`
+	DeliveryDelayDays int            `json:"deliveryDelayDays"`
+	ThrottleDays      int            `json:"throttleDays"`
+	Status            CampaignStatus `json:"status"`
+	CreatedAt         time.Time      `json:"createdAt,omitzero"`
+	ActivatedAt       *time.Time     `json:"activatedAt"`
+	// ActiveSince is when the first matching track event arrived.
+	ActiveSince *time.Time `json:"activeSince"`
+}
+
+// activated reports whether the campaign accepts Segment events.
+func (c *Campaign) activated() bool { return c.Status != StatusDraft }
+
+// Survey is one NPS survey a campaign triggered for a contact. Only the
+// facts fixed at trigger time and the response are stored; whether it is
+// delivered or reminded follows from the clock when read (see view).
+type Survey struct {
+	ID       string `json:"id"`
+	Campaign string `json:"campaign"`
+	Contact  string `json:"contact"`
+	// Email is the address the survey goes to, as it was when triggered.
+	Email        string    `json:"email"`
+	TriggeredAt  time.Time `json:"triggeredAt"`
+	ScheduledFor time.Time `json:"scheduledFor"`
+	// ReminderDays is the campaign's reminder when the survey was triggered.
+	ReminderDays int       `json:"reminderDays"`
+	Response     *Response `json:"response,omitempty"`
+}
+
+// Response is a contact's answer to a survey, recorded through the control
+// plane (Promoter's contacts answer by email, outside Segment).
+type Response struct {
+	Score       int       `json:"score"`
+	Comment     string    `json:"comment,omitempty"`
+	RespondedAt time.Time `json:"respondedAt"`
+}
+
+// CustomEvent is a stored track event (PR-5).
+type CustomEvent struct {
+	ID          string         `json:"id"`
+	Event       string         `json:"event"`
+	UserID      string         `json:"userId,omitempty"`
+	AnonymousID string         `json:"anonymousId,omitempty"`
+	MessageID   string         `json:"messageId,omitempty"`
+	Properties  map[string]any `json:"properties"`
+	// Timestamp is the event time (G-8); ReceivedAt the clock at arrival.
+	Timestamp  time.Time `json:"timestamp"`
+	ReceivedAt time.Time `json:"receivedAt"`
+}
+
+func newState() *State {
+	s := &State{Contacts: map[string]*Contact{}, DailyLimit: DefaultDailyLimit}
+	s.reindex()
+	return s
+}
+
+// reindex rebuilds the lookup maps from the exported fields (after
+// LoadState) and fills what a hand-written snapshot may have left nil.
+func (s *State) reindex() {
+	if s.Contacts == nil {
+		s.Contacts = map[string]*Contact{}
+	}
+	for id, c := range s.Contacts {
+		if c.Attributes == nil {
+			c.Attributes = map[string]any{}
+		}
+		c.UserID = id
+	}
+	s.lists = make(map[string]*ContactList, len(s.ContactLists))
+	for _, l := range s.ContactLists {
+		l.members = make(map[string]struct{}, len(l.Contacts))
+		for _, u := range l.Contacts {
+			l.members[u] = struct{}{}
+		}
+		s.lists[l.ID] = l
+	}
+	s.campaigns = make(map[string]*Campaign, len(s.Campaigns))
+	s.campaignsByEvent = make(map[string][]*Campaign, len(s.Campaigns))
+	for _, c := range s.Campaigns {
+		s.indexCampaign(c)
+	}
+	s.surveys = make(map[string]*Survey, len(s.Surveys))
+	s.surveysByContact = map[string][]*Survey{}
+	for _, sv := range s.Surveys {
+		s.indexSurvey(sv)
+	}
+}
+
+func (s *State) indexCampaign(c *Campaign) {
+	s.campaigns[c.ID] = c
+	s.campaignsByEvent[c.TriggerEvent] = append(s.campaignsByEvent[c.TriggerEvent], c)
+}
+
+func (s *State) indexSurvey(sv *Survey) {
+	s.surveys[sv.ID] = sv
+	s.surveysByContact[sv.Contact] = append(s.surveysByContact[sv.Contact], sv)
+}
+
+// nextID returns prefix_N for the next N whose id is not taken, so that
+// generated ids never collide with ids a user chose.
+func nextID(prefix string, seq *int, taken func(string) bool) string {
+	for {
+		*seq++
+		id := prefix + strconv.Itoa(*seq)
+		if !taken(id) {
+			return id
+		}
+	}
+}
+
+// Config is the vendor-side configuration of an account created through the
+// control plane.
+type Config struct {
+	// DailyLimit overrides the 50,000 requests per day (PR-13).
+	DailyLimit   *int              `json:"dailyLimit"`
+	ContactLists []ContactListSpec `json:"contactLists"`
+	Campaigns    []CampaignSpec    `json:"campaigns"`
+}
+
+// apply builds the config into the fresh state s, in order, so that a
+// campaign may name a list made above it. A bad entry fails the whole
+// config, and NewState then drops s: nothing half-built survives.
+func (s *State) apply(cfg Config) error {
+	if cfg.DailyLimit != nil {
+		if err := checkLimit("dailyLimit", *cfg.DailyLimit); err != nil {
+			return err
+		}
+	}
+	for i, l := range cfg.ContactLists {
+		if _, err := s.addList(l, "contactLists["+strconv.Itoa(i)+"].", time.Time{}); err != nil {
+			return err
+		}
+	}
+	for i, c := range cfg.Campaigns {
+		if _, err := s.addCampaign(c, "campaigns["+strconv.Itoa(i)+"].", time.Time{}); err != nil {
+			return err
+		}
+	}
+	if cfg.DailyLimit != nil {
+		s.DailyLimit = *cfg.DailyLimit
+	}
+	return nil
+}
+
+func checkLimit(field string, n int) error {
+	if n < 0 {
+		return emulators.BadRequest("%s must be 0 or more, not %d", field, n)
+	}
+	return nil
+}
+
+// ContactListSpec creates a contact list.
+type ContactListSpec struct {
+	// ID is optional; the emulator numbers lists it names itself.
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// defaultListID names the list a campaign uses when it names none (decision:
+// the seed suggests a list named "Segment List").
+const (
+	defaultListID   = "segment-list"
+	defaultListName = "Segment List"
+)
+
+// addList validates spec and adds the list; field prefixes error messages.
+func (s *State) addList(spec ContactListSpec, field string, now time.Time) (*ContactList, error) {
+	name := strings.TrimSpace(spec.Name)
+	if name == "" {
+		return nil, emulators.BadRequest("%sname is required", field)
+	}
+	if spec.ID != "" {
+		if _, dup := s.lists[spec.ID]; dup {
+			return nil, emulators.Conflict("%sid: contact list %q already exists", field, spec.ID)
+		}
+	}
+	id := spec.ID
+	if id == "" {
+		id = nextID("list_", &s.Seq.List, func(id string) bool { _, ok := s.lists[id]; return ok })
+	}
+	l := &ContactList{ID: id, Name: name, CreatedAt: now, Contacts: []string{}, members: map[string]struct{}{}}
+	s.ContactLists = append(s.ContactLists, l)
+	s.lists[id] = l
+	return l, nil
+}
+
+// CampaignSpec creates a Segment campaign (seed, "Setting up your Segment
+// campaign", steps 1 to 9).
+type CampaignSpec struct {
+	// ID is optional; the emulator numbers campaigns it names itself.
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// TriggerEvent is the track event name that triggers a survey; it is
+	// compared exactly, as Segment event names are case-sensitive.
+	TriggerEvent string `json:"triggerEvent"`
+	// EmailTemplate defaults to "default".
+	EmailTemplate string `json:"emailTemplate"`
+	// ContactList is the id of an existing list; empty means the list
+	// "segment-list" ("Segment List"), created when missing.
+	ContactList string `json:"contactList"`
+	// Distribution must be "instant" (the default).
+	Distribution      string `json:"distribution"`
+	ReminderDays      int    `json:"reminderDays"`
+	ForwardingEmail   string `json:"forwardingEmail"`
+	DeliveryDelayDays int    `json:"deliveryDelayDays"`
+	ThrottleDays      int    `json:"throttleDays"`
+	// Activate creates the campaign already activated (status ready), as if
+	// "Activate Campaign" had been clicked.
+	Activate bool `json:"activate"`
+}
+
+// addCampaign validates spec and adds the campaign; it changes nothing when
+// it returns an error.
+func (s *State) addCampaign(spec CampaignSpec, field string, now time.Time) (*Campaign, error) {
+	c := &Campaign{
+		ID:                spec.ID,
+		Name:              strings.TrimSpace(spec.Name),
+		TriggerEvent:      spec.TriggerEvent,
+		EmailTemplate:     strings.TrimSpace(spec.EmailTemplate),
+		ContactList:       spec.ContactList,
+		Distribution:      strings.ToLower(strings.TrimSpace(spec.Distribution)),
+		ReminderDays:      spec.ReminderDays,
+		ForwardingEmail:   strings.TrimSpace(spec.ForwardingEmail),
+		DeliveryDelayDays: spec.DeliveryDelayDays,
+		ThrottleDays:      spec.ThrottleDays,
+		Status:            StatusDraft,
+		CreatedAt:         now,
+	}
+	switch {
+	case c.Name == "":
+		return nil, emulators.BadRequest("%sname is required", field)
+	case strings.TrimSpace(c.TriggerEvent) == "":
+		return nil, emulators.BadRequest("%striggerEvent is required: the track event name that triggers a survey", field)
+	case c.Distribution != "" && c.Distribution != DistributionInstant:
+		return nil, emulators.BadRequest("%sdistribution must be %q for a Segment campaign, not %q", field, DistributionInstant, spec.Distribution)
+	}
+	for _, d := range []struct {
+		name string
+		n    int
+	}{{"reminderDays", c.ReminderDays}, {"deliveryDelayDays", c.DeliveryDelayDays}, {"throttleDays", c.ThrottleDays}} {
+		if d.n < 0 || d.n > maxDays {
+			return nil, emulators.BadRequest("%s%s must be between 0 and %d, not %d", field, d.name, maxDays, d.n)
+		}
+	}
+	if c.ForwardingEmail != "" {
+		if _, err := mail.ParseAddress(c.ForwardingEmail); err != nil {
+			return nil, emulators.BadRequest("%sforwardingEmail %q is not an email address", field, c.ForwardingEmail)
+		}
+	}
+	if c.ID != "" {
+		if _, dup := s.campaigns[c.ID]; dup {
+			return nil, emulators.Conflict("%sid: campaign %q already exists", field, c.ID)
+		}
+	}
+	if c.ContactList != "" {
+		if _, ok := s.lists[c.ContactList]; !ok {
+			return nil, emulators.BadRequest("%scontactList: contact list %q does not exist; create it first or leave contactList empty for %q", field, c.ContactList, defaultListID)
+		}
+	}
+	// Valid: mutate from here on.
+	if c.ContactList == "" {
+		c.ContactList = defaultListID
+		if _, ok := s.lists[defaultListID]; !ok {
+			if _, err := s.addList(ContactListSpec{ID: defaultListID, Name: defaultListName}, field, now); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if c.Distribution == "" {
+		c.Distribution = DistributionInstant
+	}
+	if c.EmailTemplate == "" {
+		c.EmailTemplate = "default"
+	}
+	if c.ID == "" {
+		c.ID = nextID("cmp_", &s.Seq.Campaign, func(id string) bool { _, ok := s.campaigns[id]; return ok })
+	}
+	if spec.Activate {
+		c.activate(now)
+	}
+	s.Campaigns = append(s.Campaigns, c)
+	s.indexCampaign(c)
+	return c, nil
+}
+
+// activate moves a draft to ready; an activated campaign stays as it is.
+func (c *Campaign) activate(now time.Time) {
+	if c.Status != StatusDraft {
+		return
+	}
+	c.Status = StatusReady
+	if !now.IsZero() { // config campaigns are activated before any clock
+		c.ActivatedAt = &now
+	}
+}

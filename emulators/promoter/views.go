@@ -1,0 +1,103 @@
+package promoter
+
+import (
+	"time"
+)
+
+// SurveyStatus is where a survey is, derived from the clock when read.
+type SurveyStatus string
+
+// Survey statuses, in the order a survey moves through them.
+const (
+	// SurveyScheduled: triggered, waiting for its delivery delay (PR-9).
+	SurveyScheduled SurveyStatus = "scheduled"
+	// SurveyDelivered: in the contact's inbox, no response yet.
+	SurveyDelivered SurveyStatus = "delivered"
+	// SurveyReminded: delivered, unanswered, and the reminder went out
+	// (PR-12).
+	SurveyReminded SurveyStatus = "reminded"
+	// SurveyResponded: the contact answered (recorded through the control
+	// plane).
+	SurveyResponded SurveyStatus = "responded"
+)
+
+// SurveyView is a survey as the control plane shows it at a given time.
+type SurveyView struct {
+	ID           string     `json:"id"`
+	Campaign     string     `json:"campaign"`
+	Contact      string     `json:"contact"`
+	Email        string     `json:"email"`
+	TriggeredAt  time.Time  `json:"triggeredAt"`
+	ScheduledFor time.Time  `json:"scheduledFor"`
+	DeliveredAt  *time.Time `json:"deliveredAt"`
+	// ReminderDueAt is when an unanswered survey gets its reminder; null
+	// when the campaign has no reminder.
+	ReminderDueAt *time.Time   `json:"reminderDueAt"`
+	RemindedAt    *time.Time   `json:"remindedAt"`
+	Responded     bool         `json:"responded"`
+	Response      *Response    `json:"response,omitempty"`
+	Status        SurveyStatus `json:"status"`
+}
+
+// view derives delivery and reminder from now: a survey is delivered once
+// its scheduled time has come (PR-9) and reminded once its campaign's
+// reminder days have passed after delivery without a response before then
+// (PR-12).
+func (sv *Survey) view(now time.Time) SurveyView {
+	v := SurveyView{
+		ID: sv.ID, Campaign: sv.Campaign, Contact: sv.Contact, Email: sv.Email,
+		TriggeredAt: sv.TriggeredAt, ScheduledFor: sv.ScheduledFor,
+		Responded: sv.Response != nil, Response: sv.Response,
+		Status: SurveyScheduled,
+	}
+	// A response is only accepted once delivered, so it implies delivery
+	// even if the clock was later set back.
+	if !now.Before(sv.ScheduledFor) || sv.Response != nil {
+		at := sv.ScheduledFor
+		v.DeliveredAt, v.Status = &at, SurveyDelivered
+	}
+	if sv.ReminderDays > 0 {
+		due := sv.ScheduledFor.Add(time.Duration(sv.ReminderDays) * day)
+		v.ReminderDueAt = &due
+		until := now // the reminder goes out unless a response came first
+		if sv.Response != nil && sv.Response.RespondedAt.Before(now) {
+			until = sv.Response.RespondedAt
+		}
+		if !until.Before(due) {
+			v.RemindedAt, v.Status = &due, SurveyReminded
+		}
+	}
+	if sv.Response != nil {
+		v.Status = SurveyResponded
+	}
+	return v
+}
+
+// ContactView is a contact with the lists it is on.
+type ContactView struct {
+	*Contact
+	Lists []string `json:"lists"`
+}
+
+func (s *State) contactView(c *Contact) ContactView {
+	v := ContactView{Contact: c, Lists: []string{}}
+	for _, l := range s.ContactLists {
+		if _, ok := l.members[c.UserID]; ok {
+			v.Lists = append(v.Lists, l.ID)
+		}
+	}
+	return v
+}
+
+// List is the envelope of every control-plane list.
+type List[T any] struct {
+	Items []T `json:"items"`
+	Total int `json:"total"`
+}
+
+func listOf[T any](items []T) List[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return List[T]{Items: items, Total: len(items)}
+}

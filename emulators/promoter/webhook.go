@@ -1,0 +1,179 @@
+package promoter
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/segment"
+)
+
+// identifyLocked creates or updates the contact named by userId (PR-2..PR-4,
+// EN-1). It validates before it changes anything.
+func (s *State) identifyLocked(r *emulators.Request) error {
+	m := r.Message
+	if m.UserID == "" {
+		// PR-2, seed: "If a userId is not provided in the identify event, we
+		// will not store the contact."
+		r.Ignore("identify without userId is not stored: Promoter keys contacts by userId (anonymousId %q)", m.AnonymousID)
+		return nil
+	}
+	email := m.Email()
+	c, exists := s.Contacts[m.UserID]
+	if !exists && email == "" {
+		// PR-4 (decision in behaviors.md): a survey needs an email.
+		return emulators.BadRequest("Missing email address")
+	}
+	if !exists {
+		c = &Contact{UserID: m.UserID, Attributes: make(map[string]any, len(m.Traits)), CreatedAt: r.Now}
+		s.Contacts[m.UserID] = c
+		r.Did("created contact %s (%s)", m.UserID, email)
+	} else {
+		r.Did("updated contact %s", m.UserID)
+	}
+	c.UpdatedAt = r.Now
+	if email != "" {
+		c.Email = email
+	}
+	if v, ok := segment.GetString(m.Traits, "firstName"); ok {
+		c.FirstName = v
+	}
+	if v, ok := segment.GetString(m.Traits, "lastName"); ok {
+		c.LastName = v
+	}
+	setAttributes(c.Attributes, m.Traits)
+	r.Set("contact", m.UserID)
+	return nil
+}
+
+// setAttributes stores every trait as an attribute (PR-3). A trait spelled
+// differently from a stored attribute of the same name (first_name against
+// firstName, G-9) replaces it, the newest spelling winning. (decision) A
+// null trait removes the attribute; an Engage audience trait (EN-1) is kept
+// as the boolean it carries, so leaving the audience stores false.
+func setAttributes(attrs, traits map[string]any) {
+	for k, v := range traits {
+		if _, exact := attrs[k]; !exact {
+			norm := segment.NormalizeKey(k)
+			for old := range attrs {
+				if segment.NormalizeKey(old) == norm {
+					delete(attrs, old)
+				}
+			}
+		}
+		if v == nil {
+			delete(attrs, k)
+			continue
+		}
+		attrs[k] = segment.Plain(v)
+	}
+}
+
+// trackLocked stores the event (PR-5) and runs every campaign whose trigger
+// event it is (PR-6..PR-11). Nothing here refuses the request.
+func (s *State) trackLocked(r *emulators.Request) {
+	m := r.Message
+	ev := &CustomEvent{
+		ID:          "evt_" + strconv.Itoa(s.Seq.CustomEvent+1),
+		Event:       m.Event,
+		UserID:      m.UserID,
+		AnonymousID: m.AnonymousID,
+		MessageID:   m.MessageID,
+		Timestamp:   m.Timestamp,
+		ReceivedAt:  r.Now,
+	}
+	s.Seq.CustomEvent++
+	if props, ok := segment.Plain(m.Properties).(map[string]any); ok {
+		ev.Properties = props
+	} else {
+		ev.Properties = map[string]any{}
+	}
+	s.CustomEvents = append(s.CustomEvents, ev)
+	r.Did("stored custom event %s %q", ev.ID, m.Event)
+	r.Set("customEvent", ev.ID)
+
+	campaigns := s.campaignsByEvent[m.Event]
+	if len(campaigns) == 0 {
+		return
+	}
+	contact := s.Contacts[m.UserID] // nil for "" or a userId never identified
+	for _, c := range campaigns {
+		if !c.activated() {
+			r.Warn("campaign %s (%s) triggers on %q but is a draft: activate it to survey contacts", c.ID, c.Name, m.Event)
+			continue
+		}
+		if c.Status == StatusReady {
+			// PR-8, seed: "Once a valid track event comes through matching
+			// the one you entered on the campaign settings, your campaign
+			// will update from Ready to an Active status."
+			now := r.Now
+			c.Status, c.ActiveSince = StatusActive, &now
+			r.Did("campaign %s is now active", c.ID)
+		}
+		if contact == nil {
+			// PR-7, seed: "If not previously identified, a survey will not
+			// be sent."
+			if m.UserID == "" {
+				r.Warn("no survey in campaign %s: the track has no userId, and Promoter finds contacts by userId", c.ID)
+			} else {
+				r.Warn("no survey in campaign %s: user %q was never identified (send identify with an email first)", c.ID, m.UserID)
+			}
+			continue
+		}
+		if why := s.surveyBlocked(c, contact.UserID, r.Now); why != "" {
+			r.Did("no survey in campaign %s for %s: %s", c.ID, contact.UserID, why)
+			continue
+		}
+		sv := s.addSurvey(c, contact, r.Now)
+		r.Did("scheduled survey %s in campaign %s for %s, delivery %s", sv.ID, c.ID, contact.UserID, sv.ScheduledFor.Format(time.RFC3339))
+		if l := s.lists[c.ContactList]; l != nil && l.add(contact.UserID) {
+			r.Did("added %s to contact list %s", contact.UserID, l.ID)
+		}
+		r.Set("survey", sv.ID)
+	}
+}
+
+// surveyBlocked says why campaign c may not survey the contact now, or "".
+func (s *State) surveyBlocked(c *Campaign, userID string, now time.Time) string {
+	deliver := now.Add(time.Duration(c.DeliveryDelayDays) * day)
+	throttle := time.Duration(c.ThrottleDays) * day
+	for _, sv := range s.surveysByContact[userID] {
+		// PR-10: the campaign's throttle counts from the last survey it
+		// triggered; the window [t, t+N days) excludes its end.
+		if sv.Campaign == c.ID && throttle > 0 && now.Before(sv.TriggeredAt.Add(throttle)) {
+			return fmt.Sprintf("throttled: the campaign surveyed the contact at %s and its throttle of %d days runs until %s",
+				sv.TriggeredAt.Format(time.RFC3339), c.ThrottleDays, sv.TriggeredAt.Add(throttle).Format(time.RFC3339))
+		}
+	}
+	for _, sv := range s.surveysByContact[userID] {
+		// PR-11 (Promoter's built-in one-day throttle, across campaigns).
+		// (decision) It compares delivery times, which is when a contact is
+		// surveyed: a survey delayed by 7 days and one sent at once 7 days
+		// later would otherwise reach the contact on the same day.
+		if gap := deliver.Sub(sv.ScheduledFor); gap < day && gap > -day {
+			return fmt.Sprintf("surveyed within 24 hours: survey %s of campaign %s is delivered at %s, and a contact gets at most one survey per 24 hours",
+				sv.ID, sv.Campaign, sv.ScheduledFor.Format(time.RFC3339))
+		}
+	}
+	return ""
+}
+
+// addSurvey schedules a survey of campaign c for the contact: triggered now,
+// delivered after the campaign's delivery delay (PR-9; 0 days delivers at
+// once).
+func (s *State) addSurvey(c *Campaign, contact *Contact, now time.Time) *Survey {
+	s.Seq.Survey++
+	sv := &Survey{
+		ID:           "srv_" + strconv.Itoa(s.Seq.Survey),
+		Campaign:     c.ID,
+		Contact:      contact.UserID,
+		Email:        contact.Email,
+		TriggeredAt:  now,
+		ScheduledFor: now.Add(time.Duration(c.DeliveryDelayDays) * day),
+		ReminderDays: c.ReminderDays,
+	}
+	s.Surveys = append(s.Surveys, sv)
+	s.indexSurvey(sv)
+	return sv
+}
