@@ -20,6 +20,7 @@ import (
 	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/emulators/connect"
 	"github.com/destemu/destemu/emulators/promoter"
+	"github.com/destemu/destemu/emulators/usercom"
 )
 
 // DefaultBodyLimit is Segment's own per-message limit, 32 KiB (G-5).
@@ -60,6 +61,7 @@ func DefaultEmulators() []emulators.Emulator {
 	return []emulators.Emulator{
 		connect.New(),
 		promoter.New(),
+		usercom.New(),
 	}
 }
 
