@@ -57,7 +57,8 @@ func (c *Client) AddFault(ctx context.Context, r FaultRule) (*FaultRule, error) 
 // Faults lists the namespace's fault rules, with how often each applied.
 func (c *Client) Faults(ctx context.Context) ([]FaultRule, error) {
 	var l List[FaultRule]
-	return l.Items, c.Do(ctx, http.MethodGet, "/_emulator/faults", nil, nil, &l)
+	err := c.Do(ctx, http.MethodGet, "/_emulator/faults", nil, nil, &l)
+	return l.Items, err
 }
 
 // DeleteFault removes one rule.

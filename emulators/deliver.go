@@ -110,11 +110,11 @@ func refuseErr(err *Error) Answer {
 }
 
 func (w *World) deliver(d *Delivery, e *Entry) Answer {
-	emu, ok := w.emulators[d.Destination]
+	reg, ok := w.emulators[d.Destination]
 	if !ok {
 		return refuse(http.StatusNotFound, "no destination %q", d.Destination)
 	}
-	info := emu.Info()
+	emu, info := reg.emu, reg.info
 	ns, err := w.Namespace(d.Namespace, true)
 	if err != nil {
 		return refuseErr(err.(*Error))
@@ -214,7 +214,7 @@ func (w *World) judge(d *Delivery, e *Entry, emu Emulator, info Info, ns *Namesp
 			return refuse(http.StatusBadRequest, "%s", err)
 		}
 		var created bool
-		if key, created = w.provision(ns, emu, e.Key, s); created {
+		if key, created = w.provision(ns, emu, info.Slug, e.Key, s); created {
 			warnings = append(warnings, fmt.Sprintf("provisioned %s account %q for an unknown key", info.Name, key.account.ID))
 		}
 	}
@@ -222,7 +222,7 @@ func (w *World) judge(d *Delivery, e *Entry, emu Emulator, info Info, ns *Namesp
 	e.Account = a.ID
 	req := &Request{Now: e.Time, Message: m, AccountID: a.ID, Header: d.Header,
 		Key: KeyInfo{Value: e.Key}, warnings: warnings}
-	return a.handle(key, info, header, req)
+	return a.handle(key, &info, header, req)
 }
 
 // checkKey refuses an inactive, revoked or under-privileged key.
@@ -248,10 +248,10 @@ func (a *Account) checkKeyLocked(k *Key, info Info) (Answer, bool) {
 
 // handle runs the checks that must be atomic with the change: the key's
 // state, the settings, the messageId, and the destination's Handle.
-func (a *Account) handle(k *Key, info Info, header map[string]any, req *Request) Answer {
+func (a *Account) handle(k *Key, info *Info, header map[string]any, req *Request) Answer {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if ans, refused := a.checkKeyLocked(k, info); refused {
+	if ans, refused := a.checkKeyLocked(k, *info); refused {
 		return ans
 	}
 	req.Key.Permission = k.Permission

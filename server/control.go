@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -498,9 +499,16 @@ func (s *Server) resource(dest string, res emulators.Resource) handlerFunc {
 			params[p.Key] = p.Value
 		}
 		now := ns.Clock.Now()
+		// The answer is encoded while the lock is held: it may share memory
+		// with the account's state, which the next webhook may change.
 		v, err := a.WithState(func(st emulators.State) (any, error) {
-			return res.Handle(&emulators.ResourceRequest{Now: now, AccountID: a.ID, State: st,
+			v, err := res.Handle(&emulators.ResourceRequest{Now: now, AccountID: a.ID, State: st,
 				Params: params, Query: c.Request.URL.Query(), Body: body})
+			if err != nil || v == nil {
+				return nil, err
+			}
+			b, err := json.Marshal(v)
+			return json.RawMessage(b), err
 		})
 		status := res.Status
 		if status == 0 {

@@ -21,6 +21,7 @@ import (
 	"github.com/destemu/destemu/emulators/connect"
 	"github.com/destemu/destemu/emulators/promoter"
 	"github.com/destemu/destemu/emulators/startdeliver"
+	"github.com/destemu/destemu/emulators/usercom"
 )
 
 // DefaultBodyLimit is Segment's own per-message limit, 32 KiB (G-5).
@@ -63,6 +64,7 @@ func DefaultEmulators() []emulators.Emulator {
 		startdeliver.NewV2(),
 		connect.New(),
 		promoter.New(),
+		usercom.New(),
 	}
 }
 
@@ -125,6 +127,9 @@ func (s *Server) newEngine() *gin.Engine {
 	r := gin.New()
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
+	// Route on the escaped path, so an id holding '/' (sent as %2F by the
+	// client) is one path parameter, unescaped for the handler.
+	r.UseRawPath, r.UnescapePathValues = true, true
 	_ = r.SetTrustedProxies(nil)
 	r.Use(s.recovery, s.accessLog)
 	r.NoRoute(func(c *gin.Context) {
