@@ -150,7 +150,8 @@ func (s *StartdeliverAccount) path(parts ...string) string {
 // CustomFields lists custom fields (filters: entity, type, alias).
 func (s *StartdeliverAccount) CustomFields(ctx context.Context, q Query) ([]StartdeliverCustomField, error) {
 	var l List[StartdeliverCustomField]
-	return l.Items, s.c.Do(ctx, http.MethodGet, s.path("custom-fields"), q.Values(), nil, &l)
+	err := s.c.Do(ctx, http.MethodGet, s.path("custom-fields"), q.Values(), nil, &l)
+	return l.Items, err
 }
 
 // CreateCustomField creates a custom field (409 when the alias exists).
@@ -169,7 +170,8 @@ func (s *StartdeliverAccount) DeleteCustomField(ctx context.Context, entity, ali
 // page the answer (at most 1000 by default).
 func (s *StartdeliverAccount) Users(ctx context.Context, q Query) ([]StartdeliverUser, error) {
 	var l List[StartdeliverUser]
-	return l.Items, s.c.Do(ctx, http.MethodGet, s.path("users"), q.Values(), nil, &l)
+	err := s.c.Do(ctx, http.MethodGet, s.path("users"), q.Values(), nil, &l)
+	return l.Items, err
 }
 
 // CreateUser creates a user, as if it existed before Segment sent anything.
@@ -188,7 +190,8 @@ func (s *StartdeliverAccount) User(ctx context.Context, id int64) (*Startdeliver
 // custom field alias).
 func (s *StartdeliverAccount) Customers(ctx context.Context, q Query) ([]StartdeliverCustomer, error) {
 	var l List[StartdeliverCustomer]
-	return l.Items, s.c.Do(ctx, http.MethodGet, s.path("customers"), q.Values(), nil, &l)
+	err := s.c.Do(ctx, http.MethodGet, s.path("customers"), q.Values(), nil, &l)
+	return l.Items, err
 }
 
 // CreateCustomer creates a customer.
@@ -207,7 +210,8 @@ func (s *StartdeliverAccount) Customer(ctx context.Context, id int64) (*Startdel
 // segmentType, name, from and to as RFC 3339; limit, offset).
 func (s *StartdeliverAccount) UsageEvents(ctx context.Context, q Query) ([]StartdeliverUsageEvent, error) {
 	var l List[StartdeliverUsageEvent]
-	return l.Items, s.c.Do(ctx, http.MethodGet, s.path("usage-events"), q.Values(), nil, &l)
+	err := s.c.Do(ctx, http.MethodGet, s.path("usage-events"), q.Values(), nil, &l)
+	return l.Items, err
 }
 
 // SegmentApp reads the v2 Segment app configuration as the account holds it.

@@ -39,22 +39,6 @@ func (d *Destination) Resources() []emulators.Resource {
 
 func account(r *emulators.ResourceRequest) *Account { return r.State.(*Account) }
 
-// Answers are encoded after the account's lock is released, so a route
-// returns copies of the records a webhook may still change; usage events
-// and configurations are never changed once stored, so they are shared.
-
-func (u *User) clone() *User {
-	c := *u
-	c.CustomFields = slices.Clone(u.CustomFields)
-	return &c
-}
-
-func (c *Customer) clone() *Customer {
-	cp := *c
-	cp.CustomFields = slices.Clone(c.CustomFields)
-	return &cp
-}
-
 // defaultLimit bounds a list when the call gives no limit (decision: an
 // account may hold a million users).
 const defaultLimit = 1000
@@ -191,15 +175,15 @@ func listUsers(r *emulators.ResourceRequest) (any, error) {
 	return list(a, EntityUser, r.Query, a.Users)
 }
 
-// record is a user or a customer, as lists filter and copy them.
-type record[T any] interface {
+// record is a user or a customer, as lists filter them.
+type record interface {
 	values() FieldValues
 	field(name string) string
-	clone() T
 }
 
-// list filters users or customers and returns a page of copies.
-func list[T record[T]](a *Account, e Entity, q url.Values, all []T) (any, error) {
+// list filters users or customers and returns a page of them. The platform
+// encodes the answer under the account's lock, so records need no copy.
+func list[T record](a *Account, e Entity, q url.Values, all []T) (any, error) {
 	fs, err := a.filters(e, q)
 	if err != nil {
 		return nil, err
@@ -207,7 +191,7 @@ func list[T record[T]](a *Account, e Entity, q url.Values, all []T) (any, error)
 	var out []T
 	for _, rec := range all {
 		if match(fs, rec.values(), rec.field) {
-			out = append(out, rec.clone())
+			out = append(out, rec)
 		}
 	}
 	return paginate(q, out)
@@ -244,7 +228,7 @@ func createUser(r *emulators.ResourceRequest) (any, error) {
 	if err != nil {
 		return nil, emulators.BadRequest("%s", err)
 	}
-	return u.clone(), nil
+	return u, nil
 }
 
 // UserView is a user with its usage events, newest last.
@@ -259,7 +243,7 @@ func getUser(r *emulators.ResourceRequest) (any, error) {
 	if u == nil {
 		return nil, emulators.NotFound("no user %q", r.Param("id"))
 	}
-	return UserView{User: u.clone(), UsageEvents: a.eventsOf(a.eventsByUser[u.ID])}, nil
+	return UserView{User: u, UsageEvents: a.eventsOf(a.eventsByUser[u.ID])}, nil
 }
 
 func idParam(r *emulators.ResourceRequest) int64 {
@@ -281,7 +265,7 @@ func createCustomer(r *emulators.ResourceRequest) (any, error) {
 	if err != nil {
 		return nil, emulators.BadRequest("%s", err)
 	}
-	return c.clone(), nil
+	return c, nil
 }
 
 // CustomerView is a customer with the ids of its users and its usage
@@ -298,7 +282,7 @@ func getCustomer(r *emulators.ResourceRequest) (any, error) {
 	if c == nil {
 		return nil, emulators.NotFound("no customer %q", r.Param("id"))
 	}
-	v := CustomerView{Customer: c.clone(), UserIDs: []int64{}, UsageEvents: a.eventsOf(a.eventsByCustomer[c.ID])}
+	v := CustomerView{Customer: c, UserIDs: []int64{}, UsageEvents: a.eventsOf(a.eventsByCustomer[c.ID])}
 	for _, u := range a.Users {
 		if u.CustomerID == c.ID {
 			v.UserIDs = append(v.UserIDs, u.ID)
