@@ -202,3 +202,166 @@ func TestPromoter(t *testing.T) {
 		x.refused("promoter", key, client.Track("u1", "Clicked", nil), http.StatusForbidden, "revoked")
 	})
 }
+
+// sdSettings is the one required Startdeliver setting, sent as Segment
+// sends it (X-Segment-Settings); an account provisioned for an unknown key
+// gets the custom field it names (G-11).
+var sdSettings = map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId"}
+
+// TestStartdeliver is Startdeliver classic end to end: an unknown key
+// provisions an account holding the custom field the settings name (G-11),
+// and an unmatched track creates the user holding the userId (SD-5), with a
+// usage event (SD-6) whose time is the namespace clock when the message has
+// none (G-8); a later event lands an hour on, and the time filter sees
+// exactly that; a key without the Admin permission is 403, an inactive one
+// 401 (SD-2).
+func TestStartdeliver(t *testing.T) {
+	eachMode(t, func(t *testing.T, e testkit.Emulator) {
+		x := newE2E(t, e)
+		key := x.key("sd")
+		send := func(m client.Message) (*client.Result, error) {
+			return x.c.Send(x.ctx, "startdeliver", key, sdSettings, m)
+		}
+		res, err := send(client.Track("97980cfea0067", "Login Button Clicked", nil))
+		x.must(err)
+		sd := x.c.Startdeliver(res.Account)
+		fields, err := sd.CustomFields(x.ctx, client.Query{"alias": "externalId"})
+		if err != nil || len(fields) != 1 || fields[0].Type != "text" || fields[0].Entity != "user" {
+			t.Fatalf("provisioned custom fields %+v, %v", fields, err)
+		}
+		users, err := sd.Users(x.ctx, client.Query{"externalId": "97980cfea0067"})
+		if err != nil || len(users) != 1 {
+			t.Fatalf("the track did not create its user: %+v, %v", users, err)
+		}
+
+		x.advance(time.Hour)
+		_, err = send(client.Track("97980cfea0067", "Report Opened", nil))
+		x.must(err)
+		events, err := sd.UsageEvents(x.ctx, client.Query{"from": t0.Add(30 * time.Minute).Format(time.RFC3339)})
+		if err != nil || len(events) != 1 || events[0].Name != "Report Opened" || !events[0].Timestamp.Equal(t0.Add(time.Hour)) ||
+			events[0].UserID != users[0].ID || events[0].Type != "track" {
+			t.Fatalf("usage events from 20:30: %+v, %v; want Report Opened at %v", events, err, t0.Add(time.Hour))
+		}
+
+		reader := x.key("sd-read")
+		_, err = x.c.AddKey(x.ctx, "startdeliver", res.Account, client.KeySpec{Value: reader, Permission: "read"})
+		x.must(err)
+		_, err = x.c.Send(x.ctx, "startdeliver", reader, sdSettings, client.Track("97980cfea0067", "Clicked", nil))
+		if client.StatusOf(err) != http.StatusForbidden {
+			t.Fatalf("a key without Admin permission: %v, want 403", err)
+		}
+		_, err = x.c.DeactivateKey(x.ctx, "startdeliver", res.Account, key)
+		x.must(err)
+		if _, err = send(client.Track("97980cfea0067", "Clicked", nil)); client.StatusOf(err) != http.StatusUnauthorized {
+			t.Fatalf("an inactive key: %v, want 401", err)
+		}
+	})
+}
+
+// TestStartdeliverV2 is Startdeliver-v2 end to end: an unknown key
+// provisions an account whose Segment app configuration disables identify,
+// so identify is ignored (G-11, S2-6); the configuration is then changed to
+// enable it, and identify stays ignored until the cached copy is 10 minutes
+// old on the namespace clock, then creates the user (S2-11, S2-7); a
+// revoked key is 403 (G-12).
+func TestStartdeliverV2(t *testing.T) {
+	eachMode(t, func(t *testing.T, e testkit.Emulator) {
+		x := newE2E(t, e)
+		key := x.key("sd2")
+		identify := func() *client.Result {
+			t.Helper()
+			res, err := x.c.Send(x.ctx, "startdeliver-v2", key, sdSettings, client.Identify("u-42", map[string]any{"name": "Ada"}))
+			x.must(err)
+			return res
+		}
+		res := identify()
+		if res.Status != "ignored" {
+			t.Fatalf("identify on a provisioned account: %+v, want ignored", res)
+		}
+		sd := x.c.StartdeliverV2(res.Account)
+		_, err := sd.ReplaceSegmentApp(x.ctx, client.StartdeliverSegmentApp{
+			IdentifyEnabled:           true,
+			StartdeliverMatchingField: &client.StartdeliverTarget{Field: "externalId", Type: "text"},
+			ExternalMatchingField:     &client.StartdeliverSource{Field: "userId"},
+			UserMapping:               []client.StartdeliverMapping{{Field: "name", ExternalField: "traits.name", Type: "text"}},
+		})
+		x.must(err)
+		x.advance(10*time.Minute - time.Second)
+		if res := identify(); res.Status != "ignored" {
+			t.Fatalf("identify 9:59 after the cache was read: %+v, want ignored", res)
+		}
+		x.advance(time.Second)
+		if res := identify(); res.Status != "ok" {
+			t.Fatalf("identify 10:00 after the cache was read: %+v, want ok", res)
+		}
+		users, err := sd.Users(x.ctx, client.Query{"externalId": "u-42"})
+		if err != nil || len(users) != 1 || users[0].Name != "Ada" {
+			t.Fatalf("users %+v, %v; want Ada", users, err)
+		}
+
+		_, err = x.c.RevokeKey(x.ctx, "startdeliver-v2", res.Account, key)
+		x.must(err)
+		if _, err := x.c.Send(x.ctx, "startdeliver-v2", key, sdSettings, client.Track("u-42", "Clicked", nil)); client.StatusOf(err) != http.StatusForbidden {
+			t.Fatalf("a revoked key: %v, want 403", err)
+		}
+	})
+}
+
+// TestUsercom is User.com end to end: an unknown key provisions an app, and
+// identify creates the user (G-11, UC-4); pages without a timestamp take
+// the namespace clock's time (G-8), so last_seen follows the clock, and a
+// page arriving late with an older timestamp is counted but leaves
+// last_seen (UC-10); a revoked key is 403 saying so (UC-2).
+func TestUsercom(t *testing.T) {
+	eachMode(t, func(t *testing.T, e testkit.Emulator) {
+		x := newE2E(t, e)
+		key := x.key("uc")
+		res := x.ok("usercom", key, client.Identify("u1", map[string]any{"email": "ada@example.com"}))
+		uc := x.c.Usercom(res.Account)
+		page := client.Page("u1", "Pricing", map[string]any{"url": "https://example.com/pricing"})
+		x.ok("usercom", key, page)
+		x.advance(time.Hour)
+		x.ok("usercom", key, page)
+		x.ok("usercom", key, page.At(t0.Add(30*time.Minute)))
+		u, err := uc.User(x.ctx, "u1")
+		if err != nil || u.Email != "ada@example.com" || u.PageViews != 3 || u.LastSeen == nil || !u.LastSeen.Equal(t0.Add(time.Hour)) {
+			t.Fatalf("user %+v, %v; want 3 page views, last seen %v", u, err, t0.Add(time.Hour))
+		}
+
+		_, err = x.c.RevokeKey(x.ctx, "usercom", res.Account, key)
+		x.must(err)
+		x.refused("usercom", key, page, http.StatusForbidden, "revoked")
+	})
+}
+
+// TestConnect is Zendesk Connect end to end: an unknown key provisions an
+// environment, and a track creates its user (G-11, CN-9); the events view
+// counts what arrived in the last 24 hours of the namespace clock (CN-10);
+// a revoked key is 403 (G-12).
+func TestConnect(t *testing.T) {
+	eachMode(t, func(t *testing.T, e testkit.Emulator) {
+		x := newE2E(t, e)
+		key := x.key("cn")
+		res := x.ok("connect", key, client.Track("019mr8mf4r", "Signed Up", nil))
+		cn := x.c.Connect(res.Account)
+		if u, err := cn.User(x.ctx, "019mr8mf4r"); err != nil || len(u.Events) != 1 {
+			t.Fatalf("the track did not create its user: %+v, %v", u, err)
+		}
+		counts := func(last24h int) {
+			t.Helper()
+			c, err := cn.EventCounts(x.ctx, client.Query{"name": "Signed Up"})
+			if err != nil || len(c) != 1 || c[0].Last24h != last24h || c[0].Total != 1 || !c[0].LastReceivedAt.Equal(t0) {
+				t.Fatalf("event counts %+v, %v; want %d in the last 24h, 1 in all, last at %v", c, err, last24h, t0)
+			}
+		}
+		counts(1)
+		x.advance(23 * time.Hour)
+		counts(1)
+		x.advance(2 * time.Hour)
+		counts(0)
+
+		_, err := x.c.RevokeKey(x.ctx, "connect", res.Account, key)
+		x.must(err)
+		x.refused("connect", key, client.Track("019mr8mf4r", "Clicked", nil), http.StatusForbidden, "revoked")
+	})
+}
