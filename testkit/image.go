@@ -17,12 +17,12 @@ import (
 // it (DefaultImage, say), for tests that should run against the code they
 // test rather than a release. It compiles cmd/destemu on this host as
 // .ci/image does (static, GOOS=linux, -trimpath, -tags nomsgpack, -ldflags
-// "-s -w") into repoDir/dist/destemu, then
-// builds the Dockerfile's "prebuilt" target, a scratch image that only
-// copies that binary in: nothing is pulled, so it works without a registry.
-// (A plain `docker build .` compiles inside golang:1.26 instead, which has
-// to be pulled.) It needs the go command and a Docker daemon, and talks to
-// the daemon through testcontainers' Docker client, not the docker CLI.
+// "-s -w") into repoDir/dist/destemu, then builds the Dockerfile's
+// "prebuilt" target, a scratch image that only copies that binary in:
+// nothing is pulled, so it works without a registry. (A plain
+// `docker build .` compiles inside golang:1.26 instead, which has to be
+// pulled.) It needs the go command and a Docker daemon, and talks to the
+// daemon through testcontainers' Docker client, not the docker CLI.
 func BuildImage(ctx context.Context, repoDir, tag string) error {
 	repo, version, ok := splitTag(tag)
 	if !ok {
