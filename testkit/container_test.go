@@ -125,7 +125,7 @@ func TestBuildImage(t *testing.T) {
 	_, _ = rand.Read(rnd[:])
 	tag := "destemu.local/destemu:buildimage-" + hex.EncodeToString(rnd[:])
 	ctx := context.Background()
-	repo, err := filepath.Abs("..")
+	repo, err := filepath.Abs("..") // it writes ../dist/destemu, as .ci/image does
 	if err != nil {
 		t.Fatal(err)
 	}

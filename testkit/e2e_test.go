@@ -53,10 +53,23 @@ func (x *e2e) account(dest, id string, config any) string {
 	return k
 }
 
+// settings are the X-Segment-Settings the bodies send, per destination:
+// Startdeliver's one required setting names the user custom field to match
+// on, which an account provisioned for an unknown key gets (G-11).
+var settings = map[string]map[string]any{
+	"startdeliver":    {"startdeliverUserCustomFieldToMatchOn": "externalId"},
+	"startdeliver-v2": {"startdeliverUserCustomFieldToMatchOn": "externalId"},
+}
+
+// send sends a message as Segment would, with the destination's settings.
+func (x *e2e) send(dest, key string, m client.Message) (*client.Result, error) {
+	return x.c.Send(x.ctx, dest, key, settings[dest], m)
+}
+
 // ok sends a message that must be answered 200.
 func (x *e2e) ok(dest, key string, m client.Message) *client.Result {
 	x.t.Helper()
-	res, err := x.c.Send(x.ctx, dest, key, nil, m)
+	res, err := x.send(dest, key, m)
 	if err != nil {
 		x.t.Fatalf("send %s %s to %s: %v", m.Type, m.Event, dest, err)
 	}
@@ -67,7 +80,7 @@ func (x *e2e) ok(dest, key string, m client.Message) *client.Result {
 // error for a closer look.
 func (x *e2e) refused(dest, key string, m client.Message, status int, substr string) *client.Error {
 	x.t.Helper()
-	_, err := x.c.Send(x.ctx, dest, key, nil, m)
+	_, err := x.send(dest, key, m)
 	var e *client.Error
 	if !errors.As(err, &e) || e.Status != status || !strings.Contains(e.Message, substr) {
 		x.t.Fatalf("send %s %s to %s: got %v, want %d with %q", m.Type, m.Event, dest, err, status, substr)
@@ -203,11 +216,6 @@ func TestPromoter(t *testing.T) {
 	})
 }
 
-// sdSettings is the one required Startdeliver setting, sent as Segment
-// sends it (X-Segment-Settings); an account provisioned for an unknown key
-// gets the custom field it names (G-11).
-var sdSettings = map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId"}
-
 // TestStartdeliver is Startdeliver classic end to end: an unknown key
 // provisions an account holding the custom field the settings name (G-11),
 // and an unmatched track creates the user holding the userId (SD-5), with a
@@ -219,11 +227,7 @@ func TestStartdeliver(t *testing.T) {
 	eachMode(t, func(t *testing.T, e testkit.Emulator) {
 		x := newE2E(t, e)
 		key := x.key("sd")
-		send := func(m client.Message) (*client.Result, error) {
-			return x.c.Send(x.ctx, "startdeliver", key, sdSettings, m)
-		}
-		res, err := send(client.Track("97980cfea0067", "Login Button Clicked", nil))
-		x.must(err)
+		res := x.ok("startdeliver", key, client.Track("97980cfea0067", "Login Button Clicked", nil))
 		sd := x.c.Startdeliver(res.Account)
 		fields, err := sd.CustomFields(x.ctx, client.Query{"alias": "externalId"})
 		if err != nil || len(fields) != 1 || fields[0].Type != "text" || fields[0].Entity != "user" {
@@ -235,8 +239,7 @@ func TestStartdeliver(t *testing.T) {
 		}
 
 		x.advance(time.Hour)
-		_, err = send(client.Track("97980cfea0067", "Report Opened", nil))
-		x.must(err)
+		x.ok("startdeliver", key, client.Track("97980cfea0067", "Report Opened", nil))
 		events, err := sd.UsageEvents(x.ctx, client.Query{"from": t0.Add(30 * time.Minute).Format(time.RFC3339)})
 		if err != nil || len(events) != 1 || events[0].Name != "Report Opened" || !events[0].Timestamp.Equal(t0.Add(time.Hour)) ||
 			events[0].UserID != users[0].ID || events[0].Type != "track" {
@@ -246,15 +249,10 @@ func TestStartdeliver(t *testing.T) {
 		reader := x.key("sd-read")
 		_, err = x.c.AddKey(x.ctx, "startdeliver", res.Account, client.KeySpec{Value: reader, Permission: "read"})
 		x.must(err)
-		_, err = x.c.Send(x.ctx, "startdeliver", reader, sdSettings, client.Track("97980cfea0067", "Clicked", nil))
-		if client.StatusOf(err) != http.StatusForbidden {
-			t.Fatalf("a key without Admin permission: %v, want 403", err)
-		}
+		x.refused("startdeliver", reader, client.Track("97980cfea0067", "Clicked", nil), http.StatusForbidden, "")
 		_, err = x.c.DeactivateKey(x.ctx, "startdeliver", res.Account, key)
 		x.must(err)
-		if _, err = send(client.Track("97980cfea0067", "Clicked", nil)); client.StatusOf(err) != http.StatusUnauthorized {
-			t.Fatalf("an inactive key: %v, want 401", err)
-		}
+		x.refused("startdeliver", key, client.Track("97980cfea0067", "Clicked", nil), http.StatusUnauthorized, "")
 	})
 }
 
@@ -270,9 +268,7 @@ func TestStartdeliverV2(t *testing.T) {
 		key := x.key("sd2")
 		identify := func() *client.Result {
 			t.Helper()
-			res, err := x.c.Send(x.ctx, "startdeliver-v2", key, sdSettings, client.Identify("u-42", map[string]any{"name": "Ada"}))
-			x.must(err)
-			return res
+			return x.ok("startdeliver-v2", key, client.Identify("u-42", map[string]any{"name": "Ada"}))
 		}
 		res := identify()
 		if res.Status != "ignored" {
@@ -301,9 +297,7 @@ func TestStartdeliverV2(t *testing.T) {
 
 		_, err = x.c.RevokeKey(x.ctx, "startdeliver-v2", res.Account, key)
 		x.must(err)
-		if _, err := x.c.Send(x.ctx, "startdeliver-v2", key, sdSettings, client.Track("u-42", "Clicked", nil)); client.StatusOf(err) != http.StatusForbidden {
-			t.Fatalf("a revoked key: %v, want 403", err)
-		}
+		x.refused("startdeliver-v2", key, client.Track("u-42", "Clicked", nil), http.StatusForbidden, "revoked")
 	})
 }
 
