@@ -67,12 +67,18 @@ func (c *Controlled) nowLocked() time.Time {
 	return c.base.Now().Add(c.offset).UTC()
 }
 
-// State reports the clock's time, whether it is frozen, and its offset.
+// State reports the clock's time, whether it is frozen, and its offset. The
+// base clock is read once, so a running clock's offset is exact and a
+// snapshot restores it without drift.
 func (c *Controlled) State() State {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	now := c.nowLocked()
-	return State{Now: now, Frozen: c.frozen, Offset: Duration(now.Sub(c.base.Now()))}
+	base := c.base.Now()
+	now := c.at
+	if !c.frozen {
+		now = base.Add(c.offset).UTC()
+	}
+	return State{Now: now, Frozen: c.frozen, Offset: Duration(now.Sub(base))}
 }
 
 // Freeze stops the clock at its current time.

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/destemu/destemu/clock"
@@ -64,14 +65,32 @@ type World struct {
 	emulators map[string]Emulator
 	// keys indexes every key of every namespace by destination and value,
 	// so a webhook finds its account (and namespace) without any lock
-	// beyond the account's own.
-	keys sync.Map // keyIndex → *Key
+	// beyond the account's own. Restore swaps it whole, under mu, together
+	// with namespaces.
+	keys liveIndex
 
-	mu         sync.RWMutex // guards namespaces
+	// structure is held for reading by every change to which accounts and
+	// keys exist, and for writing by Snapshot and Restore: a snapshot then
+	// never shows a key in two accounts (one deleted, one created while it
+	// was being taken), and an import never races a half-made account.
+	// Webhooks with a known key never touch it.
+	structure sync.RWMutex
+
+	mu         sync.RWMutex // guards namespaces and the swap of keys
 	namespaces map[string]*Namespace
 }
 
 type keyIndex struct{ dest, value string }
+
+// liveIndex is the key index webhooks read. Each generation of the world
+// (the one NewWorld makes, then one per Restore) has its own sync.Map, and
+// every namespace claims keys in its own generation's map, so a change
+// racing an import lands in the replaced generation and never leaves a key
+// in the live index pointing at an account nobody can see.
+type liveIndex struct{ current atomic.Pointer[sync.Map] }
+
+// Load finds a key in the current generation.
+func (l *liveIndex) Load(k keyIndex) (any, bool) { return l.current.Load().Load(k) }
 
 // NewWorld returns a World with the default namespace.
 func NewWorld(cfg Config) (*World, error) {
@@ -82,6 +101,7 @@ func NewWorld(cfg Config) (*World, error) {
 		cfg.Clock = clock.Real{}
 	}
 	w := &World{cfg: cfg, emulators: make(map[string]Emulator), namespaces: make(map[string]*Namespace)}
+	w.keys.current.Store(new(sync.Map))
 	for _, e := range cfg.Emulators {
 		slug := e.Info().Slug
 		if !ValidName(slug) {
@@ -108,12 +128,15 @@ func (w *World) Emulator(slug string) (Emulator, bool) {
 // Strict reports whether unknown keys are refused.
 func (w *World) Strict() bool { return w.cfg.Strict }
 
+// newNamespace makes a namespace of the current generation; call it with
+// mu held (or before the world is shared).
 func (w *World) newNamespace(name string) *Namespace {
 	return &Namespace{
 		Name:     name,
 		Clock:    clock.New(w.cfg.Clock),
 		Log:      NewLog(w.cfg.LogCapacity),
 		accounts: make(map[string]map[string]*Account),
+		keys:     w.keys.current.Load(),
 	}
 }
 
@@ -193,6 +216,8 @@ func (w *World) ResetAll() {
 }
 
 func (w *World) dropAccounts(ns *Namespace) {
+	w.structure.RLock()
+	defer w.structure.RUnlock()
 	ns.mu.Lock()
 	all := ns.accounts
 	ns.accounts = make(map[string]map[string]*Account)
@@ -208,7 +233,7 @@ func (w *World) forgetKeys(a *Account) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, k := range a.keys {
-		w.keys.CompareAndDelete(keyIndex{a.dest, k.Value}, k)
+		a.ns.keys.CompareAndDelete(keyIndex{a.dest, k.Value}, k)
 	}
 	a.deleted = true
 }
@@ -222,6 +247,9 @@ type Namespace struct {
 
 	mu       sync.RWMutex // guards accounts
 	accounts map[string]map[string]*Account
+	// keys is the key index of the world generation the namespace belongs
+	// to (see liveIndex).
+	keys *sync.Map
 }
 
 // Account is one vendor account (a Startdeliver tenant, a Connect
@@ -307,6 +335,8 @@ func (w *World) CreateAccount(ns *Namespace, dest string, spec AccountSpec) (Acc
 	}
 	a := &Account{ID: spec.ID, dest: dest, emu: emu, ns: ns, created: ns.Clock.Now(),
 		settings: spec.Settings, config: cfg, state: state, keys: keys}
+	w.structure.RLock()
+	defer w.structure.RUnlock()
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
 	if _, dup := ns.accounts[dest][spec.ID]; dup {
@@ -357,9 +387,9 @@ func newKey(ks KeySpec) *Key {
 func (w *World) claimKeys(a *Account) error {
 	for i, k := range a.keys {
 		k.account = a
-		if _, taken := w.keys.LoadOrStore(keyIndex{a.dest, k.Value}, k); taken {
+		if _, taken := a.ns.keys.LoadOrStore(keyIndex{a.dest, k.Value}, k); taken {
 			for _, prev := range a.keys[:i] {
-				w.keys.CompareAndDelete(keyIndex{a.dest, prev.Value}, prev)
+				a.ns.keys.CompareAndDelete(keyIndex{a.dest, prev.Value}, prev)
 			}
 			return Conflict("API key %q is already used by another %s account", k.Value, a.dest)
 		}
@@ -401,6 +431,8 @@ func (ns *Namespace) Accounts(dest string) []*Account {
 
 // DeleteAccount removes an account and its keys.
 func (w *World) DeleteAccount(ns *Namespace, dest, id string) error {
+	w.structure.RLock()
+	defer w.structure.RUnlock()
 	ns.mu.Lock()
 	a := ns.accounts[dest][id]
 	delete(ns.accounts[dest], id)
@@ -468,12 +500,14 @@ func (w *World) AddKey(a *Account, ks KeySpec) (Key, error) {
 	}
 	k := newKey(ks)
 	k.account = a
+	w.structure.RLock()
+	defer w.structure.RUnlock()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.deleted {
 		return Key{}, NotFound("%s account %q was deleted", a.dest, a.ID)
 	}
-	if _, taken := w.keys.LoadOrStore(keyIndex{a.dest, k.Value}, k); taken {
+	if _, taken := a.ns.keys.LoadOrStore(keyIndex{a.dest, k.Value}, k); taken {
 		return Key{}, Conflict("API key %q is already used by a %s account", k.Value, a.dest)
 	}
 	a.keys = append(a.keys, k)
@@ -502,13 +536,15 @@ func (w *World) provision(ns *Namespace, emu Emulator, value string, s Settings)
 	k := newKey(KeySpec{Value: value})
 	k.account = a
 	a.keys = []*Key{k}
+	w.structure.RLock()
+	defer w.structure.RUnlock()
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
 	a.ID = provisionedID(value)
 	for i := 2; ns.accounts[dest][a.ID] != nil; i++ {
 		a.ID = fmt.Sprintf("%s-%d", provisionedID(value), i)
 	}
-	if prev, taken := w.keys.LoadOrStore(keyIndex{dest, value}, k); taken {
+	if prev, taken := ns.keys.LoadOrStore(keyIndex{dest, value}, k); taken {
 		return prev.(*Key), false
 	}
 	ns.addLocked(a)
