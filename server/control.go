@@ -69,6 +69,8 @@ func (s *Server) controlRoutes() []route {
 		{method: "GET", path: "/_emulator/requests", summary: "The request log, newest first", query: append([]string{"limit"}, logFilterQuery...), handle: s.api(s.listRequests)},
 		{method: "GET", path: "/_emulator/requests/wait", summary: "Wait until count matching requests exist, or timeout", query: append([]string{"count", "timeout"}, logFilterQuery...), handle: s.api(s.waitRequests)},
 		{method: "DELETE", path: "/_emulator/requests", summary: "Clear the namespace's request log", handle: s.api(s.clearRequests)},
+		{method: "GET", path: "/_emulator/snapshot", summary: "Export all state of every namespace as one versioned JSON document", handle: s.exportSnapshot},
+		{method: "PUT", path: "/_emulator/snapshot", summary: "Import a snapshot, replacing all state of every namespace at once (the request logs are cleared)", body: true, handle: s.importSnapshot},
 	}
 	for _, e := range s.world.Emulators() {
 		rs = append(rs, s.destinationRoutes(e)...)
