@@ -34,8 +34,9 @@ type Snapshot struct {
 // NamespaceSnapshot is one namespace in a Snapshot.
 type NamespaceSnapshot struct {
 	Name string `json:"name"`
-	// Clock is restored as it was: a frozen clock at the same instant, a
-	// running one with the same offset from real time.
+	// Clock is restored as it was: a frozen clock at the same instant (its
+	// offset is written as zero), a running one with the same offset from
+	// real time.
 	Clock    clock.State       `json:"clock"`
 	Accounts []AccountSnapshot `json:"accounts"`
 }
@@ -70,6 +71,11 @@ func ParseSnapshot(data []byte) (Snapshot, error) {
 		return Snapshot{}, BadRequest("snapshot is empty; want a JSON object with \"version\": %d", SnapshotVersion)
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) && se.Offset >= int64(len(bytes.TrimRight(data, " \t\r\n"))) {
+			// What a write cut short (or a copy of one) looks like.
+			return Snapshot{}, BadRequest("snapshot is truncated: it ends at byte %d in the middle of the document", len(data))
+		}
 		return Snapshot{}, BadRequest("snapshot is not a JSON object: %s", err)
 	}
 	if head.Version == nil {
@@ -95,6 +101,12 @@ func (w *World) Snapshot() (Snapshot, error) {
 	out := Snapshot{Version: SnapshotVersion, Namespaces: []NamespaceSnapshot{}}
 	for _, ns := range w.Namespaces() {
 		nss := NamespaceSnapshot{Name: ns.Name, Clock: ns.Clock.State(), Accounts: []AccountSnapshot{}}
+		if nss.Clock.Frozen {
+			// A frozen clock's offset from real time grows by itself and
+			// Restore does not need it; left out, an unchanged frozen
+			// world exports the same bytes every time.
+			nss.Clock.Offset = 0
+		}
 		for _, a := range ns.allAccounts() {
 			as, err := a.snapshot()
 			if err != nil {

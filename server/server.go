@@ -46,6 +46,9 @@ type Config struct {
 	Clock clock.Clock
 	// Version is reported by the control plane.
 	Version string
+	// SnapshotLimit bounds an imported snapshot in bytes
+	// (DefaultSnapshotLimit when zero).
+	SnapshotLimit int64
 }
 
 // DefaultEmulators lists the built-in destinations, in the order the control
@@ -81,6 +84,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Version == "" {
 		cfg.Version = "dev"
+	}
+	if cfg.SnapshotLimit <= 0 {
+		cfg.SnapshotLimit = DefaultSnapshotLimit
 	}
 	world, err := emulators.NewWorld(emulators.Config{
 		Emulators: cfg.Emulators, Strict: cfg.Strict, LogCapacity: cfg.LogCapacity, Clock: cfg.Clock,

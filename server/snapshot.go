@@ -18,10 +18,10 @@ import (
 	"github.com/destemu/destemu/emulators"
 )
 
-// MaxSnapshotSize bounds an imported snapshot. It is far above the 8 MiB of
-// other control-plane bodies because a snapshot holds every account of the
-// server; a larger one is answered 413 rather than cut short.
-const MaxSnapshotSize = 256 << 20
+// DefaultSnapshotLimit bounds an imported snapshot unless Config says
+// otherwise. It is far above the 8 MiB of other control-plane bodies
+// because a snapshot holds every account of the server.
+const DefaultSnapshotLimit = 256 << 20
 
 // Snapshot exports all state as the document GET /_emulator/snapshot
 // answers and the state file holds.
@@ -62,13 +62,15 @@ func (s *Server) exportSnapshot(c *gin.Context) {
 }
 
 func (s *Server) importSnapshot(c *gin.Context) {
-	doc, err := io.ReadAll(io.LimitReader(c.Request.Body, MaxSnapshotSize+1))
+	// One byte over the limit is read, so a document that is too large is
+	// answered 413 rather than cut short and answered as broken JSON.
+	doc, err := io.ReadAll(io.LimitReader(c.Request.Body, s.cfg.SnapshotLimit+1))
 	if err != nil {
 		writeError(c, emulators.BadRequest("reading the body: %s", err))
 		return
 	}
-	if len(doc) > MaxSnapshotSize {
-		writeError(c, emulators.Errorf(http.StatusRequestEntityTooLarge, "snapshot is larger than %d bytes", MaxSnapshotSize))
+	if int64(len(doc)) > s.cfg.SnapshotLimit {
+		writeError(c, emulators.Errorf(http.StatusRequestEntityTooLarge, "snapshot is larger than the %d-byte limit", s.cfg.SnapshotLimit))
 		return
 	}
 	if err := s.Restore(doc); err != nil {
