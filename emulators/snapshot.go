@@ -239,14 +239,15 @@ func (w *World) restoreNamespace(nss NamespaceSnapshot, keys *sync.Map) (*Namesp
 }
 
 func (w *World) restoreAccount(ns *Namespace, as AccountSnapshot) (*Account, error) {
-	emu, ok := w.emulators[as.Destination]
+	reg, ok := w.emulators[as.Destination]
 	if !ok {
 		return nil, fmt.Errorf("unknown destination %q", as.Destination)
 	}
+	emu := reg.emu
 	if !ValidName(as.ID) {
 		return nil, errors.New("the id is not a valid name (1 to 64 letters, digits, '.', '_', '-')")
 	}
-	if err := ValidateSettings(emu.Info().Settings, as.Settings); err != nil {
+	if err := ValidateSettings(reg.info.Settings, as.Settings); err != nil {
 		return nil, fmt.Errorf("settings: %s", err)
 	}
 	a := &Account{ID: as.ID, dest: as.Destination, emu: emu, ns: ns, created: as.Created,
