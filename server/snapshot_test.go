@@ -90,6 +90,57 @@ func populate(t *testing.T, c *client.Client) {
 	t2 := c.Namespace("t2")
 	must[*client.ClockState](t)(t2.AdvanceClock(ctx, 90*time.Minute))
 	must[*client.Account](t)(t2.CreateAccount(ctx, "probe", client.AccountSpec{ID: "b", Keys: []client.KeySpec{{Value: "k-b"}}}))
+
+	populateOthers(t, c.Namespace("t3"))
+}
+
+// populateOthers gives each other built-in destination state of its own:
+// Startdeliver users, customers and usage events, a Startdeliver-v2 Segment
+// app configuration with a warm cache, Connect users with an alias and
+// push tokens, User.com users, companies, definitions and page views.
+func populateOthers(t *testing.T, c *client.Client) {
+	t.Helper()
+	must[*client.ClockState](t)(c.FreezeClockAt(ctx, snapT0))
+	sd := map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId"}
+	fields := []map[string]any{
+		{"alias": "externalId", "type": "text", "entity": "user"},
+		{"alias": "customfieldMatchingId", "type": "text", "entity": "user"},
+		{"alias": "customfieldCustomId", "type": "number", "entity": "customer"},
+	}
+	must[*client.Account](t)(c.CreateAccount(ctx, "startdeliver", client.AccountSpec{ID: "sd", Settings: sd, Keys: []client.KeySpec{{Value: "k-sd"}},
+		Config: map[string]any{"customFields": fields[:1], "customers": []map[string]any{{"name": "Acme Inc"}},
+			"users": []map[string]any{{"name": "Ada", "customerId": 1, "customFields": map[string]any{"externalId": "97980cfea0067"}}}}}))
+	must[*client.Account](t)(c.CreateAccount(ctx, "startdeliver-v2", client.AccountSpec{ID: "sd2", Settings: sd, Keys: []client.KeySpec{{Value: "k-sd2"}},
+		Config: map[string]any{"customFields": fields, "segmentApp": map[string]any{
+			"identifyEnabled": true, "groupEnabled": true,
+			"startdeliverMatchingField": map[string]any{"field": "customfieldMatchingId", "type": "text"},
+			"externalMatchingField":     map[string]any{"field": "userId"},
+			"startdeliverCustomerField": map[string]any{"field": "customfieldCustomId", "type": "number"},
+			"externalCustomerField":     map[string]any{"field": "traits.customerId"},
+			"userMapping":               []map[string]any{{"field": "name", "externalField": "traits.name", "type": "text"}},
+		}}}))
+	for _, s := range []struct {
+		dest, key string
+		m         client.Message
+	}{
+		{"startdeliver", "k-sd", client.Track("97980cfea0067", "Login Button Clicked", map[string]any{"button": "blue"})},
+		{"startdeliver", "k-sd", client.Page("new-user", "Pricing", nil)},
+		{"startdeliver-v2", "k-sd2", client.Identify("m-7", map[string]any{"name": "Bob", "customerId": 7})},
+		{"startdeliver-v2", "k-sd2", client.Track("m-7", "Exported", nil)},
+		{"connect", "k-cn", client.Identify("u1", map[string]any{"name": "Ada Lovelace", "email": "ada@example.com", "timezone": "Europe/London", "vip": true}).
+			WithContext(map[string]any{"device": map[string]any{"token": "tok-1", "type": "ios"}})},
+		{"connect", "k-cn", client.Track("u1", "Order Completed", map[string]any{"total": 12.5})},
+		{"connect", "k-cn", client.Identify("", map[string]any{"plan": "free"}).Anonymous("anon-1")},
+		{"connect", "k-cn", client.Alias("u1", "anon-1")},
+		{"usercom", "k-uc", client.Identify("u1", map[string]any{"email": "ada@example.com", "first_name": "Ada", "score": 7})},
+		{"usercom", "k-uc", client.Track("u1", "Upgraded", map[string]any{"plan": "pro"})},
+		{"usercom", "k-uc", client.Page("u1", "Home", map[string]any{"url": "https://example.com/"})},
+		{"usercom", "k-uc", client.Group("u1", "g1", map[string]any{"name": "Acme", "employees": 12})},
+	} {
+		if _, err := c.Send(ctx, s.dest, s.key, nil, s.m); err != nil {
+			t.Fatalf("%s %s %s: %v", s.dest, s.m.Type, s.m.Event, err)
+		}
+	}
 }
 
 var accountView = regexp.MustCompile(`^/_emulator/([a-z0-9._-]+)/accounts/\{account\}(/[^{}]*)?$`)
@@ -167,7 +218,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	c := testkit.Start(t, withAll()).Client()
 	populate(t, c)
 	before := views(t, c)
-	if len(before) < 20 {
+	if len(before) < 60 {
 		t.Fatalf("only %d views: %v", len(before), before)
 	}
 	last := must[[]client.Entry](t)(c.Requests(ctx, client.RequestFilter{Limit: 1}))
