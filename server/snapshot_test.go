@@ -397,6 +397,55 @@ func TestSnapshotInvalidImportChangesNothing(t *testing.T) {
 	}
 }
 
+// TestSnapshotImportReplacesEverything imports another server's document:
+// namespaces it does not name are gone, fault rules and request logs are
+// cleared as a reset clears them, and a test already long-polling a log
+// that stays still sees the requests that come after the import.
+func TestSnapshotImportReplacesEverything(t *testing.T) {
+	t.Parallel()
+	doc := must[json.RawMessage](t)(frozenProbeServer(t).Client().Snapshot(ctx))
+	c := testkit.Start(t, testkit.WithEmulators(probe{})).Client()
+	must[*client.Account](t)(c.Namespace("gone").CreateAccount(ctx, "probe", client.AccountSpec{ID: "g", Keys: []client.KeySpec{{Value: "k-g"}}}))
+	must[*client.FaultRule](t)(c.AddFault(ctx, client.FaultRule{Match: client.FaultMatch{Event: "E"}, Action: client.FaultAction{Kind: "status", Status: 503}}))
+	must[*client.Result](t)(c.Send(ctx, "probe", "k-g", regionEU, client.Track("u", "Before", nil)))
+	waited := make(chan []client.Entry, 1)
+	go func() {
+		got, err := c.WaitRequests(ctx, client.RequestFilter{Event: "After"}, 1, 10*time.Second)
+		if err != nil {
+			t.Error(err)
+		}
+		waited <- got
+	}()
+	// Whether the waiter starts before the import or just after it, it
+	// must see the request sent after the import.
+	if err := c.RestoreSnapshot(ctx, doc); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, n := range must[[]client.NamespaceInfo](t)(c.Namespaces(ctx)) {
+		names = append(names, n.Name)
+	}
+	if strings.Join(names, ",") != "default,t2" {
+		t.Fatalf("namespaces after the import: %v", names)
+	}
+	if rules := must[[]client.FaultRule](t)(c.Faults(ctx)); len(rules) != 0 {
+		t.Fatalf("fault rules survived the import: %+v", rules)
+	}
+	if logged := must[[]client.Entry](t)(c.Requests(ctx, client.RequestFilter{})); len(logged) != 0 {
+		t.Fatalf("the request log survived the import: %+v", logged)
+	}
+	res, err := c.Send(ctx, "probe", "k-a", nil, client.Track("u", "After", nil))
+	if err != nil || res.Status != "ok" {
+		t.Fatalf("after the import: %+v, %v", res, err)
+	}
+	if got := <-waited; len(got) != 1 || got[0].Account != "a" {
+		t.Fatalf("the waiter saw %+v", got)
+	}
+	if _, err := c.Send(ctx, "probe", "k-a", nil, client.Track("u", "E", nil)); err != nil {
+		t.Fatalf("a cleared fault rule still applies: %v", err)
+	}
+}
+
 // TestSnapshotImportLimit: a document over the limit is refused by its
 // size (413), not cut short and refused as broken JSON.
 func TestSnapshotImportLimit(t *testing.T) {
