@@ -47,7 +47,9 @@ func New(base Clock) *Controlled {
 
 // State is a clock's state as the control plane shows it.
 type State struct {
-	Now    time.Time `json:"now"`
+	// Now is left out of JSON when zero: a snapshot leaves it out for a
+	// running clock, whose now follows from its offset.
+	Now    time.Time `json:"now,omitzero"`
 	Frozen bool      `json:"frozen"`
 	// Offset is how far the clock is ahead of real time (negative: behind).
 	Offset Duration `json:"offset"`

@@ -36,7 +36,7 @@ type NamespaceSnapshot struct {
 	Name string `json:"name"`
 	// Clock is restored as it was: a frozen clock at the same instant (its
 	// offset is written as zero), a running one with the same offset from
-	// real time.
+	// real time (its now is left out).
 	Clock    clock.State       `json:"clock"`
 	Accounts []AccountSnapshot `json:"accounts"`
 }
@@ -101,11 +101,14 @@ func (w *World) Snapshot() (Snapshot, error) {
 	out := Snapshot{Version: SnapshotVersion, Namespaces: []NamespaceSnapshot{}}
 	for _, ns := range w.Namespaces() {
 		nss := NamespaceSnapshot{Name: ns.Name, Clock: ns.Clock.State(), Accounts: []AccountSnapshot{}}
+		// Only what Restore reads is written, so that an unchanged world
+		// exports the same bytes every time (and an idle server does not
+		// rewrite its state file): a frozen clock's instant, a running
+		// clock's offset. The rest moves with real time by itself.
 		if nss.Clock.Frozen {
-			// A frozen clock's offset from real time grows by itself and
-			// Restore does not need it; left out, an unchanged frozen
-			// world exports the same bytes every time.
 			nss.Clock.Offset = 0
+		} else {
+			nss.Clock.Now = time.Time{}
 		}
 		for _, a := range ns.allAccounts() {
 			as, err := a.snapshot()
@@ -267,6 +270,9 @@ func (w *World) restoreAccount(ns *Namespace, as AccountSnapshot) (*Account, err
 		}
 	}
 	for j, k := range as.Keys {
+		if k.Status == "" {
+			k.Status = KeyActive // as when a key is created
+		}
 		switch {
 		case k.Value == "":
 			return nil, fmt.Errorf("keys[%d]: \"value\" is required", j)
