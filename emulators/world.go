@@ -203,7 +203,7 @@ func (w *World) DeleteNamespace(name string) error {
 	if ns == nil {
 		return NotFound("namespace %q does not exist", name)
 	}
-	w.dropAccounts(ns)
+	w.dropAccounts(ns, true)
 	return nil
 }
 
@@ -215,7 +215,7 @@ func (w *World) ResetNamespace(name string) error {
 	if err != nil {
 		return err
 	}
-	w.dropAccounts(ns)
+	w.dropAccounts(ns, false)
 	ns.Log.Clear()
 	ns.Faults.Clear()
 	ns.Clock.Reset()
@@ -229,12 +229,13 @@ func (w *World) ResetAll() {
 	}
 }
 
-func (w *World) dropAccounts(ns *Namespace) {
+func (w *World) dropAccounts(ns *Namespace, deleting bool) {
 	w.structure.RLock()
 	defer w.structure.RUnlock()
 	ns.mu.Lock()
 	all := ns.accounts
 	ns.accounts = make(map[string]map[string]*Account)
+	ns.deleted = ns.deleted || deleting
 	ns.mu.Unlock()
 	for _, byID := range all {
 		for _, a := range byID {
@@ -260,8 +261,12 @@ type Namespace struct {
 	Log    *Log
 	Faults *Faults
 
-	mu       sync.RWMutex // guards accounts
+	mu       sync.RWMutex // guards accounts and deleted
 	accounts map[string]map[string]*Account
+	// deleted marks a namespace DeleteNamespace removed, so a create or a
+	// provisioning that raced the delete cannot leave an account, and live
+	// keys, in a namespace nobody can reach.
+	deleted bool
 	// keys is the key index of the world generation the namespace belongs
 	// to (see liveIndex).
 	keys *sync.Map
@@ -355,6 +360,9 @@ func (w *World) CreateAccount(ns *Namespace, dest string, spec AccountSpec) (Acc
 	defer w.structure.RUnlock()
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
+	if ns.deleted {
+		return AccountView{}, NotFound("namespace %q was deleted", ns.Name)
+	}
 	if _, dup := ns.accounts[dest][spec.ID]; dup {
 		return AccountView{}, Conflict("account %q already exists in %s", spec.ID, dest)
 	}
@@ -544,7 +552,8 @@ func (a *Account) SetKeyStatus(value string, status KeyStatus) (Key, error) {
 }
 
 // provision creates an account for an unknown key (G-11) in ns and returns
-// its key, or the key another request provisioned first (created false).
+// its key, or the key another request provisioned first (created false), or
+// nil when the namespace was deleted meanwhile.
 func (w *World) provision(ns *Namespace, emu Emulator, dest, value string, s Settings) (key *Key, created bool) {
 	a := &Account{dest: dest, emu: emu, ns: ns, created: ns.Clock.Now(), settings: s.Map(),
 		state: emu.Provision(s), provisioned: true}
@@ -555,6 +564,9 @@ func (w *World) provision(ns *Namespace, emu Emulator, dest, value string, s Set
 	defer w.structure.RUnlock()
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
+	if ns.deleted {
+		return nil, false
+	}
 	a.ID = provisionedID(value)
 	for i := 2; ns.accounts[dest][a.ID] != nil; i++ {
 		a.ID = fmt.Sprintf("%s-%d", provisionedID(value), i)
