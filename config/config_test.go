@@ -69,3 +69,24 @@ func TestLoadErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadStateFile(t *testing.T) {
+	t.Parallel()
+	c, err := Load("destemu", nil, env(nil), io.Discard)
+	if err != nil || c.StateFile != "" || c.StateInterval != 30*time.Second {
+		t.Fatalf("defaults: %+v, %v", c, err)
+	}
+	e := env(map[string]string{"DESTEMU_STATE_FILE": "/data/state.json", "DESTEMU_STATE_INTERVAL": "0"})
+	if c, err = Load("destemu", nil, e, io.Discard); err != nil || c.StateFile != "/data/state.json" || c.StateInterval != 0 {
+		t.Fatalf("env: %+v, %v", c, err)
+	}
+	if c, err = Load("destemu", []string{"--state-file", "s.json", "--state-interval", "5m"}, e, io.Discard); err != nil ||
+		c.StateFile != "s.json" || c.StateInterval != 5*time.Minute {
+		t.Fatalf("flags: %+v, %v", c, err)
+	}
+	for _, bad := range []string{"soon", "-1s"} {
+		if _, err := Load("destemu", []string{"--state-interval", bad}, env(nil), io.Discard); err == nil {
+			t.Errorf("--state-interval %s: no error", bad)
+		}
+	}
+}

@@ -214,7 +214,9 @@ func (w *World) judge(d *Delivery, e *Entry, emu Emulator, info Info, ns *Namesp
 			return refuse(http.StatusBadRequest, "%s", err)
 		}
 		var created bool
-		if key, created = w.provision(ns, emu, info.Slug, e.Key, s); created {
+		if key, created = w.provision(ns, emu, info.Slug, e.Key, s); key == nil {
+			return refuse(http.StatusNotFound, "namespace %q was deleted", ns.Name)
+		} else if created {
 			warnings = append(warnings, fmt.Sprintf("provisioned %s account %q for an unknown key", info.Name, key.account.ID))
 		}
 	}

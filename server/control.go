@@ -75,6 +75,8 @@ func (s *Server) controlRoutes() []route {
 		{method: "POST", path: "/_emulator/faults", summary: "Add a fault rule", body: true, handle: s.api(s.addFault)},
 		{method: "DELETE", path: "/_emulator/faults", summary: "Clear the namespace's fault rules", handle: s.api(s.clearFaults)},
 		{method: "DELETE", path: "/_emulator/faults/{id}", summary: "Delete a fault rule", handle: s.api(s.deleteFault)},
+		{method: "GET", path: "/_emulator/snapshot", summary: "Export all state of every namespace as one versioned JSON document", handle: s.exportSnapshot},
+		{method: "PUT", path: "/_emulator/snapshot", summary: "Import a snapshot, replacing all state of every namespace at once (the request logs are cleared)", body: true, handle: s.importSnapshot},
 	}
 	for _, e := range s.world.Emulators() {
 		rs = append(rs, s.destinationRoutes(e)...)

@@ -54,6 +54,9 @@ type Config struct {
 	// chosen when zero. /_emulator/info reports the seed in use, so a run
 	// can be replayed with --seed-random.
 	RandomSeed uint64
+	// SnapshotLimit bounds an imported snapshot in bytes
+	// (DefaultSnapshotLimit when zero).
+	SnapshotLimit int64
 }
 
 // DefaultEmulators lists the built-in destinations, in the order the control
@@ -96,6 +99,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.RandomSeed == 0 {
 		cfg.RandomSeed = rand.Uint64()
+	}
+	if cfg.SnapshotLimit <= 0 {
+		cfg.SnapshotLimit = DefaultSnapshotLimit
 	}
 	world, err := emulators.NewWorld(emulators.Config{
 		Emulators: cfg.Emulators, Strict: cfg.Strict, LogCapacity: cfg.LogCapacity, Clock: cfg.Clock,

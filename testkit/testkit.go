@@ -117,27 +117,9 @@ var quietGin = sync.OnceFunc(func() {
 // New starts an in-process server; Close stops it. Use it from TestMain to
 // share one server between tests; in a test, Start is simpler.
 func New(opts ...Option) (*Server, error) {
-	quietGin()
-	var o options
-	for _, opt := range opts {
-		if err := opt(&o); err != nil {
-			return nil, err
-		}
-	}
-	if len(o.seeds) > 0 {
-		return nil, errors.New("WithSeedFile works with a container only: the server loads seed files at start")
-	}
-	if o.level != nil && o.cfg.Logger == nil {
-		o.cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: *o.level}))
-	}
-	srv, err := server.New(o.cfg)
+	srv, o, err := newServer(opts)
 	if err != nil {
 		return nil, err
-	}
-	if o.frozen != nil {
-		ns, _ := srv.World().Namespace(emulators.DefaultNamespace, false)
-		ns.Clock.Freeze()
-		ns.Clock.Set(*o.frozen)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	var copts []client.Option
@@ -145,6 +127,33 @@ func New(opts ...Option) (*Server, error) {
 		copts = append(copts, client.WithAdminToken(o.cfg.AdminToken))
 	}
 	return &Server{srv: srv, hs: hs, client: client.New(hs.URL, copts...)}, nil
+}
+
+// newServer builds the server opts describe, without a listener.
+func newServer(opts []Option) (*server.Server, options, error) {
+	quietGin()
+	var o options
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, o, err
+		}
+	}
+	if len(o.seeds) > 0 {
+		return nil, o, errors.New("WithSeedFile works with a container only: the server loads seed files at start")
+	}
+	if o.level != nil && o.cfg.Logger == nil {
+		o.cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: *o.level}))
+	}
+	srv, err := server.New(o.cfg)
+	if err != nil {
+		return nil, o, err
+	}
+	if o.frozen != nil {
+		ns, _ := srv.World().Namespace(emulators.DefaultNamespace, false)
+		ns.Clock.Freeze()
+		ns.Clock.Set(*o.frozen)
+	}
+	return srv, o, nil
 }
 
 // Start starts an in-process server for the test and stops it when the
