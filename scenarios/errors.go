@@ -65,18 +65,23 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// hint returns " (did you mean X?)" when one of the choices is close to s.
-func hint(s string, choices []string) string {
+// closest returns the choice within two edits of s, or "".
+func closest(s string, choices []string) string {
 	best, bestD := "", 3
 	for _, c := range choices {
 		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestD {
 			best, bestD = c, d
 		}
 	}
-	if best == "" {
-		return ""
+	return best
+}
+
+// hint returns "; did you mean X?" when one of the choices is close to s.
+func hint(s string, choices []string) string {
+	if best := closest(s, choices); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
 	}
-	return fmt.Sprintf("; did you mean %q?", best)
+	return ""
 }
 
 // oneOf lists choices for a message: "a, b or c".

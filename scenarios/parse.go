@@ -39,7 +39,7 @@ func Parse(name string, data []byte) (*Scenario, error) {
 		if errors.Is(err, io.EOF) {
 			p.errs = append(p.errs, &Error{File: name, Line: 1, Msg: "the file is empty: want a scenario with a name and steps"})
 		} else {
-			p.errs = append(p.errs, yamlError(name, err))
+			p.errs = append(p.errs, yamlError(name, data, err))
 		}
 		return nil, p.errs
 	}
@@ -56,14 +56,30 @@ func Parse(name string, data []byte) (*Scenario, error) {
 	return s, nil
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var (
+	yamlLine   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	yamlAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+)
 
 // yamlError turns a YAML syntax error into an Error with its line.
-func yamlError(file string, err error) *Error {
+func yamlError(file string, data []byte, err error) *Error {
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		if strings.HasPrefix(m[2], "did not find expected") {
+			// yaml.v3 gives these parser errors the line, counted from 0,
+			// of the block or flow collection being parsed.
+			line++
+		}
 		return &Error{File: file, Line: line, Msg: "not valid YAML: " + m[2]}
+	}
+	if m := yamlAnchor.FindStringSubmatch(msg); m != nil {
+		// yaml.v3 names no line: the first alias of that name is it.
+		for i, l := range strings.Split(string(data), "\n") {
+			if strings.Contains(l, "*"+m[1]) {
+				return &Error{File: file, Line: i + 1, Msg: fmt.Sprintf("not valid YAML: alias *%s names no anchor &%s before it", m[1], m[1])}
+			}
+		}
 	}
 	return &Error{File: file, Msg: "not valid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 }
@@ -89,6 +105,14 @@ type fields map[string]field
 
 func (f fields) has(name string) bool { _, ok := f[name]; return ok }
 
+// mentioned reports whether the field is present, or an unknown field looks
+// like a misspelling of it: the misspelling is reported, so "missing field"
+// would only repeat it.
+func (f fields) mentioned(name string) bool { return f.has(name) || f.has(misspelt+name) }
+
+// misspelt prefixes the fields an unknown key seems to misspell.
+const misspelt = "?"
+
 // mapping reads a mapping whose keys must be among allowed; an unknown key
 // is an error that lists what is allowed. It returns nil (and reports)
 // when n is not a mapping.
@@ -111,6 +135,9 @@ func (p *parser) mapping(n *yaml.Node, what string, allowed []string) fields {
 		}
 		if !slices.Contains(allowed, k.Value) {
 			p.errf(k, "%s: unknown field %q (want %s%s)", what, k.Value, oneOf(allowed), hint(k.Value, allowed))
+			if near := closest(k.Value, allowed); near != "" {
+				out[misspelt+near] = field{k, v}
+			}
 			continue
 		}
 		out[k.Value] = field{k, v}
@@ -122,7 +149,7 @@ func (p *parser) mapping(n *yaml.Node, what string, allowed []string) fields {
 func (p *parser) require(n *yaml.Node, f fields, what string, names ...string) bool {
 	ok := true
 	for _, name := range names {
-		if f != nil && !f.has(name) {
+		if f != nil && !f.mentioned(name) {
 			p.errf(n, "%s: missing field %q", what, name)
 			ok = false
 		}
@@ -318,7 +345,7 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 			s.Steps = append(s.Steps, p.step(sn, fmt.Sprintf("steps[%d]", i+1)))
 		}
 	}
-	if f != nil && !f.has("steps") && s.Setup.IsZero() {
+	if f != nil && !f.mentioned("steps") && s.Setup.IsZero() {
 		p.errf(root, "scenario: missing field \"steps\" (a scenario with no steps needs a setup)")
 	}
 	return s
@@ -500,6 +527,10 @@ func (p *parser) step(n *yaml.Node, what string) Step {
 		return st
 	case 1:
 	default:
+		sort.Slice(present, func(i, j int) bool {
+			return f[present[i]].key.Line < f[present[j]].key.Line ||
+				(f[present[i]].key.Line == f[present[j]].key.Line && f[present[i]].key.Column < f[present[j]].key.Column)
+		})
 		p.errf(f[present[1]].key, "%s: a step does one thing; it has both %q and %q (split it in two steps)", what, present[0], present[1])
 		return st
 	}
@@ -575,7 +606,7 @@ func (p *parser) send(n *yaml.Node, what string) *Send {
 	case f.has("authorization"):
 		a := p.str(f["authorization"], what+".authorization")
 		s.Authorization = &a
-	default:
+	case !f.mentioned("key") && !f.mentioned("authorization"):
 		p.errf(n, "%s: missing field \"key\" (the API key Segment sends as the Basic-auth user name; or \"authorization\": \"\" to send no Authorization header)", what)
 	}
 	if x, ok := f["password"]; ok {
@@ -605,7 +636,7 @@ func (p *parser) send(n *yaml.Node, what string) *Send {
 	case f.has("body"):
 		b := p.str(f["body"], what+".body")
 		s.Body = &b
-	default:
+	case !f.mentioned("message") && !f.mentioned("body"):
 		p.errf(n, "%s: missing field \"message\" (the Segment message to send; or \"body\" for a body as written)", what)
 	}
 	if x, ok := f["padTo"]; ok {
@@ -731,13 +762,14 @@ func (p *parser) keyRef(n *yaml.Node, what string) *KeyRef {
 	}
 	if x, ok := f["account"]; ok {
 		k.Account = p.name(x, what+".account")
+		k.account = k.Account
 	}
 	if x, ok := f["key"]; ok {
 		k.Key = p.nonEmpty(x, what+".key")
 	}
 	if k.Account == "" && k.Key != "" && k.Destination != "" && f != nil {
 		if acct, ok := p.keys[k.Destination][k.Key]; ok {
-			k.Account = acct
+			k.account = acct
 		} else {
 			p.errf(n, "%s: key %q is not a key of a %s account in setup.accounts; name its account with \"account\"", what, k.Key, k.Destination)
 		}

@@ -101,7 +101,7 @@ func (st *Step) Title() string {
 		return st.Clock.title()
 	case st.Revoke != nil, st.Activate != nil, st.Deactivate != nil:
 		k := st.keyRef()
-		return fmt.Sprintf("%s key %s of %s/%s", st.Kind(), k.Key, k.Destination, k.Account)
+		return fmt.Sprintf("%s key %s of %s/%s", st.Kind(), k.Key, k.Destination, k.account)
 	case st.Fault != nil:
 		if st.Fault.Clear {
 			return "clear fault rules"

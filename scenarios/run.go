@@ -648,7 +648,7 @@ func (r *runner) clock(ctx context.Context, c *Clock) error {
 }
 
 func (r *runner) keyStatus(ctx context.Context, k *KeyRef, f func(context.Context, string, string, string) (*client.Key, error)) error {
-	_, err := f(ctx, k.Destination, r.vars(k.Account), r.key(k.Key))
+	_, err := f(ctx, k.Destination, r.vars(k.account), r.key(k.Key))
 	return err
 }
 

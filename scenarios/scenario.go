@@ -252,6 +252,7 @@ type KeyRef struct {
 	Key     string `yaml:"key"`
 
 	destLine int
+	account  string // Account, or the setup account that declares Key
 }
 
 // Fault adds a fault rule to the namespace (Add, passed to the control
