@@ -64,7 +64,8 @@ func (c *Client) Account(ctx context.Context, dest, id string) (*Account, error)
 // Accounts lists a destination's accounts.
 func (c *Client) Accounts(ctx context.Context, dest string) ([]Account, error) {
 	var l List[Account]
-	return l.Items, c.Do(ctx, http.MethodGet, "/_emulator/"+url.PathEscape(dest)+"/accounts", nil, nil, &l)
+	err := c.Do(ctx, http.MethodGet, "/_emulator/"+url.PathEscape(dest)+"/accounts", nil, nil, &l)
+	return l.Items, err
 }
 
 // DeleteAccount deletes an account and its keys.
@@ -86,7 +87,8 @@ func (c *Client) AddKey(ctx context.Context, dest, account string, spec KeySpec)
 // Keys lists an account's API keys.
 func (c *Client) Keys(ctx context.Context, dest, account string) ([]Key, error) {
 	var l List[Key]
-	return l.Items, c.Do(ctx, http.MethodGet, AccountPath(dest, account, "keys"), nil, nil, &l)
+	err := c.Do(ctx, http.MethodGet, AccountPath(dest, account, "keys"), nil, nil, &l)
+	return l.Items, err
 }
 
 func (c *Client) keyStatus(ctx context.Context, dest, account, key, verb string) (*Key, error) {
@@ -168,7 +170,8 @@ func (f RequestFilter) values() url.Values {
 // Requests lists request-log entries, newest first.
 func (c *Client) Requests(ctx context.Context, f RequestFilter) ([]Entry, error) {
 	var l List[Entry]
-	return l.Items, c.Do(ctx, http.MethodGet, "/_emulator/requests", f.values(), nil, &l)
+	err := c.Do(ctx, http.MethodGet, "/_emulator/requests", f.values(), nil, &l)
+	return l.Items, err
 }
 
 // WaitRequests blocks (a long poll, no sleeping) until n entries match or
@@ -179,7 +182,8 @@ func (c *Client) WaitRequests(ctx context.Context, f RequestFilter, n int, timeo
 	v.Set("count", strconv.Itoa(n))
 	v.Set("timeout", timeout.String())
 	var l List[Entry]
-	return l.Items, c.Do(ctx, http.MethodGet, "/_emulator/requests/wait", v, nil, &l)
+	err := c.Do(ctx, http.MethodGet, "/_emulator/requests/wait", v, nil, &l)
+	return l.Items, err
 }
 
 // ClearRequests empties the namespace's request log.
@@ -254,7 +258,8 @@ func (c *Client) CreateNamespace(ctx context.Context, name string) (*NamespaceIn
 // Namespaces lists the server's namespaces.
 func (c *Client) Namespaces(ctx context.Context) ([]NamespaceInfo, error) {
 	var l List[NamespaceInfo]
-	return l.Items, c.Do(ctx, http.MethodGet, "/_emulator/namespaces", nil, nil, &l)
+	err := c.Do(ctx, http.MethodGet, "/_emulator/namespaces", nil, nil, &l)
+	return l.Items, err
 }
 
 // DeleteNamespace removes a namespace and everything in it.
@@ -300,4 +305,21 @@ func (c *Client) Info(ctx context.Context) (*ServerInfo, error) {
 // Ready reports whether /readyz answers 200.
 func (c *Client) Ready(ctx context.Context) error {
 	return c.Do(ctx, http.MethodGet, "/readyz", nil, nil, nil)
+}
+
+// Snapshot exports all state of every namespace (accounts, keys, settings,
+// vendor-side state, recent messageIds, clocks) as one versioned JSON
+// document, whatever namespace the client is scoped to. Keep it as a file
+// and give it to RestoreSnapshot, here or on another server.
+func (c *Client) Snapshot(ctx context.Context) (json.RawMessage, error) {
+	var doc json.RawMessage
+	return doc, c.Do(ctx, http.MethodGet, "/_emulator/snapshot", nil, nil, &doc)
+}
+
+// RestoreSnapshot replaces all state of the server, every namespace, with a
+// document from Snapshot, at once; request logs are cleared. An invalid
+// document is answered 400 and changes nothing. It replaces the namespaces
+// of other tests too: use it on a server of your own.
+func (c *Client) RestoreSnapshot(ctx context.Context, doc json.RawMessage) error {
+	return c.Do(ctx, http.MethodPut, "/_emulator/snapshot", nil, doc, nil)
 }

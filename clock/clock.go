@@ -47,7 +47,9 @@ func New(base Clock) *Controlled {
 
 // State is a clock's state as the control plane shows it.
 type State struct {
-	Now    time.Time `json:"now"`
+	// Now is left out of JSON when zero: a snapshot leaves it out for a
+	// running clock, whose now follows from its offset.
+	Now    time.Time `json:"now,omitzero"`
 	Frozen bool      `json:"frozen"`
 	// Offset is how far the clock is ahead of real time (negative: behind).
 	Offset Duration `json:"offset"`
@@ -67,12 +69,18 @@ func (c *Controlled) nowLocked() time.Time {
 	return c.base.Now().Add(c.offset).UTC()
 }
 
-// State reports the clock's time, whether it is frozen, and its offset.
+// State reports the clock's time, whether it is frozen, and its offset. The
+// base clock is read once, so a running clock's offset is exact and a
+// snapshot restores it without drift.
 func (c *Controlled) State() State {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	now := c.nowLocked()
-	return State{Now: now, Frozen: c.frozen, Offset: Duration(now.Sub(c.base.Now()))}
+	base := c.base.Now()
+	now := c.at
+	if !c.frozen {
+		now = base.Add(c.offset).UTC()
+	}
+	return State{Now: now, Frozen: c.frozen, Offset: Duration(now.Sub(base))}
 }
 
 // Freeze stops the clock at its current time.

@@ -33,7 +33,7 @@ func TestLoadPrecedence(t *testing.T) {
 	}
 	// Flags over the environment.
 	c, err = Load("destemu", []string{"--addr", "127.0.0.1:1", "--strict=false", "--body-limit", "1000",
-		"--log-capacity", "7", "--log-level", "warn", "--log-format", "text", "--admin-token", "f"}, e, io.Discard)
+		"--log-capacity", "7", "--log-level", "warn", "--log-format", "text", "--admin-token", "f", "--seed-random", "42"}, e, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestLoadPrecedence(t *testing.T) {
 		c.LogFormat != "text" || c.AdminToken != "f" {
 		t.Fatalf("flags: %+v", c)
 	}
-	if s := c.Server(); s.Strict || s.BodyLimit != 1000 || s.LogCapacity != 7 || s.AdminToken != "f" {
+	if s := c.Server(); s.Strict || s.BodyLimit != 1000 || s.LogCapacity != 7 || s.AdminToken != "f" || s.RandomSeed != 42 {
 		t.Fatalf("server config: %+v", s)
 	}
 }
@@ -60,11 +60,33 @@ func TestLoadErrors(t *testing.T) {
 		"bad level":         {args: []string{"--log-level", "loud"}},
 		"bad format":        {args: []string{"--log-format", "xml"}},
 		"bad grace":         {args: []string{"--shutdown-grace", "soon"}},
+		"bad seed":          {args: []string{"--seed-random", "-3"}},
 		"unknown flag":      {args: []string{"--colour"}},
 		"stray argument":    {args: []string{"extra"}},
 	} {
 		if _, err := Load("destemu", tc.args, env(tc.env), io.Discard); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestLoadStateFile(t *testing.T) {
+	t.Parallel()
+	c, err := Load("destemu", nil, env(nil), io.Discard)
+	if err != nil || c.StateFile != "" || c.StateInterval != 30*time.Second {
+		t.Fatalf("defaults: %+v, %v", c, err)
+	}
+	e := env(map[string]string{"DESTEMU_STATE_FILE": "/data/state.json", "DESTEMU_STATE_INTERVAL": "0"})
+	if c, err = Load("destemu", nil, e, io.Discard); err != nil || c.StateFile != "/data/state.json" || c.StateInterval != 0 {
+		t.Fatalf("env: %+v, %v", c, err)
+	}
+	if c, err = Load("destemu", []string{"--state-file", "s.json", "--state-interval", "5m"}, e, io.Discard); err != nil ||
+		c.StateFile != "s.json" || c.StateInterval != 5*time.Minute {
+		t.Fatalf("flags: %+v, %v", c, err)
+	}
+	for _, bad := range []string{"soon", "-1s"} {
+		if _, err := Load("destemu", []string{"--state-interval", bad}, env(nil), io.Discard); err == nil {
+			t.Errorf("--state-interval %s: no error", bad)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/destemu/destemu/clock"
@@ -55,23 +56,51 @@ type Config struct {
 	LogCapacity int
 	// Clock is the base clock namespace clocks follow (clock.Real when nil).
 	Clock clock.Clock
+	// RandomSeed seeds every namespace's random source (fault
+	// probabilities and jitter), so a run can be replayed exactly.
+	RandomSeed uint64
 }
 
 // World is every namespace of one server: the emulators, the accounts, the
 // keys and the request logs. Two Worlds share nothing.
 type World struct {
 	cfg       Config
-	emulators map[string]Emulator
+	emulators map[string]registered
 	// keys indexes every key of every namespace by destination and value,
 	// so a webhook finds its account (and namespace) without any lock
-	// beyond the account's own.
-	keys sync.Map // keyIndex → *Key
+	// beyond the account's own. Restore swaps it whole, under mu, together
+	// with namespaces.
+	keys liveIndex
 
-	mu         sync.RWMutex // guards namespaces
+	// structure is held for reading by every change to which accounts and
+	// keys exist, and for writing by Snapshot and Restore: a snapshot then
+	// never shows a key in two accounts (one deleted, one created while it
+	// was being taken), and an import never races a half-made account.
+	// Webhooks with a known key never touch it.
+	structure sync.RWMutex
+
+	mu         sync.RWMutex // guards namespaces and the swap of keys
 	namespaces map[string]*Namespace
 }
 
 type keyIndex struct{ dest, value string }
+
+// liveIndex is the key index webhooks read. Each generation of the world
+// (the one NewWorld makes, then one per Restore) has its own sync.Map, and
+// every namespace claims keys in its own generation's map, so a change
+// racing an import lands in the replaced generation and never leaves a key
+// in the live index pointing at an account nobody can see.
+type liveIndex struct{ current atomic.Pointer[sync.Map] }
+
+// Load finds a key in the current generation.
+func (l *liveIndex) Load(k keyIndex) (any, bool) { return l.current.Load().Load(k) }
+
+// registered is an emulator with its Info, read once: the webhook path
+// needs it on every request.
+type registered struct {
+	emu  Emulator
+	info Info
+}
 
 // NewWorld returns a World with the default namespace.
 func NewWorld(cfg Config) (*World, error) {
@@ -81,16 +110,18 @@ func NewWorld(cfg Config) (*World, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
 	}
-	w := &World{cfg: cfg, emulators: make(map[string]Emulator), namespaces: make(map[string]*Namespace)}
+	w := &World{cfg: cfg, emulators: make(map[string]registered), namespaces: make(map[string]*Namespace)}
+	w.keys.current.Store(new(sync.Map))
 	for _, e := range cfg.Emulators {
-		slug := e.Info().Slug
+		info := e.Info()
+		slug := info.Slug
 		if !ValidName(slug) {
 			return nil, fmt.Errorf("emulator slug %q is not a valid name", slug)
 		}
 		if _, dup := w.emulators[slug]; dup {
 			return nil, fmt.Errorf("emulator %q registered twice", slug)
 		}
-		w.emulators[slug] = e
+		w.emulators[slug] = registered{emu: e, info: info}
 	}
 	w.namespaces[DefaultNamespace] = w.newNamespace(DefaultNamespace)
 	return w, nil
@@ -101,19 +132,23 @@ func (w *World) Emulators() []Emulator { return w.cfg.Emulators }
 
 // Emulator returns the destination with the slug.
 func (w *World) Emulator(slug string) (Emulator, bool) {
-	e, ok := w.emulators[slug]
-	return e, ok
+	r, ok := w.emulators[slug]
+	return r.emu, ok
 }
 
 // Strict reports whether unknown keys are refused.
 func (w *World) Strict() bool { return w.cfg.Strict }
 
+// newNamespace makes a namespace of the current generation; call it with
+// mu held (or before the world is shared).
 func (w *World) newNamespace(name string) *Namespace {
 	return &Namespace{
 		Name:     name,
 		Clock:    clock.New(w.cfg.Clock),
 		Log:      NewLog(w.cfg.LogCapacity),
+		Faults:   newFaults(w.cfg.RandomSeed, name),
 		accounts: make(map[string]map[string]*Account),
+		keys:     w.keys.current.Load(),
 	}
 }
 
@@ -168,19 +203,21 @@ func (w *World) DeleteNamespace(name string) error {
 	if ns == nil {
 		return NotFound("namespace %q does not exist", name)
 	}
-	w.dropAccounts(ns)
+	w.dropAccounts(ns, true)
 	return nil
 }
 
-// ResetNamespace removes every account, the request log entries and fault
-// state of a namespace and returns its clock to real time.
+// ResetNamespace removes every account, the request log entries and the
+// fault rules of a namespace, reseeds its random source and returns its
+// clock to real time.
 func (w *World) ResetNamespace(name string) error {
 	ns, err := w.Namespace(name, false)
 	if err != nil {
 		return err
 	}
-	w.dropAccounts(ns)
+	w.dropAccounts(ns, false)
 	ns.Log.Clear()
+	ns.Faults.Clear()
 	ns.Clock.Reset()
 	return nil
 }
@@ -192,10 +229,13 @@ func (w *World) ResetAll() {
 	}
 }
 
-func (w *World) dropAccounts(ns *Namespace) {
+func (w *World) dropAccounts(ns *Namespace, deleting bool) {
+	w.structure.RLock()
+	defer w.structure.RUnlock()
 	ns.mu.Lock()
 	all := ns.accounts
 	ns.accounts = make(map[string]map[string]*Account)
+	ns.deleted = ns.deleted || deleting
 	ns.mu.Unlock()
 	for _, byID := range all {
 		for _, a := range byID {
@@ -208,20 +248,28 @@ func (w *World) forgetKeys(a *Account) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, k := range a.keys {
-		w.keys.CompareAndDelete(keyIndex{a.dest, k.Value}, k)
+		a.ns.keys.CompareAndDelete(keyIndex{a.dest, k.Value}, k)
 	}
 	a.deleted = true
 }
 
 // Namespace is an isolated world inside one server: its own accounts in
-// every destination, its own clock and its own request log.
+// every destination, its own clock, request log and fault rules.
 type Namespace struct {
-	Name  string
-	Clock *clock.Controlled
-	Log   *Log
+	Name   string
+	Clock  *clock.Controlled
+	Log    *Log
+	Faults *Faults
 
-	mu       sync.RWMutex // guards accounts
+	mu       sync.RWMutex // guards accounts and deleted
 	accounts map[string]map[string]*Account
+	// deleted marks a namespace DeleteNamespace removed, so a create or a
+	// provisioning that raced the delete cannot leave an account, and live
+	// keys, in a namespace nobody can reach.
+	deleted bool
+	// keys is the key index of the world generation the namespace belongs
+	// to (see liveIndex).
+	keys *sync.Map
 }
 
 // Account is one vendor account (a Startdeliver tenant, a Connect
@@ -283,14 +331,15 @@ type AccountView struct {
 // everything succeeds: a bad setting, config or a key already in use leaves
 // the world as it was.
 func (w *World) CreateAccount(ns *Namespace, dest string, spec AccountSpec) (AccountView, error) {
-	emu, ok := w.emulators[dest]
+	reg, ok := w.emulators[dest]
 	if !ok {
 		return AccountView{}, NotFound("unknown destination %q", dest)
 	}
+	emu := reg.emu
 	if !ValidName(spec.ID) {
 		return AccountView{}, BadRequest("field \"id\": account id %q is not a valid name (1 to 64 letters, digits, '.', '_', '-')", spec.ID)
 	}
-	if err := ValidateSettings(emu.Info().Settings, spec.Settings); err != nil {
+	if err := ValidateSettings(reg.info.Settings, spec.Settings); err != nil {
 		return AccountView{}, BadRequest("field \"settings\": %s", err)
 	}
 	keys, err := buildKeys(spec.Keys)
@@ -307,8 +356,13 @@ func (w *World) CreateAccount(ns *Namespace, dest string, spec AccountSpec) (Acc
 	}
 	a := &Account{ID: spec.ID, dest: dest, emu: emu, ns: ns, created: ns.Clock.Now(),
 		settings: spec.Settings, config: cfg, state: state, keys: keys}
+	w.structure.RLock()
+	defer w.structure.RUnlock()
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
+	if ns.deleted {
+		return AccountView{}, NotFound("namespace %q was deleted", ns.Name)
+	}
 	if _, dup := ns.accounts[dest][spec.ID]; dup {
 		return AccountView{}, Conflict("account %q already exists in %s", spec.ID, dest)
 	}
@@ -357,9 +411,9 @@ func newKey(ks KeySpec) *Key {
 func (w *World) claimKeys(a *Account) error {
 	for i, k := range a.keys {
 		k.account = a
-		if _, taken := w.keys.LoadOrStore(keyIndex{a.dest, k.Value}, k); taken {
+		if _, taken := a.ns.keys.LoadOrStore(keyIndex{a.dest, k.Value}, k); taken {
 			for _, prev := range a.keys[:i] {
-				w.keys.CompareAndDelete(keyIndex{a.dest, prev.Value}, prev)
+				a.ns.keys.CompareAndDelete(keyIndex{a.dest, prev.Value}, prev)
 			}
 			return Conflict("API key %q is already used by another %s account", k.Value, a.dest)
 		}
@@ -401,6 +455,8 @@ func (ns *Namespace) Accounts(dest string) []*Account {
 
 // DeleteAccount removes an account and its keys.
 func (w *World) DeleteAccount(ns *Namespace, dest, id string) error {
+	w.structure.RLock()
+	defer w.structure.RUnlock()
 	ns.mu.Lock()
 	a := ns.accounts[dest][id]
 	delete(ns.accounts[dest], id)
@@ -468,12 +524,14 @@ func (w *World) AddKey(a *Account, ks KeySpec) (Key, error) {
 	}
 	k := newKey(ks)
 	k.account = a
+	w.structure.RLock()
+	defer w.structure.RUnlock()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.deleted {
 		return Key{}, NotFound("%s account %q was deleted", a.dest, a.ID)
 	}
-	if _, taken := w.keys.LoadOrStore(keyIndex{a.dest, k.Value}, k); taken {
+	if _, taken := a.ns.keys.LoadOrStore(keyIndex{a.dest, k.Value}, k); taken {
 		return Key{}, Conflict("API key %q is already used by a %s account", k.Value, a.dest)
 	}
 	a.keys = append(a.keys, k)
@@ -494,21 +552,26 @@ func (a *Account) SetKeyStatus(value string, status KeyStatus) (Key, error) {
 }
 
 // provision creates an account for an unknown key (G-11) in ns and returns
-// its key, or the key another request provisioned first (created false).
-func (w *World) provision(ns *Namespace, emu Emulator, value string, s Settings) (key *Key, created bool) {
-	dest := emu.Info().Slug
+// its key, or the key another request provisioned first (created false), or
+// nil when the namespace was deleted meanwhile.
+func (w *World) provision(ns *Namespace, emu Emulator, dest, value string, s Settings) (key *Key, created bool) {
 	a := &Account{dest: dest, emu: emu, ns: ns, created: ns.Clock.Now(), settings: s.Map(),
 		state: emu.Provision(s), provisioned: true}
 	k := newKey(KeySpec{Value: value})
 	k.account = a
 	a.keys = []*Key{k}
+	w.structure.RLock()
+	defer w.structure.RUnlock()
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
+	if ns.deleted {
+		return nil, false
+	}
 	a.ID = provisionedID(value)
 	for i := 2; ns.accounts[dest][a.ID] != nil; i++ {
 		a.ID = fmt.Sprintf("%s-%d", provisionedID(value), i)
 	}
-	if prev, taken := w.keys.LoadOrStore(keyIndex{dest, value}, k); taken {
+	if prev, taken := ns.keys.LoadOrStore(keyIndex{dest, value}, k); taken {
 		return prev.(*Key), false
 	}
 	ns.addLocked(a)

@@ -71,14 +71,14 @@ func ParseType(s string) (Type, bool) {
 // integers keep every digit). Raw is the whole message, for paths.
 type Message struct {
 	Type        Type   `json:"-"`
-	TypeName    string `json:"type" validate:"required"`
-	UserID      string `json:"userId" validate:"required_without=AnonymousID,max=1024"`
+	TypeName    string `json:"type"`
+	UserID      string `json:"userId" validate:"max=1024"`
 	AnonymousID string `json:"anonymousId" validate:"max=1024"`
 	MessageID   string `json:"messageId" validate:"max=100"`
-	Event       string `json:"event" validate:"required_if=TypeName track,max=1024"`
-	Name        string `json:"name"`
-	GroupID     string `json:"groupId" validate:"required_if=TypeName group"`
-	PreviousID  string `json:"previousId" validate:"required_if=TypeName alias"`
+	Event       string `json:"event" validate:"max=1024"`
+	Name        string `json:"name" validate:"max=1024"`
+	GroupID     string `json:"groupId" validate:"max=1024"`
+	PreviousID  string `json:"previousId" validate:"max=1024"`
 
 	// Timestamp is the event time (G-8): timestamp, else receivedAt, else
 	// the clock's now at decode.

@@ -10,9 +10,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http/httptest"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/emulators"
@@ -59,21 +63,22 @@ func WithFrozenClock(t time.Time) Option { return func(o *options) { o.frozen = 
 // WithConfig adjusts the server configuration directly.
 func WithConfig(f func(*server.Config)) Option { return func(o *options) { f(&o.cfg) } }
 
+// quietGin puts gin in release mode once, unless GIN_MODE says otherwise:
+// in debug mode every server a test starts prints its whole route table.
+// The server package leaves the mode alone (it is gin's global); testkit is
+// test tooling, where the noise hides the test's own output.
+var quietGin = sync.OnceFunc(func() {
+	if os.Getenv(gin.EnvGinMode) == "" {
+		gin.SetMode(gin.ReleaseMode)
+	}
+})
+
 // New starts an in-process server; Close stops it. Use it from TestMain to
 // share one server between tests; in a test, Start is simpler.
 func New(opts ...Option) (*Server, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
-	srv, err := server.New(o.cfg)
+	srv, o, err := newServer(opts)
 	if err != nil {
 		return nil, err
-	}
-	if o.frozen != nil {
-		ns, _ := srv.World().Namespace(emulators.DefaultNamespace, false)
-		ns.Clock.Freeze()
-		ns.Clock.Set(*o.frozen)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	var copts []client.Option
@@ -81,6 +86,25 @@ func New(opts ...Option) (*Server, error) {
 		copts = append(copts, client.WithAdminToken(o.cfg.AdminToken))
 	}
 	return &Server{srv: srv, hs: hs, client: client.New(hs.URL, copts...)}, nil
+}
+
+// newServer builds the server opts describe, without a listener.
+func newServer(opts []Option) (*server.Server, options, error) {
+	quietGin()
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	srv, err := server.New(o.cfg)
+	if err != nil {
+		return nil, o, err
+	}
+	if o.frozen != nil {
+		ns, _ := srv.World().Namespace(emulators.DefaultNamespace, false)
+		ns.Clock.Freeze()
+		ns.Clock.Set(*o.frozen)
+	}
+	return srv, o, nil
 }
 
 // Start starts an in-process server for the test and stops it when the
@@ -162,4 +186,18 @@ func namespaceName(test string) string {
 		prefix = "t"
 	}
 	return prefix + "-" + hex.EncodeToString(rnd[:])
+}
+
+// ExpectRequests waits (no sleeping) until n requests matching f are in the
+// emulator's request log, up to timeout, and fails the test with what did
+// arrive when they do not come.
+func ExpectRequests(t testing.TB, e Emulator, f client.RequestFilter, n int, timeout time.Duration) []client.Entry {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	got, err := e.Client().WaitFor(ctx, f, n)
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	return got
 }

@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -32,6 +33,12 @@ func main() {
 }
 
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	return runContext(context.Background(), args, getenv, stdout, stderr)
+}
+
+// runContext is run with a context whose end stops the server as a signal
+// does, so tests can stop and restart it in-process.
+func runContext(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -39,7 +46,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	var err error
 	switch cmd {
 	case "serve":
-		err = serve(args, getenv, stderr)
+		err = serve(ctx, args, getenv, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "destemu", version)
 	case "healthcheck":
@@ -57,7 +64,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	return 0
 }
 
-func serve(args []string, getenv func(string) string, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	cfg, err := config.Load("destemu", args, getenv, stderr)
 	if err != nil {
 		return err
@@ -70,25 +77,42 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Addr: cfg.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	var state *server.StateFile
+	if cfg.StateFile != "" {
+		if state, err = srv.OpenStateFile(cfg.StateFile, cfg.StateInterval); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return errors.Join(err, closeState(state))
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
-	go func() { errc <- hs.ListenAndServe() }()
-	log.Info("destemu listening", "addr", cfg.Addr, "version", version, "strict", cfg.Strict)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("destemu listening", "addr", ln.Addr().String(), "version", version, "strict", cfg.Strict, "stateFile", cfg.StateFile)
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc:
 	case <-ctx.Done():
+		log.Info("shutting down; letting in-flight requests finish", "grace", cfg.ShutdownGrace)
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+		defer cancel()
+		if err = hs.Shutdown(sctx); err != nil {
+			err = fmt.Errorf("shutdown: %w", err)
+		}
 	}
-	log.Info("shutting down; letting in-flight requests finish", "grace", cfg.ShutdownGrace)
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	// Saved after the HTTP server stopped, so the last requests are in it.
+	return errors.Join(err, closeState(state))
+}
+
+func closeState(state *server.StateFile) error {
+	if state == nil {
+		return nil
 	}
-	return nil
+	return state.Close()
 }
 
 func healthcheck(args []string, getenv func(string) string, stderr io.Writer) error {

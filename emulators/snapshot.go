@@ -1,0 +1,311 @@
+package emulators
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/destemu/destemu/clock"
+)
+
+// SnapshotVersion is the version of the snapshot format this build writes
+// and reads. A change that an older build could misread gets a new version.
+const SnapshotVersion = 1
+
+// Snapshot is all state of every namespace as one JSON document: what
+// GET /_emulator/snapshot exports, PUT imports, and the state file holds.
+//
+// It keeps what a vendor keeps and what a test set up: accounts with their
+// settings, config, keys and destination state, the messageIds applied in
+// the last 24 hours (G-10) and each namespace's clock. It leaves out the
+// request log and fault rules: the log is a record of traffic, not vendor
+// state (and its bodies would make the document many times larger), and
+// fault rules belong to the test that set them. An import therefore clears
+// both, as a reset does.
+type Snapshot struct {
+	Version    int                 `json:"version"`
+	Namespaces []NamespaceSnapshot `json:"namespaces"`
+}
+
+// NamespaceSnapshot is one namespace in a Snapshot.
+type NamespaceSnapshot struct {
+	Name string `json:"name"`
+	// Clock is restored as it was: a frozen clock at the same instant (its
+	// offset is written as zero), a running one with the same offset from
+	// real time (its now is left out).
+	Clock    clock.State       `json:"clock"`
+	Accounts []AccountSnapshot `json:"accounts"`
+}
+
+// AccountSnapshot is one account in a Snapshot.
+type AccountSnapshot struct {
+	Destination string          `json:"destination"`
+	ID          string          `json:"id"`
+	Created     time.Time       `json:"created"`
+	Settings    map[string]any  `json:"settings,omitempty"`
+	Config      json.RawMessage `json:"config,omitempty"`
+	Provisioned bool            `json:"provisioned,omitempty"`
+	Keys        []Key           `json:"keys"`
+	// Seen maps each applied messageId to when it was applied (G-10), so
+	// a retry after a restart is still answered as a duplicate.
+	Seen map[string]time.Time `json:"seen,omitempty"`
+	// State is the destination's own state, as json.Marshal writes it and
+	// its LoadState reads it. When absent the account starts fresh, as a
+	// reset leaves it: handy for a hand-written seed document.
+	State json.RawMessage `json:"state,omitempty"`
+}
+
+// ParseSnapshot decodes a snapshot document. It reads the version first, so
+// that a document of another version is refused by its version rather
+// than by the first field this build does not know; the rest is decoded
+// strictly, so a misspelt field is an error, not silently lost state.
+func ParseSnapshot(data []byte) (Snapshot, error) {
+	var head struct {
+		Version *int `json:"version"`
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return Snapshot{}, BadRequest("snapshot is empty; want a JSON object with \"version\": %d", SnapshotVersion)
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) && se.Offset >= int64(len(bytes.TrimRight(data, " \t\r\n"))) {
+			// What a write cut short (or a copy of one) looks like.
+			return Snapshot{}, BadRequest("snapshot is truncated: it ends at byte %d in the middle of the document", len(data))
+		}
+		return Snapshot{}, BadRequest("snapshot is not a JSON object: %s", err)
+	}
+	if head.Version == nil {
+		return Snapshot{}, BadRequest("snapshot: field \"version\" is required (this build reads version %d)", SnapshotVersion)
+	}
+	if *head.Version != SnapshotVersion {
+		return Snapshot{}, BadRequest("snapshot version %d is not supported (this build reads version %d)", *head.Version, SnapshotVersion)
+	}
+	var s Snapshot
+	if err := DecodeJSON(data, &s); err != nil {
+		return Snapshot{}, BadRequest("snapshot: %s", err)
+	}
+	return s, nil
+}
+
+// Snapshot exports every namespace. Each account is copied under its own
+// lock while webhooks go on; changes to which accounts and keys exist wait
+// until it is done, so the document always imports again. It fails only if
+// a destination's state cannot be written as JSON.
+func (w *World) Snapshot() (Snapshot, error) {
+	w.structure.Lock()
+	defer w.structure.Unlock()
+	out := Snapshot{Version: SnapshotVersion, Namespaces: []NamespaceSnapshot{}}
+	for _, ns := range w.Namespaces() {
+		nss := NamespaceSnapshot{Name: ns.Name, Clock: ns.Clock.State(), Accounts: []AccountSnapshot{}}
+		// Only what Restore reads is written, so that an unchanged world
+		// exports the same bytes every time (and an idle server does not
+		// rewrite its state file): a frozen clock's instant, a running
+		// clock's offset. The rest moves with real time by itself.
+		if nss.Clock.Frozen {
+			nss.Clock.Offset = 0
+		} else {
+			nss.Clock.Now = time.Time{}
+		}
+		for _, a := range ns.allAccounts() {
+			as, err := a.snapshot()
+			if err != nil {
+				return Snapshot{}, fmt.Errorf("namespace %q, %s account %q: %w", ns.Name, a.dest, a.ID, err)
+			}
+			nss.Accounts = append(nss.Accounts, as)
+		}
+		out.Namespaces = append(out.Namespaces, nss)
+	}
+	return out, nil
+}
+
+// allAccounts lists every account of the namespace by destination and id.
+func (ns *Namespace) allAccounts() []*Account {
+	ns.mu.RLock()
+	var out []*Account
+	for _, byID := range ns.accounts {
+		for _, a := range byID {
+			out = append(out, a)
+		}
+	}
+	ns.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].dest != out[j].dest {
+			return out[i].dest < out[j].dest
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+func (a *Account) snapshot() (AccountSnapshot, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	state, err := json.Marshal(a.state)
+	if err != nil {
+		return AccountSnapshot{}, fmt.Errorf("writing the state: %w", err)
+	}
+	as := AccountSnapshot{Destination: a.dest, ID: a.ID, Created: a.created, Settings: a.settings,
+		Config: a.config, Provisioned: a.provisioned, Keys: make([]Key, len(a.keys)), State: state}
+	for i, k := range a.keys {
+		as.Keys[i] = *k
+	}
+	if len(a.seen) > 0 {
+		as.Seen = make(map[string]time.Time, len(a.seen))
+		for id, t := range a.seen {
+			as.Seen[id] = t
+		}
+	}
+	return as, nil
+}
+
+// Restore replaces all state with the snapshot's: every namespace, account,
+// key and clock. It checks the whole document and builds the new world
+// aside first, so an invalid document (a bad version, an unknown
+// destination, a key used twice, a state its destination refuses) returns
+// a 400 *Error naming the namespace and account and changes nothing. Then
+// it swaps everything in at once. Request logs are cleared but keep their
+// ids counting and their waiters; fault rules start empty; a namespace the
+// snapshot does not name is gone, except default, which always exists.
+//
+// A webhook in flight during the swap may be applied to the state being
+// replaced and so be lost, exactly as if it had arrived just before.
+func (w *World) Restore(s Snapshot) error {
+	if s.Version != SnapshotVersion {
+		return BadRequest("snapshot version %d is not supported (this build reads version %d)", s.Version, SnapshotVersion)
+	}
+	keys := new(sync.Map)
+	built := make(map[string]*Namespace, len(s.Namespaces)+1)
+	for i, nss := range s.Namespaces {
+		ns, err := w.restoreNamespace(nss, keys)
+		if err != nil {
+			return BadRequest("snapshot: namespaces[%d]: %s", i, err)
+		}
+		if built[ns.Name] != nil {
+			return BadRequest("snapshot: namespaces[%d]: namespace %q is given twice", i, ns.Name)
+		}
+		built[ns.Name] = ns
+	}
+
+	w.structure.Lock()
+	defer w.structure.Unlock()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.keys.current.Store(keys) // before newNamespace, which takes the current generation
+	if built[DefaultNamespace] == nil {
+		built[DefaultNamespace] = w.newNamespace(DefaultNamespace)
+	}
+	for name, ns := range built {
+		// Keep the log of a namespace that stays, so ids keep counting
+		// and a test long-polling it is not left waiting on a log that
+		// no request will reach.
+		if old := w.namespaces[name]; old != nil {
+			old.Log.Clear()
+			ns.Log = old.Log
+		}
+	}
+	w.namespaces = built
+	return nil
+}
+
+// restoreNamespace builds a namespace of the generation whose key index is
+// keys, claiming its keys there; nothing is visible until Restore swaps it in.
+func (w *World) restoreNamespace(nss NamespaceSnapshot, keys *sync.Map) (*Namespace, error) {
+	if !ValidName(nss.Name) {
+		return nil, fmt.Errorf("namespace %q is not a valid name (1 to 64 letters, digits, '.', '_', '-')", nss.Name)
+	}
+	if nss.Clock.Frozen && nss.Clock.Now.IsZero() {
+		return nil, fmt.Errorf("namespace %q: a frozen clock needs \"now\"", nss.Name)
+	}
+	w.mu.RLock() // newNamespace reads the current generation
+	ns := w.newNamespace(nss.Name)
+	w.mu.RUnlock()
+	ns.keys = keys
+	ns.Clock.Restore(nss.Clock)
+	for i, as := range nss.Accounts {
+		a, err := w.restoreAccount(ns, as)
+		if err != nil {
+			return nil, fmt.Errorf("namespace %q, accounts[%d] (%s account %q): %s", nss.Name, i, as.Destination, as.ID, err)
+		}
+		if ns.accounts[a.dest][a.ID] != nil {
+			return nil, fmt.Errorf("namespace %q, accounts[%d]: %s account %q is given twice", nss.Name, i, as.Destination, as.ID)
+		}
+		if err := a.claimRestoredKeys(); err != nil {
+			return nil, fmt.Errorf("namespace %q, accounts[%d] (%s account %q): %s", nss.Name, i, as.Destination, as.ID, err)
+		}
+		ns.addLocked(a) // ns is not shared yet
+	}
+	return ns, nil
+}
+
+func (w *World) restoreAccount(ns *Namespace, as AccountSnapshot) (*Account, error) {
+	reg, ok := w.emulators[as.Destination]
+	if !ok {
+		return nil, fmt.Errorf("unknown destination %q", as.Destination)
+	}
+	emu := reg.emu
+	if !ValidName(as.ID) {
+		return nil, errors.New("the id is not a valid name (1 to 64 letters, digits, '.', '_', '-')")
+	}
+	if err := ValidateSettings(reg.info.Settings, as.Settings); err != nil {
+		return nil, fmt.Errorf("settings: %s", err)
+	}
+	a := &Account{ID: as.ID, dest: as.Destination, emu: emu, ns: ns, created: as.Created,
+		settings: as.Settings, provisioned: as.Provisioned}
+	if len(as.Config) > 0 && string(as.Config) != "null" {
+		a.config = as.Config
+	}
+	// The config must still build a state: a reset of the account uses it.
+	fresh, err := a.freshStateLocked()
+	if err != nil {
+		return nil, fmt.Errorf("config: %s", err)
+	}
+	a.state = fresh
+	if len(as.State) > 0 && string(as.State) != "null" {
+		if a.state, err = emu.LoadState(as.State); err != nil {
+			return nil, fmt.Errorf("state: %s", err)
+		}
+	}
+	for j, k := range as.Keys {
+		if k.Status == "" {
+			k.Status = KeyActive // as when a key is created
+		}
+		switch {
+		case k.Value == "":
+			return nil, fmt.Errorf("keys[%d]: \"value\" is required", j)
+		case k.Status != KeyActive && k.Status != KeyInactive && k.Status != KeyRevoked:
+			return nil, fmt.Errorf("keys[%d]: status %q is not active, inactive or revoked", j, k.Status)
+		}
+		key := &Key{Value: k.Value, Status: k.Status, Permission: k.Permission, account: a}
+		if key.Permission == "" {
+			key.Permission = PermissionAdmin
+		}
+		a.keys = append(a.keys, key)
+	}
+	if len(as.Seen) > 0 {
+		a.seen = make(map[string]time.Time, len(as.Seen))
+		for id, t := range as.Seen {
+			a.seen[id] = t
+		}
+	}
+	return a, nil
+}
+
+// claimRestoredKeys puts a restored account's keys in its generation's
+// index; a key already there belongs to an earlier account of the document.
+func (a *Account) claimRestoredKeys() error {
+	for j, k := range a.keys {
+		if prev, taken := a.ns.keys.LoadOrStore(keyIndex{a.dest, k.Value}, k); taken {
+			other := prev.(*Key).account
+			if other == a {
+				return fmt.Errorf("keys[%d]: key %q is given twice", j, k.Value)
+			}
+			return fmt.Errorf("keys[%d]: key %q is also a key of %s account %q in namespace %q (keys are unique across the server)",
+				j, k.Value, a.dest, other.ID, other.ns.Name)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,55 @@
+package startdeliver_test
+
+import (
+	"fmt"
+	"net/http"
+	"runtime"
+	"testing"
+
+	"github.com/destemu/destemu/client"
+	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/emulators/startdeliver"
+	"github.com/destemu/destemu/testkit"
+)
+
+// BenchmarkWebhookStartdeliver measures the classic destination's track
+// path end to end in process (Gin, the webhook contract, the match through
+// the custom field index, the usage event) against accounts of 10,000 and
+// 1,000,000 existing users. Matching never scans the users, so the two
+// figures should be close. Each message has its own messageId (G-10) and
+// names one of 1024 existing users spread over the whole account.
+func BenchmarkWebhookStartdeliver(b *testing.B) {
+	for _, n := range []int{10_000, 1_000_000} {
+		b.Run(fmt.Sprintf("track/users=%d", n), func(b *testing.B) {
+			h := seededServer(b, n)
+			body := testkit.NumberedBodies(`{"type":"track","messageId":"bench-`, `","userId":"u-`,
+				`","event":"Login Button Clicked","properties":{"plan":"pro","seats":3},"timestamp":"2025-03-14T09:26:53Z"}`,
+				func(i int) int { return (i % 1024) * (n / 1024) })
+			// The account stores the settings; the header sends none.
+			testkit.ServeBenchmark(b, h, "/startdeliver", testkit.SegmentHeader("bench-key", nil), body)
+		})
+	}
+}
+
+// seededServer returns a server with account "acme" holding n users, user i
+// with externalId "u-<i>", seeded in memory rather than through HTTP.
+func seededServer(b *testing.B, n int) http.Handler {
+	b.Helper()
+	srv := testkit.BenchServer(b, testkit.WithStrict())
+	testkit.BenchAccount(b, srv.Handler(), "startdeliver", client.AccountSpec{ID: "acme",
+		Settings: matchOn("externalId"),
+		Config: map[string]any{"customFields": []map[string]any{
+			{"alias": "externalId", "type": "text", "entity": "user"}}},
+		Keys: []client.KeySpec{{Value: "bench-key"}}})
+	ns, _ := srv.World().Namespace(emulators.DefaultNamespace, false)
+	acct, err := ns.Account("startdeliver", "acme")
+	if err != nil {
+		b.Fatal(err)
+	}
+	acct.WithState(func(st emulators.State) (any, error) {
+		startdeliver.SeedUsers(st, "externalId", n)
+		return nil, nil
+	})
+	runtime.GC() // collect the seeding's garbage before the clock starts
+	return srv.Handler()
+}

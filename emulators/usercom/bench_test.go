@@ -1,0 +1,30 @@
+package usercom_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/destemu/destemu/client"
+	"github.com/destemu/destemu/testkit"
+)
+
+// BenchmarkWebhookUsercom is the whole webhook path for the User.com
+// identify: 10 traits (standard, address, defined and undefined custom
+// attributes) and a full browser context, whose user agent is parsed. The
+// body has no messageId, so every request is applied, to the same user.
+func BenchmarkWebhookUsercom(b *testing.B) {
+	h := testkit.BenchServer(b).Handler()
+	cfg := json.RawMessage(`{"attributes":[{"content_type":"user","name":"logins","type":"number"},
+		{"content_type":"user","name":"newsletter","type":"boolean"}]}`)
+	testkit.BenchAccount(b, h, "usercom", client.AccountSpec{ID: "bench", Config: cfg,
+		Keys: []client.KeySpec{{Value: "usercom-bench-key"}}})
+	body, err := json.Marshal(client.Identify("019mr8mf4r", map[string]any{
+		"email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace", "phone": "+44 20 7946 0000",
+		"gender": "female", "address": map[string]any{"city": "London", "state": "England", "country": "UK"},
+		"plan": "pro", "logins": "42", "newsletter": true, "company_size": 50,
+	}).WithContext(fullContext(uaChrome)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	testkit.ServeBenchmark(b, h, "/usercom", testkit.SegmentHeader("usercom-bench-key", nil), testkit.SameBody(body))
+}
