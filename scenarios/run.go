@@ -652,6 +652,22 @@ func (r *runner) keyStatus(ctx context.Context, k *KeyRef, f func(context.Contex
 	return err
 }
 
+// fault adds a rule as written (variables expanded), so every field the
+// control plane takes is available, or clears the namespace's rules.
 func (r *runner) fault(ctx context.Context, f *Fault) error {
-	return errors.New("fault steps need the fault rules of the control plane, which this build does not have yet")
+	if f.Clear {
+		return r.c.ClearFaults(ctx)
+	}
+	body, err := json.Marshal(r.json(f.Add))
+	if err != nil {
+		return err
+	}
+	ans, err := r.c.DoAnswer(ctx, http.MethodPost, "/_emulator/faults", nil, body)
+	if err != nil {
+		return err
+	}
+	if ans.Status != http.StatusCreated && ans.Status != http.StatusOK {
+		return fmt.Errorf("adding the fault rule: %d %s", ans.Status, brief(ans.Body))
+	}
+	return nil
 }

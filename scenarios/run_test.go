@@ -291,3 +291,50 @@ func offset(t *testing.T, s string) time.Duration {
 	}
 	return d.Abs()
 }
+
+// TestRunFaults adds a fault rule for the run's key, sees it answer, and
+// clears it.
+func TestRunFaults(t *testing.T) {
+	t.Parallel()
+	srv := testkit.Start(t)
+	s := parse(t, `name: faults
+setup:
+  accounts:
+    - destination: promoter
+      id: acme
+      keys: [pk_acme]
+x-ted: &ted {type: identify, userId: ted, traits: {email: ted@example.com}}
+steps:
+  - fault:
+      add:
+        match: {destination: promoter, key: "${key:pk_acme}"}
+        action: {kind: status, status: 503, retryAfter: 30s}
+        times: 1
+  - send: {destination: promoter, key: pk_acme, message: *ted}
+    expect:
+      status: 503
+      headers: {Retry-After: "30"}
+  - send: {destination: promoter, key: pk_acme, message: *ted}
+  - fault:
+      add: {action: {kind: status, status: 500}}
+  - send: {destination: promoter, key: pk_acme, message: *ted}
+    expect: {status: 500}
+  - fault: {clear: true}
+  - send: {destination: promoter, key: pk_acme, message: *ted}
+  - assert:
+      path: requests
+      query: {outcome: faulted}
+      count: 2
+  - assert:
+      path: faults
+      count: 0
+`)
+	rep, err := scenarios.Run(ctx, srv.Client(), s)
+	if err != nil || !rep.Passed() {
+		t.Fatalf("%v\n%s", err, failed(rep))
+	}
+	bad := parse(t, "name: x\nsteps:\n  - fault: {add: {action: {kind: explode}}}\n")
+	if rep, _ := scenarios.Run(ctx, srv.Client(), bad); rep.Passed() || !strings.Contains(rep.Reason, "action.kind") {
+		t.Errorf("a bad rule: %+v", rep)
+	}
+}
