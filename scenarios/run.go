@@ -102,6 +102,13 @@ func RunWith(ctx context.Context, c *client.Client, s *Scenario, opts Options) (
 // keys as written: what destemu --seed does at start, so a sandbox starts
 // provisioned. Its steps are not run.
 func Seed(ctx context.Context, c *client.Client, s *Scenario) error {
+	info, err := c.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: reading the server's destinations: %w", s.label(), err)
+	}
+	if err := s.Check(destinationSlugs(info)); err != nil {
+		return err
+	}
 	r := &runner{c: c, ns: c.NamespaceName()}
 	if r.ns == "" {
 		r.ns = "default"

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -71,4 +73,27 @@ func (s *Server) runScenario(c *gin.Context) {
 		ct = "application/xml; charset=utf-8"
 	}
 	c.Data(http.StatusOK, ct, []byte(b.String()))
+}
+
+// Seed applies the setup of each scenario file (accounts, then control-plane
+// calls; never its steps) into the default namespace, keys as written, so a
+// sandbox starts provisioned (destemu --seed). Every file is parsed before
+// anything is applied; the first problem stops it, naming file and line.
+func (s *Server) Seed(ctx context.Context, files ...string) error {
+	parsed := make([]*scenarios.Scenario, 0, len(files))
+	for _, f := range files {
+		sc, err := scenarios.ParseFile(f)
+		if err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		parsed = append(parsed, sc)
+	}
+	c := s.Client()
+	for _, sc := range parsed {
+		if err := scenarios.Seed(ctx, c, sc); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		s.log.Info("seeded", "file", sc.File, "accounts", len(sc.Setup.Accounts), "calls", len(sc.Setup.Calls))
+	}
+	return nil
 }
