@@ -39,6 +39,7 @@ type Server struct {
 type options struct {
 	cfg    server.Config
 	frozen *time.Time
+	seeds  []string
 }
 
 // Option configures an in-process server.
@@ -59,6 +60,13 @@ func WithEmulators(e ...emulators.Emulator) Option {
 
 // WithFrozenClock freezes the default namespace's clock at t.
 func WithFrozenClock(t time.Time) Option { return func(o *options) { o.frozen = &t } }
+
+// WithSeed applies the setup of scenario files (accounts, keys as written,
+// and control-plane calls) to the default namespace before the server is
+// handed over, as destemu --seed does.
+func WithSeed(files ...string) Option {
+	return func(o *options) { o.seeds = append(o.seeds, files...) }
+}
 
 // WithConfig adjusts the server configuration directly.
 func WithConfig(f func(*server.Config)) Option { return func(o *options) { f(&o.cfg) } }
@@ -103,6 +111,9 @@ func newServer(opts []Option) (*server.Server, options, error) {
 		ns, _ := srv.World().Namespace(emulators.DefaultNamespace, false)
 		ns.Clock.Freeze()
 		ns.Clock.Set(*o.frozen)
+	}
+	if err := srv.Seed(context.Background(), o.seeds...); err != nil {
+		return nil, o, err
 	}
 	return srv, o, nil
 }
