@@ -117,7 +117,12 @@ const misspelt = "?"
 // is an error that lists what is allowed. It returns nil (and reports)
 // when n is not a mapping.
 func (p *parser) mapping(n *yaml.Node, what string, allowed []string) fields {
-	n = deref(n)
+	n, err := merged(n)
+	if err != nil {
+		err.File = p.file
+		p.errs = append(p.errs, err)
+		return nil
+	}
 	if n.Kind != yaml.MappingNode {
 		p.errf(n, "%s: want a mapping with the fields %s, got %s", what, oneOf(allowed), describe(n))
 		return nil
@@ -157,12 +162,26 @@ func (p *parser) require(n *yaml.Node, f fields, what string, names ...string) b
 	return ok
 }
 
+// deref follows aliases and documents to the node that holds the value,
+// and resolves the merge keys of a mapping (a broken merge is reported by
+// mapping and toJSON, which call merged themselves).
 func deref(n *yaml.Node) *yaml.Node {
+	n = alias(n)
+	if n.Kind == yaml.MappingNode {
+		if m, err := merged(n); err == nil {
+			return m
+		}
+	}
+	return n
+}
+
+// alias follows aliases and documents.
+func alias(n *yaml.Node) *yaml.Node {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		return deref(n.Content[0])
+		return alias(n.Content[0])
 	}
 	return n
 }

@@ -86,6 +86,8 @@ func TestParseErrors(t *testing.T) {
 			[]string{"not valid YAML"}},
 		{"unknown anchor", "name: x\nsteps:\n  - send: {destination: promoter, key: k, message: *nope}\n", 3,
 			[]string{"alias *nope names no anchor &nope"}},
+		{"bad merge", "name: x\nsteps:\n  - send: {<<: 3, destination: promoter}\n", 3,
+			[]string{`a merge key "<<" takes a mapping or a list of mappings, not a number (3)`}},
 		{"two documents", "name: x\nsteps: []\n---\nname: y\n", 3,
 			[]string{"a file holds one scenario"}},
 		{"not a mapping", "- just\n- a list\n", 1,

@@ -65,11 +65,15 @@ func toJSON(n *yaml.Node) (any, error) {
 		}
 		return out, nil
 	case yaml.MappingNode:
+		n, err := merged(n)
+		if err != nil {
+			return nil, err
+		}
 		out := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
-			if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" {
-				return nil, lineError(k, "a key must be a plain string (JSON has no other keys; merge keys \"<<\" are not supported)")
+			if k.Kind != yaml.ScalarNode {
+				return nil, lineError(k, "a key must be a plain string (JSON has no other keys)")
 			}
 			if _, dup := out[k.Value]; dup {
 				return nil, lineError(k, "key %q is given twice", k.Value)
@@ -83,6 +87,60 @@ func toJSON(n *yaml.Node) (any, error) {
 		return out, nil
 	}
 	return nil, lineError(n, "unsupported YAML node")
+}
+
+// merged returns a mapping with its YAML merge keys ("<<: *defaults")
+// resolved: the mapping's own keys win over merged ones, and an earlier
+// merged mapping over a later one, as YAML says.
+func merged(n *yaml.Node) (*yaml.Node, *Error) {
+	n = alias(n)
+	if n.Kind != yaml.MappingNode {
+		return n, nil
+	}
+	var sources []*yaml.Node
+	own := make([]*yaml.Node, 0, len(n.Content))
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!merge" {
+			own = append(own, k, v)
+			continue
+		}
+		switch v = alias(v); v.Kind {
+		case yaml.MappingNode:
+			sources = append(sources, v)
+		case yaml.SequenceNode:
+			for _, item := range v.Content {
+				sources = append(sources, alias(item))
+			}
+		default:
+			return nil, lineError(v, "a merge key \"<<\" takes a mapping or a list of mappings, not %s", describe(v))
+		}
+	}
+	if len(sources) == 0 {
+		return n, nil
+	}
+	out := *n
+	out.Content = own
+	seen := make(map[string]bool, len(own)/2)
+	for i := 0; i < len(own); i += 2 {
+		seen[own[i].Value] = true
+	}
+	for _, src := range sources {
+		if src.Kind != yaml.MappingNode {
+			return nil, lineError(src, "a merge key \"<<\" takes mappings, not %s", describe(src))
+		}
+		src, err := merged(src)
+		if err != nil {
+			return nil, err
+		}
+		for i := 0; i+1 < len(src.Content); i += 2 {
+			if k := src.Content[i]; !seen[k.Value] {
+				seen[k.Value] = true
+				out.Content = append(out.Content, k, src.Content[i+1])
+			}
+		}
+	}
+	return &out, nil
 }
 
 func scalarJSON(n *yaml.Node) (any, error) {
