@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -113,5 +114,42 @@ func TestLibraryTwiceInParallel(t *testing.T) {
 	}
 	if len(namespaces) != 1 {
 		t.Errorf("runs left %d namespaces behind; want only default", len(namespaces)-1)
+	}
+}
+
+// catalog is every behaviour ID of spec/behaviors.md, by family and count.
+var catalog = []struct {
+	family string
+	count  int
+}{{"G", 16}, {"SD", 8}, {"S2", 11}, {"CN", 11}, {"PR", 13}, {"UC", 12}, {"EN", 1}}
+
+// TestLibraryCoversCatalog checks that every behaviour ID has a library
+// file whose name starts with it, and that every file names one.
+func TestLibraryCoversCatalog(t *testing.T) {
+	t.Parallel()
+	have := map[string]bool{}
+	for _, f := range libraryFiles(t) {
+		base := filepath.Base(f)
+		parts := strings.SplitN(base, "-", 3)
+		if len(parts) < 3 {
+			t.Errorf("%s: the name does not start with a behaviour ID", base)
+			continue
+		}
+		have[parts[0]+"-"+parts[1]] = true
+	}
+	known := map[string]bool{}
+	for _, c := range catalog {
+		for i := 1; i <= c.count; i++ {
+			id := fmt.Sprintf("%s-%d", c.family, i)
+			known[id] = true
+			if !have[id] {
+				t.Errorf("no library file for %s", id)
+			}
+		}
+	}
+	for id := range have {
+		if !known[id] {
+			t.Errorf("library file for %s, which the catalog does not have", id)
+		}
 	}
 }
