@@ -64,7 +64,8 @@ func (c *Client) Account(ctx context.Context, dest, id string) (*Account, error)
 // Accounts lists a destination's accounts.
 func (c *Client) Accounts(ctx context.Context, dest string) ([]Account, error) {
 	var l List[Account]
-	return l.Items, c.Do(ctx, http.MethodGet, "/_emulator/"+url.PathEscape(dest)+"/accounts", nil, nil, &l)
+	err := c.Do(ctx, http.MethodGet, "/_emulator/"+url.PathEscape(dest)+"/accounts", nil, nil, &l)
+	return l.Items, err
 }
 
 // DeleteAccount deletes an account and its keys.
@@ -86,7 +87,8 @@ func (c *Client) AddKey(ctx context.Context, dest, account string, spec KeySpec)
 // Keys lists an account's API keys.
 func (c *Client) Keys(ctx context.Context, dest, account string) ([]Key, error) {
 	var l List[Key]
-	return l.Items, c.Do(ctx, http.MethodGet, AccountPath(dest, account, "keys"), nil, nil, &l)
+	err := c.Do(ctx, http.MethodGet, AccountPath(dest, account, "keys"), nil, nil, &l)
+	return l.Items, err
 }
 
 func (c *Client) keyStatus(ctx context.Context, dest, account, key, verb string) (*Key, error) {
@@ -168,7 +170,8 @@ func (f RequestFilter) values() url.Values {
 // Requests lists request-log entries, newest first.
 func (c *Client) Requests(ctx context.Context, f RequestFilter) ([]Entry, error) {
 	var l List[Entry]
-	return l.Items, c.Do(ctx, http.MethodGet, "/_emulator/requests", f.values(), nil, &l)
+	err := c.Do(ctx, http.MethodGet, "/_emulator/requests", f.values(), nil, &l)
+	return l.Items, err
 }
 
 // WaitRequests blocks (a long poll, no sleeping) until n entries match or
@@ -179,7 +182,8 @@ func (c *Client) WaitRequests(ctx context.Context, f RequestFilter, n int, timeo
 	v.Set("count", strconv.Itoa(n))
 	v.Set("timeout", timeout.String())
 	var l List[Entry]
-	return l.Items, c.Do(ctx, http.MethodGet, "/_emulator/requests/wait", v, nil, &l)
+	err := c.Do(ctx, http.MethodGet, "/_emulator/requests/wait", v, nil, &l)
+	return l.Items, err
 }
 
 // ClearRequests empties the namespace's request log.
@@ -254,7 +258,8 @@ func (c *Client) CreateNamespace(ctx context.Context, name string) (*NamespaceIn
 // Namespaces lists the server's namespaces.
 func (c *Client) Namespaces(ctx context.Context) ([]NamespaceInfo, error) {
 	var l List[NamespaceInfo]
-	return l.Items, c.Do(ctx, http.MethodGet, "/_emulator/namespaces", nil, nil, &l)
+	err := c.Do(ctx, http.MethodGet, "/_emulator/namespaces", nil, nil, &l)
+	return l.Items, err
 }
 
 // DeleteNamespace removes a namespace and everything in it.

@@ -158,7 +158,8 @@ func (p *Promoter) Campaign(ctx context.Context, id string) (*PromoterCampaign, 
 // Campaigns lists campaigns; filters: status, triggerEvent, contactList.
 func (p *Promoter) Campaigns(ctx context.Context, q Query) ([]PromoterCampaign, error) {
 	var l List[PromoterCampaign]
-	return l.Items, p.c.Do(ctx, http.MethodGet, p.path("campaigns"), q.Values(), nil, &l)
+	err := p.c.Do(ctx, http.MethodGet, p.path("campaigns"), q.Values(), nil, &l)
+	return l.Items, err
 }
 
 // CreateContactList creates a contact list.
@@ -176,7 +177,8 @@ func (p *Promoter) ContactList(ctx context.Context, id string) (*PromoterContact
 // ContactLists lists the contact lists.
 func (p *Promoter) ContactLists(ctx context.Context) ([]PromoterContactList, error) {
 	var l List[PromoterContactList]
-	return l.Items, p.c.Do(ctx, http.MethodGet, p.path("contact-lists"), nil, nil, &l)
+	err := p.c.Do(ctx, http.MethodGet, p.path("contact-lists"), nil, nil, &l)
+	return l.Items, err
 }
 
 // Contact reads a contact by userId.
@@ -188,7 +190,8 @@ func (p *Promoter) Contact(ctx context.Context, userID string) (*PromoterContact
 // Contacts lists contacts, oldest first; filters: email, list.
 func (p *Promoter) Contacts(ctx context.Context, q Query) ([]PromoterContact, error) {
 	var l List[PromoterContact]
-	return l.Items, p.c.Do(ctx, http.MethodGet, p.path("contacts"), q.Values(), nil, &l)
+	err := p.c.Do(ctx, http.MethodGet, p.path("contacts"), q.Values(), nil, &l)
+	return l.Items, err
 }
 
 // Survey reads a survey.
@@ -201,7 +204,8 @@ func (p *Promoter) Survey(ctx context.Context, id string) (*PromoterSurvey, erro
 // status, from and to (RFC 3339, on triggeredAt).
 func (p *Promoter) Surveys(ctx context.Context, q Query) ([]PromoterSurvey, error) {
 	var l List[PromoterSurvey]
-	return l.Items, p.c.Do(ctx, http.MethodGet, p.path("surveys"), q.Values(), nil, &l)
+	err := p.c.Do(ctx, http.MethodGet, p.path("surveys"), q.Values(), nil, &l)
+	return l.Items, err
 }
 
 // RespondSurvey records the contact's answer (score 0 to 10) to a delivered
@@ -216,7 +220,8 @@ func (p *Promoter) RespondSurvey(ctx context.Context, id string, score int, comm
 // to (RFC 3339, on the event time).
 func (p *Promoter) CustomEvents(ctx context.Context, q Query) ([]PromoterCustomEvent, error) {
 	var l List[PromoterCustomEvent]
-	return l.Items, p.c.Do(ctx, http.MethodGet, p.path("custom-events"), q.Values(), nil, &l)
+	err := p.c.Do(ctx, http.MethodGet, p.path("custom-events"), q.Values(), nil, &l)
+	return l.Items, err
 }
 
 // DailyLimit reads today's request count, the limit and when it resets.

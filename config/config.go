@@ -30,11 +30,13 @@ type Config struct {
 	LogFormat     string // text or json
 	AdminToken    string
 	ShutdownGrace time.Duration
+	RandomSeed    uint64
 }
 
 // Server returns the server part of the configuration.
 func (c Config) Server() server.Config {
-	return server.Config{Strict: c.Strict, BodyLimit: c.BodyLimit, LogCapacity: c.LogCapacity, AdminToken: c.AdminToken}
+	return server.Config{Strict: c.Strict, BodyLimit: c.BodyLimit, LogCapacity: c.LogCapacity, AdminToken: c.AdminToken,
+		RandomSeed: c.RandomSeed}
 }
 
 // Logger builds the slog logger the configuration asks for.
@@ -58,7 +60,7 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 		return def
 	}
 	var c Config
-	var level, limit, grace string
+	var level, limit, grace, seed string
 	fs.StringVar(&c.Addr, "addr", env("ADDR", ":8080"), "listen address (DESTEMU_ADDR)")
 	fs.BoolVar(&c.Strict, "strict", false, "refuse unknown API keys with 401 instead of provisioning an account (DESTEMU_STRICT)")
 	fs.StringVar(&limit, "body-limit", env("BODY_LIMIT", strconv.Itoa(server.DefaultBodyLimit)), "largest webhook body in bytes; suffixes KiB and MiB allowed (DESTEMU_BODY_LIMIT)")
@@ -66,6 +68,7 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	fs.StringVar(&level, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (DESTEMU_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "text or json (DESTEMU_LOG_FORMAT)")
 	fs.StringVar(&c.AdminToken, "admin-token", env("ADMIN_TOKEN", ""), "require Authorization: Bearer <token> on the control plane (DESTEMU_ADMIN_TOKEN)")
+	fs.StringVar(&seed, "seed-random", env("SEED_RANDOM", ""), "seed of fault probabilities and jitter, to replay a run exactly; random when unset (DESTEMU_SEED_RANDOM)")
 	fs.StringVar(&grace, "shutdown-grace", env("SHUTDOWN_GRACE", "1500ms"), "how long in-flight requests may take to finish at shutdown (DESTEMU_SHUTDOWN_GRACE)")
 
 	if v := getenv(EnvPrefix + "STRICT"); v != "" {
@@ -100,6 +103,11 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	}
 	if c.LogCapacity < 0 {
 		return c, errors.New("log-capacity must not be negative")
+	}
+	if seed != "" {
+		if c.RandomSeed, err = strconv.ParseUint(seed, 10, 64); err != nil || c.RandomSeed == 0 {
+			return c, fmt.Errorf("seed-random %q: want a whole number above 0", seed)
+		}
 	}
 	if c.ShutdownGrace, err = time.ParseDuration(grace); err != nil || c.ShutdownGrace < 0 {
 		return c, fmt.Errorf("shutdown-grace %q: want a duration such as 2s", grace)

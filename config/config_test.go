@@ -33,7 +33,7 @@ func TestLoadPrecedence(t *testing.T) {
 	}
 	// Flags over the environment.
 	c, err = Load("destemu", []string{"--addr", "127.0.0.1:1", "--strict=false", "--body-limit", "1000",
-		"--log-capacity", "7", "--log-level", "warn", "--log-format", "text", "--admin-token", "f"}, e, io.Discard)
+		"--log-capacity", "7", "--log-level", "warn", "--log-format", "text", "--admin-token", "f", "--seed-random", "42"}, e, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestLoadPrecedence(t *testing.T) {
 		c.LogFormat != "text" || c.AdminToken != "f" {
 		t.Fatalf("flags: %+v", c)
 	}
-	if s := c.Server(); s.Strict || s.BodyLimit != 1000 || s.LogCapacity != 7 || s.AdminToken != "f" {
+	if s := c.Server(); s.Strict || s.BodyLimit != 1000 || s.LogCapacity != 7 || s.AdminToken != "f" || s.RandomSeed != 42 {
 		t.Fatalf("server config: %+v", s)
 	}
 }
@@ -60,6 +60,7 @@ func TestLoadErrors(t *testing.T) {
 		"bad level":         {args: []string{"--log-level", "loud"}},
 		"bad format":        {args: []string{"--log-format", "xml"}},
 		"bad grace":         {args: []string{"--shutdown-grace", "soon"}},
+		"bad seed":          {args: []string{"--seed-random", "-3"}},
 		"unknown flag":      {args: []string{"--colour"}},
 		"stray argument":    {args: []string{"extra"}},
 	} {

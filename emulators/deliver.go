@@ -34,7 +34,11 @@ type Answer struct {
 	Status     int
 	Body       any // *Result or *ErrorBody
 	RetryAfter time.Duration
-	Entry      *Entry
+	// Delay is how long the server holds the answer (latency and timeout
+	// faults); Drop closes the connection without one.
+	Delay time.Duration
+	Drop  bool
+	Entry *Entry
 }
 
 // ErrorBody is every refusal's JSON body (G-4).
@@ -106,39 +110,83 @@ func refuseErr(err *Error) Answer {
 }
 
 func (w *World) deliver(d *Delivery, e *Entry) Answer {
-	emu, ok := w.emulators[d.Destination]
+	reg, ok := w.emulators[d.Destination]
 	if !ok {
 		return refuse(http.StatusNotFound, "no destination %q", d.Destination)
 	}
-	info := emu.Info()
-
+	emu, info := reg.emu, reg.info
 	ns, err := w.Namespace(d.Namespace, true)
 	if err != nil {
 		return refuseErr(err.(*Error))
 	}
-	e.Namespace = ns.Name
-
-	// Who is calling (G-2, G-11, G-12).
-	keyValue, ok := ParseBasicAuth(d.Authorization)
-	if !ok {
-		return refuse(http.StatusUnauthorized, "missing or malformed Authorization header: want Basic base64(\"<apiKey>:\")")
-	}
+	keyValue, authOK := ParseBasicAuth(d.Authorization)
 	e.Key = keyValue
-	key := w.lookupKey(d.Destination, keyValue)
-	if key != nil && d.Namespace != "" && key.account.ns != ns {
-		key = nil // a key of another namespace is unknown here (G-13)
+	var key *Key
+	if authOK {
+		key = w.lookupKey(d.Destination, keyValue)
+		if key != nil && d.Namespace != "" && key.account.ns != ns {
+			key = nil // a key of another namespace is unknown here (G-13)
+		}
 	}
 	if key != nil {
 		ns = key.account.ns
-		e.Namespace, e.Account = ns.Name, key.account.ID
+		e.Account = key.account.ID
+	}
+	e.Namespace = ns.Name
+	now := ns.Clock.Now()
+	e.Time = now
+
+	// The message is decoded before anything is judged, so that fault
+	// rules can match on it; its errors are reported in their turn below.
+	var m *segment.Message
+	var decodeErr error
+	if !d.BodyTooLarge {
+		if m, decodeErr = segment.Decode(d.Body, now); m != nil {
+			e.Type, e.Event, e.UserID, e.AnonymousID, e.MessageID = m.TypeName, m.Event, m.UserID, m.AnonymousID, m.MessageID
+		}
+	}
+	var delay time.Duration
+	if f := ns.Faults.match(e); f != nil {
+		e.Fault = f.describe()
+		if f.action.Kind != FaultLatency {
+			e.Outcome = OutcomeFaulted
+			return faultAnswer(f)
+		}
+		delay = f.delay
+	}
+	ans := w.judge(d, e, emu, info, ns, key, m, decodeErr, authOK)
+	ans.Delay = delay
+	return ans
+}
+
+// faultAnswer is the answer of a fault rule that replaces the vendor's.
+func faultAnswer(f *fault) Answer {
+	a := f.action
+	switch a.Kind {
+	case FaultDrop:
+		return Answer{Status: 0, Drop: true, Body: &ErrorBody{Message: "connection dropped by fault rule " + f.rule}}
+	case FaultTimeout:
+		return Answer{Status: a.Status, Delay: f.delay, Body: &ErrorBody{Message: fmt.Sprintf("timed out after %s (fault rule %s)", f.delay, f.rule)}}
+	}
+	return Answer{Status: a.Status, RetryAfter: time.Duration(a.RetryAfter), Body: &ErrorBody{Message: a.Message}}
+}
+
+// judge applies the webhook contract in the order a vendor checks: who is
+// calling (401/403), then what they sent (413/400/501), then the
+// destination's own rules under the account's lock.
+func (w *World) judge(d *Delivery, e *Entry, emu Emulator, info Info, ns *Namespace, key *Key,
+	m *segment.Message, decodeErr error, authOK bool) Answer {
+	// Who is calling (G-2, G-11, G-12).
+	if !authOK {
+		return refuse(http.StatusUnauthorized, "missing or malformed Authorization header: want Basic base64(\"<apiKey>:\")")
+	}
+	if key != nil {
 		if ans, refused := key.account.checkKey(key, info); refused {
 			return ans
 		}
 	} else if w.cfg.Strict {
 		return refuse(http.StatusUnauthorized, "unknown API key for %s (the server runs in strict mode)", info.Name)
 	}
-	now := ns.Clock.Now()
-	e.Time = now
 
 	// What they sent (G-3, G-5 to G-8).
 	if d.BodyTooLarge {
@@ -148,11 +196,9 @@ func (w *World) deliver(d *Delivery, e *Entry) Answer {
 	if err != nil {
 		return refuse(http.StatusBadRequest, "%s", err)
 	}
-	m, err := segment.Decode(d.Body, now)
-	if err != nil {
-		return refuse(http.StatusBadRequest, "%s", err)
+	if decodeErr != nil {
+		return refuse(http.StatusBadRequest, "%s", decodeErr)
 	}
-	e.Type, e.Event, e.UserID, e.AnonymousID, e.MessageID = m.TypeName, m.Event, m.UserID, m.AnonymousID, m.MessageID
 	if !info.Accepted(m.Type) {
 		return refuse(http.StatusNotImplemented, "%s does not accept %s calls (it accepts %s)", info.Name, m.TypeName, typeList(info.Accepts))
 	}
@@ -168,15 +214,15 @@ func (w *World) deliver(d *Delivery, e *Entry) Answer {
 			return refuse(http.StatusBadRequest, "%s", err)
 		}
 		var created bool
-		if key, created = w.provision(ns, emu, keyValue, s); created {
+		if key, created = w.provision(ns, emu, info.Slug, e.Key, s); created {
 			warnings = append(warnings, fmt.Sprintf("provisioned %s account %q for an unknown key", info.Name, key.account.ID))
 		}
 	}
 	a := key.account
 	e.Account = a.ID
-	req := &Request{Now: now, Message: m, AccountID: a.ID, Header: d.Header,
-		Key: KeyInfo{Value: keyValue}, warnings: warnings}
-	return a.handle(key, info, header, req)
+	req := &Request{Now: e.Time, Message: m, AccountID: a.ID, Header: d.Header,
+		Key: KeyInfo{Value: e.Key}, warnings: warnings}
+	return a.handle(key, &info, header, req)
 }
 
 // checkKey refuses an inactive, revoked or under-privileged key.
@@ -202,10 +248,10 @@ func (a *Account) checkKeyLocked(k *Key, info Info) (Answer, bool) {
 
 // handle runs the checks that must be atomic with the change: the key's
 // state, the settings, the messageId, and the destination's Handle.
-func (a *Account) handle(k *Key, info Info, header map[string]any, req *Request) Answer {
+func (a *Account) handle(k *Key, info *Info, header map[string]any, req *Request) Answer {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if ans, refused := a.checkKeyLocked(k, info); refused {
+	if ans, refused := a.checkKeyLocked(k, *info); refused {
 		return ans
 	}
 	req.Key.Permission = k.Permission

@@ -55,13 +55,16 @@ type Config struct {
 	LogCapacity int
 	// Clock is the base clock namespace clocks follow (clock.Real when nil).
 	Clock clock.Clock
+	// RandomSeed seeds every namespace's random source (fault
+	// probabilities and jitter), so a run can be replayed exactly.
+	RandomSeed uint64
 }
 
 // World is every namespace of one server: the emulators, the accounts, the
 // keys and the request logs. Two Worlds share nothing.
 type World struct {
 	cfg       Config
-	emulators map[string]Emulator
+	emulators map[string]registered
 	// keys indexes every key of every namespace by destination and value,
 	// so a webhook finds its account (and namespace) without any lock
 	// beyond the account's own.
@@ -73,6 +76,13 @@ type World struct {
 
 type keyIndex struct{ dest, value string }
 
+// registered is an emulator with its Info, read once: the webhook path
+// needs it on every request.
+type registered struct {
+	emu  Emulator
+	info Info
+}
+
 // NewWorld returns a World with the default namespace.
 func NewWorld(cfg Config) (*World, error) {
 	if cfg.LogCapacity <= 0 {
@@ -81,16 +91,17 @@ func NewWorld(cfg Config) (*World, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
 	}
-	w := &World{cfg: cfg, emulators: make(map[string]Emulator), namespaces: make(map[string]*Namespace)}
+	w := &World{cfg: cfg, emulators: make(map[string]registered), namespaces: make(map[string]*Namespace)}
 	for _, e := range cfg.Emulators {
-		slug := e.Info().Slug
+		info := e.Info()
+		slug := info.Slug
 		if !ValidName(slug) {
 			return nil, fmt.Errorf("emulator slug %q is not a valid name", slug)
 		}
 		if _, dup := w.emulators[slug]; dup {
 			return nil, fmt.Errorf("emulator %q registered twice", slug)
 		}
-		w.emulators[slug] = e
+		w.emulators[slug] = registered{emu: e, info: info}
 	}
 	w.namespaces[DefaultNamespace] = w.newNamespace(DefaultNamespace)
 	return w, nil
@@ -101,8 +112,8 @@ func (w *World) Emulators() []Emulator { return w.cfg.Emulators }
 
 // Emulator returns the destination with the slug.
 func (w *World) Emulator(slug string) (Emulator, bool) {
-	e, ok := w.emulators[slug]
-	return e, ok
+	r, ok := w.emulators[slug]
+	return r.emu, ok
 }
 
 // Strict reports whether unknown keys are refused.
@@ -113,6 +124,7 @@ func (w *World) newNamespace(name string) *Namespace {
 		Name:     name,
 		Clock:    clock.New(w.cfg.Clock),
 		Log:      NewLog(w.cfg.LogCapacity),
+		Faults:   newFaults(w.cfg.RandomSeed, name),
 		accounts: make(map[string]map[string]*Account),
 	}
 }
@@ -172,8 +184,9 @@ func (w *World) DeleteNamespace(name string) error {
 	return nil
 }
 
-// ResetNamespace removes every account, the request log entries and fault
-// state of a namespace and returns its clock to real time.
+// ResetNamespace removes every account, the request log entries and the
+// fault rules of a namespace, reseeds its random source and returns its
+// clock to real time.
 func (w *World) ResetNamespace(name string) error {
 	ns, err := w.Namespace(name, false)
 	if err != nil {
@@ -181,6 +194,7 @@ func (w *World) ResetNamespace(name string) error {
 	}
 	w.dropAccounts(ns)
 	ns.Log.Clear()
+	ns.Faults.Clear()
 	ns.Clock.Reset()
 	return nil
 }
@@ -214,11 +228,12 @@ func (w *World) forgetKeys(a *Account) {
 }
 
 // Namespace is an isolated world inside one server: its own accounts in
-// every destination, its own clock and its own request log.
+// every destination, its own clock, request log and fault rules.
 type Namespace struct {
-	Name  string
-	Clock *clock.Controlled
-	Log   *Log
+	Name   string
+	Clock  *clock.Controlled
+	Log    *Log
+	Faults *Faults
 
 	mu       sync.RWMutex // guards accounts
 	accounts map[string]map[string]*Account
@@ -283,14 +298,15 @@ type AccountView struct {
 // everything succeeds: a bad setting, config or a key already in use leaves
 // the world as it was.
 func (w *World) CreateAccount(ns *Namespace, dest string, spec AccountSpec) (AccountView, error) {
-	emu, ok := w.emulators[dest]
+	reg, ok := w.emulators[dest]
 	if !ok {
 		return AccountView{}, NotFound("unknown destination %q", dest)
 	}
+	emu := reg.emu
 	if !ValidName(spec.ID) {
 		return AccountView{}, BadRequest("field \"id\": account id %q is not a valid name (1 to 64 letters, digits, '.', '_', '-')", spec.ID)
 	}
-	if err := ValidateSettings(emu.Info().Settings, spec.Settings); err != nil {
+	if err := ValidateSettings(reg.info.Settings, spec.Settings); err != nil {
 		return AccountView{}, BadRequest("field \"settings\": %s", err)
 	}
 	keys, err := buildKeys(spec.Keys)
@@ -495,8 +511,7 @@ func (a *Account) SetKeyStatus(value string, status KeyStatus) (Key, error) {
 
 // provision creates an account for an unknown key (G-11) in ns and returns
 // its key, or the key another request provisioned first (created false).
-func (w *World) provision(ns *Namespace, emu Emulator, value string, s Settings) (key *Key, created bool) {
-	dest := emu.Info().Slug
+func (w *World) provision(ns *Namespace, emu Emulator, dest, value string, s Settings) (key *Key, created bool) {
 	a := &Account{dest: dest, emu: emu, ns: ns, created: ns.Clock.Now(), settings: s.Map(),
 		state: emu.Provision(s), provisioned: true}
 	k := newKey(KeySpec{Value: value})

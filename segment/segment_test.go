@@ -261,3 +261,17 @@ func FuzzParsePath(f *testing.F) {
 		}
 	})
 }
+
+// FuzzKeysEqual checks that the allocation-free comparison agrees with
+// comparing NormalizeKey forms.
+func FuzzKeysEqual(f *testing.F) {
+	f.Add("firstName", "first_name")
+	f.Add("First Name", "FIRSTNAME")
+	f.Add("a.b", "ab_")
+	f.Add("x", "y")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if got, want := KeysEqual(a, b), NormalizeKey(a) == NormalizeKey(b); got != want {
+			t.Fatalf("KeysEqual(%q, %q) = %v, NormalizeKey says %v", a, b, got, want)
+		}
+	})
+}

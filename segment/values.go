@@ -30,7 +30,8 @@ func NormalizeKey(name string) string {
 
 // Get looks a trait or property up by name in any casing (G-9): an exact key
 // first, else the first key that folds to the same NormalizeKey. Keys are
-// tried in sorted order so the answer does not depend on map order.
+// tried in sorted order so the answer does not depend on map order. It
+// does not allocate.
 func Get(obj map[string]any, name string) (any, bool) {
 	if obj == nil {
 		return nil, false
@@ -38,10 +39,9 @@ func Get(obj map[string]any, name string) (any, bool) {
 	if v, ok := obj[name]; ok {
 		return v, true
 	}
-	want := NormalizeKey(name)
 	found, best := false, ""
 	for k := range obj {
-		if NormalizeKey(k) == want && (!found || k < best) {
+		if KeysEqual(k, name) && (!found || k < best) {
 			found, best = true, k
 		}
 	}
@@ -49,6 +49,37 @@ func Get(obj map[string]any, name string) (any, bool) {
 		return nil, false
 	}
 	return obj[best], true
+}
+
+// KeysEqual reports whether two trait names fold to the same NormalizeKey,
+// without building either.
+func KeysEqual(a, b string) bool {
+	i, j := 0, 0
+	for {
+		for i < len(a) && isKeySeparator(a[i]) {
+			i++
+		}
+		for j < len(b) && isKeySeparator(b[j]) {
+			j++
+		}
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		if lowerASCII(a[i]) != lowerASCII(b[j]) {
+			return false
+		}
+		i++
+		j++
+	}
+}
+
+func isKeySeparator(c byte) bool { return c == '_' || c == '-' || c == ' ' || c == '.' }
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // GetString is Get for a value that must be a non-empty string.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -69,6 +70,11 @@ func (s *Server) controlRoutes() []route {
 		{method: "GET", path: "/_emulator/requests", summary: "The request log, newest first", query: append([]string{"limit"}, logFilterQuery...), handle: s.api(s.listRequests)},
 		{method: "GET", path: "/_emulator/requests/wait", summary: "Wait until count matching requests exist, or timeout", query: append([]string{"count", "timeout"}, logFilterQuery...), handle: s.api(s.waitRequests)},
 		{method: "DELETE", path: "/_emulator/requests", summary: "Clear the namespace's request log", handle: s.api(s.clearRequests)},
+		{method: "GET", path: "/_emulator/requests/counts", summary: "Count logged requests, grouped by fields (?by=destination,status)", query: append([]string{"by"}, logFilterQuery...), handle: s.api(s.countRequests)},
+		{method: "GET", path: "/_emulator/faults", summary: "List the namespace's fault rules", handle: s.api(s.listFaults)},
+		{method: "POST", path: "/_emulator/faults", summary: "Add a fault rule", body: true, handle: s.api(s.addFault)},
+		{method: "DELETE", path: "/_emulator/faults", summary: "Clear the namespace's fault rules", handle: s.api(s.clearFaults)},
+		{method: "DELETE", path: "/_emulator/faults/{id}", summary: "Delete a fault rule", handle: s.api(s.deleteFault)},
 	}
 	for _, e := range s.world.Emulators() {
 		rs = append(rs, s.destinationRoutes(e)...)
@@ -116,8 +122,9 @@ func (s *Server) info(c *gin.Context, ns *emulators.Namespace) (int, any, error)
 		Version      string `json:"version"`
 		Strict       bool   `json:"strict"`
 		BodyLimit    int64  `json:"bodyLimit"`
+		RandomSeed   uint64 `json:"randomSeed"`
 		Destinations []dest `json:"destinations"`
-	}{Version: s.cfg.Version, Strict: s.cfg.Strict, BodyLimit: s.cfg.BodyLimit, Destinations: []dest{}}
+	}{Version: s.cfg.Version, Strict: s.cfg.Strict, BodyLimit: s.cfg.BodyLimit, RandomSeed: s.cfg.RandomSeed, Destinations: []dest{}}
 	for _, e := range s.world.Emulators() {
 		i := e.Info()
 		d := dest{Slug: i.Slug, Name: i.Name, Webhook: "/" + i.Slug, Integrations: i.Integrations, Settings: i.Settings, Doc: i.Doc}
@@ -311,6 +318,85 @@ func (s *Server) clearRequests(c *gin.Context, ns *emulators.Namespace) (int, an
 	return http.StatusNoContent, nil, nil
 }
 
+// countFields are the fields requests can be counted by.
+var countFields = map[string]func(e *emulators.Entry) string{
+	"destination": func(e *emulators.Entry) string { return e.Destination },
+	"account":     func(e *emulators.Entry) string { return e.Account },
+	"status":      func(e *emulators.Entry) string { return strconv.Itoa(e.Status) },
+	"outcome":     func(e *emulators.Entry) string { return e.Outcome },
+	"type":        func(e *emulators.Entry) string { return e.Type },
+	"event":       func(e *emulators.Entry) string { return e.Event },
+	"userId":      func(e *emulators.Entry) string { return e.UserID },
+}
+
+func (s *Server) countRequests(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+	f, err := logFilter(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	by := []string{"destination", "status"}
+	if v := c.Query("by"); v != "" {
+		by = strings.Split(v, ",")
+	}
+	for _, b := range by {
+		if countFields[b] == nil {
+			return 0, nil, emulators.BadRequest("query \"by\": cannot count by %q (want destination, account, status, outcome, type, event or userId)", b)
+		}
+	}
+	items, total := ns.Log.List(f, 0)
+	type group struct {
+		Fields map[string]string `json:"fields"`
+		Count  int               `json:"count"`
+	}
+	index := map[string]int{}
+	groups := []group{}
+	for i := len(items) - 1; i >= 0; i-- { // oldest first: groups in order of first sight
+		e := &items[i]
+		fields := make(map[string]string, len(by))
+		var key strings.Builder
+		for _, b := range by {
+			v := countFields[b](e)
+			fields[b] = v
+			key.WriteString(v)
+			key.WriteByte(0)
+		}
+		if g, ok := index[key.String()]; ok {
+			groups[g].Count++
+			continue
+		}
+		index[key.String()] = len(groups)
+		groups = append(groups, group{Fields: fields, Count: 1})
+	}
+	return http.StatusOK, gin.H{"by": by, "groups": groups, "total": total}, nil
+}
+
+func (s *Server) listFaults(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+	return http.StatusOK, list(ns.Faults.List()), nil
+}
+
+func (s *Server) addFault(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+	var r emulators.FaultRule
+	if err := decodeBody(c, &r); err != nil {
+		return 0, nil, err
+	}
+	if r.Match.Destination != "" {
+		if _, ok := s.world.Emulator(r.Match.Destination); !ok {
+			return 0, nil, emulators.BadRequest("field \"match.destination\": unknown destination %q", r.Match.Destination)
+		}
+	}
+	added, err := ns.Faults.Add(r)
+	return http.StatusCreated, added, err
+}
+
+func (s *Server) clearFaults(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+	ns.Faults.Clear()
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *Server) deleteFault(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
+	return http.StatusNoContent, nil, ns.Faults.Delete(c.Param("id"))
+}
+
 func (s *Server) listAccounts(dest string) handlerFunc {
 	return func(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
 		all := ns.Accounts(dest)
@@ -413,9 +499,16 @@ func (s *Server) resource(dest string, res emulators.Resource) handlerFunc {
 			params[p.Key] = p.Value
 		}
 		now := ns.Clock.Now()
+		// The answer is encoded while the lock is held: it may share memory
+		// with the account's state, which the next webhook may change.
 		v, err := a.WithState(func(st emulators.State) (any, error) {
-			return res.Handle(&emulators.ResourceRequest{Now: now, AccountID: a.ID, State: st,
+			v, err := res.Handle(&emulators.ResourceRequest{Now: now, AccountID: a.ID, State: st,
 				Params: params, Query: c.Request.URL.Query(), Body: body})
+			if err != nil || v == nil {
+				return nil, err
+			}
+			b, err := json.Marshal(v)
+			return json.RawMessage(b), err
 		})
 		status := res.Status
 		if status == 0 {

@@ -8,6 +8,7 @@ package server
 import (
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -17,7 +18,10 @@ import (
 
 	"github.com/destemu/destemu/clock"
 	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/emulators/connect"
 	"github.com/destemu/destemu/emulators/promoter"
+	"github.com/destemu/destemu/emulators/startdeliver"
+	"github.com/destemu/destemu/emulators/usercom"
 )
 
 // DefaultBodyLimit is Segment's own per-message limit, 32 KiB (G-5).
@@ -46,13 +50,21 @@ type Config struct {
 	Clock clock.Clock
 	// Version is reported by the control plane.
 	Version string
+	// RandomSeed seeds fault probabilities and jitter; a random seed is
+	// chosen when zero. /_emulator/info reports the seed in use, so a run
+	// can be replayed with --seed-random.
+	RandomSeed uint64
 }
 
 // DefaultEmulators lists the built-in destinations, in the order the control
 // plane shows them. Registration is this explicit list, never init().
 func DefaultEmulators() []emulators.Emulator {
 	return []emulators.Emulator{
+		startdeliver.New(),
+		startdeliver.NewV2(),
+		connect.New(),
 		promoter.New(),
+		usercom.New(),
 	}
 }
 
@@ -82,8 +94,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
+	if cfg.RandomSeed == 0 {
+		cfg.RandomSeed = rand.Uint64()
+	}
 	world, err := emulators.NewWorld(emulators.Config{
 		Emulators: cfg.Emulators, Strict: cfg.Strict, LogCapacity: cfg.LogCapacity, Clock: cfg.Clock,
+		RandomSeed: cfg.RandomSeed,
 	})
 	if err != nil {
 		return nil, err
@@ -111,6 +127,9 @@ func (s *Server) newEngine() *gin.Engine {
 	r := gin.New()
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
+	// Route on the escaped path, so an id holding '/' (sent as %2F by the
+	// client) is one path parameter, unescaped for the handler.
+	r.UseRawPath, r.UnescapePathValues = true, true
 	_ = r.SetTrustedProxies(nil)
 	r.Use(s.recovery, s.accessLog)
 	r.NoRoute(func(c *gin.Context) {

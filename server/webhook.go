@@ -34,11 +34,24 @@ func (s *Server) webhook(slug string) gin.HandlerFunc {
 			BodyLimit:      s.cfg.BodyLimit,
 			Started:        start,
 		})
+		s.metrics.observe(slug, ans.Status, ans.Entry.Outcome, time.Since(start))
+		if ans.Drop {
+			// net/http closes the connection without writing an answer.
+			panic(http.ErrAbortHandler)
+		}
+		if ans.Delay > 0 {
+			t := time.NewTimer(ans.Delay)
+			select {
+			case <-t.C:
+			case <-c.Request.Context().Done(): // the caller gave up first
+				t.Stop()
+				return
+			}
+		}
 		if ans.RetryAfter > 0 {
 			c.Header("Retry-After", retryAfter(ans.RetryAfter))
 		}
 		c.JSON(ans.Status, ans.Body)
-		s.metrics.observe(slug, ans.Status, ans.Entry.Outcome, time.Since(start))
 	}
 }
 

@@ -10,9 +10,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http/httptest"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/emulators"
@@ -59,9 +63,20 @@ func WithFrozenClock(t time.Time) Option { return func(o *options) { o.frozen = 
 // WithConfig adjusts the server configuration directly.
 func WithConfig(f func(*server.Config)) Option { return func(o *options) { f(&o.cfg) } }
 
+// quietGin puts gin in release mode once, unless GIN_MODE says otherwise:
+// in debug mode every server a test starts prints its whole route table.
+// The server package leaves the mode alone (it is gin's global); testkit is
+// test tooling, where the noise hides the test's own output.
+var quietGin = sync.OnceFunc(func() {
+	if os.Getenv(gin.EnvGinMode) == "" {
+		gin.SetMode(gin.ReleaseMode)
+	}
+})
+
 // New starts an in-process server; Close stops it. Use it from TestMain to
 // share one server between tests; in a test, Start is simpler.
 func New(opts ...Option) (*Server, error) {
+	quietGin()
 	var o options
 	for _, opt := range opts {
 		opt(&o)
@@ -162,4 +177,18 @@ func namespaceName(test string) string {
 		prefix = "t"
 	}
 	return prefix + "-" + hex.EncodeToString(rnd[:])
+}
+
+// ExpectRequests waits (no sleeping) until n requests matching f are in the
+// emulator's request log, up to timeout, and fails the test with what did
+// arrive when they do not come.
+func ExpectRequests(t testing.TB, e Emulator, f client.RequestFilter, n int, timeout time.Duration) []client.Entry {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	got, err := e.Client().WaitFor(ctx, f, n)
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	return got
 }

@@ -1,0 +1,240 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Startdeliver returns the control plane of a Startdeliver (classic)
+// account: custom fields, users, customers, usage events.
+func (c *Client) Startdeliver(account string) *StartdeliverAccount {
+	return &StartdeliverAccount{c: c, dest: "startdeliver", account: account}
+}
+
+// StartdeliverV2 returns the control plane of a Startdeliver-v2 account,
+// which also has the Segment app configuration.
+func (c *Client) StartdeliverV2(account string) *StartdeliverAccount {
+	return &StartdeliverAccount{c: c, dest: "startdeliver-v2", account: account}
+}
+
+// StartdeliverAccount is one Startdeliver or Startdeliver-v2 account's
+// control plane.
+type StartdeliverAccount struct {
+	c       *Client
+	dest    string
+	account string
+}
+
+// StartdeliverConfig is the "config" of a Startdeliver account created with
+// CreateAccount: its custom fields, users and customers (customers get ids
+// 1, 2, ... in order), and for v2 the Segment app configuration.
+type StartdeliverConfig struct {
+	CustomFields []StartdeliverCustomField  `json:"customFields,omitempty"`
+	Customers    []StartdeliverCustomerSpec `json:"customers,omitempty"`
+	Users        []StartdeliverUserSpec     `json:"users,omitempty"`
+	SegmentApp   *StartdeliverSegmentApp    `json:"segmentApp,omitempty"`
+}
+
+// StartdeliverCustomField is a user or customer custom field: Entity is
+// "user" or "customer", Type "text", "number", "date" or "boolean".
+type StartdeliverCustomField struct {
+	Alias  string `json:"alias"`
+	Name   string `json:"name,omitempty"`
+	Type   string `json:"type"`
+	Entity string `json:"entity"`
+}
+
+// StartdeliverUserSpec creates a user.
+type StartdeliverUserSpec struct {
+	Name         string         `json:"name,omitempty"`
+	Email        string         `json:"email,omitempty"`
+	Phone        string         `json:"phone,omitempty"`
+	Title        string         `json:"title,omitempty"`
+	CustomerID   int64          `json:"customerId,omitempty"`
+	CustomFields map[string]any `json:"customFields,omitempty"`
+}
+
+// StartdeliverCustomerSpec creates a customer.
+type StartdeliverCustomerSpec struct {
+	Name         string         `json:"name,omitempty"`
+	CustomFields map[string]any `json:"customFields,omitempty"`
+}
+
+// StartdeliverUser is a user; UsageEvents is filled when it is read alone.
+type StartdeliverUser struct {
+	ID           int64                    `json:"id"`
+	Name         string                   `json:"name"`
+	Email        string                   `json:"email"`
+	Phone        string                   `json:"phone"`
+	Title        string                   `json:"title"`
+	CustomerID   int64                    `json:"customerId"`
+	CustomFields map[string]any           `json:"customFields"`
+	Created      time.Time                `json:"created"`
+	Updated      time.Time                `json:"updated"`
+	UsageEvents  []StartdeliverUsageEvent `json:"usageEvents"`
+}
+
+// StartdeliverCustomer is a customer; UserIDs and UsageEvents are filled
+// when it is read alone.
+type StartdeliverCustomer struct {
+	ID           int64                    `json:"id"`
+	Name         string                   `json:"name"`
+	CustomFields map[string]any           `json:"customFields"`
+	Created      time.Time                `json:"created"`
+	Updated      time.Time                `json:"updated"`
+	UserIDs      []int64                  `json:"userIds"`
+	UsageEvents  []StartdeliverUsageEvent `json:"usageEvents"`
+}
+
+// StartdeliverUsageEvent is a page or track usage event; SegmentType is the
+// Segment call it came from (a screen is stored as a page).
+type StartdeliverUsageEvent struct {
+	ID          int64          `json:"id"`
+	Type        string         `json:"type"`
+	SegmentType string         `json:"segmentType"`
+	Name        string         `json:"name"`
+	Properties  map[string]any `json:"properties"`
+	Timestamp   time.Time      `json:"timestamp"`
+	Received    time.Time      `json:"received"`
+	UserID      int64          `json:"userId"`
+	CustomerID  int64          `json:"customerId"`
+	MessageID   string         `json:"messageId"`
+}
+
+// StartdeliverSegmentApp is the v2 Segment app configuration.
+type StartdeliverSegmentApp struct {
+	IdentifyEnabled           bool                  `json:"identifyEnabled"`
+	GroupEnabled              bool                  `json:"groupEnabled"`
+	StartdeliverMatchingField *StartdeliverTarget   `json:"startdeliverMatchingField,omitempty"`
+	ExternalMatchingField     *StartdeliverSource   `json:"externalMatchingField,omitempty"`
+	StartdeliverCustomerField *StartdeliverTarget   `json:"startdeliverCustomerField,omitempty"`
+	ExternalCustomerField     *StartdeliverSource   `json:"externalCustomerField,omitempty"`
+	UserMapping               []StartdeliverMapping `json:"userMapping"`
+	CustomerMapping           []StartdeliverMapping `json:"customerMapping"`
+}
+
+// StartdeliverTarget names a Startdeliver field and its type.
+type StartdeliverTarget struct {
+	Field string `json:"field"`
+	Type  string `json:"type"`
+}
+
+// StartdeliverSource is a path in the Segment message.
+type StartdeliverSource struct {
+	Field string `json:"field"`
+}
+
+// StartdeliverMapping copies the message value at ExternalField into Field,
+// converted to Type.
+type StartdeliverMapping struct {
+	Field         string `json:"field"`
+	ExternalField string `json:"externalField"`
+	Type          string `json:"type"`
+}
+
+// StartdeliverAppCache is the cached copy of the configuration events read.
+type StartdeliverAppCache struct {
+	Cached        bool                    `json:"cached"`
+	ReadAt        *time.Time              `json:"readAt"`
+	ExpiresAt     *time.Time              `json:"expiresAt"`
+	Fresh         bool                    `json:"fresh"`
+	Configuration *StartdeliverSegmentApp `json:"configuration"`
+}
+
+func (s *StartdeliverAccount) path(parts ...string) string {
+	return AccountPath(s.dest, s.account, parts...)
+}
+
+// CustomFields lists custom fields (filters: entity, type, alias).
+func (s *StartdeliverAccount) CustomFields(ctx context.Context, q Query) ([]StartdeliverCustomField, error) {
+	var l List[StartdeliverCustomField]
+	err := s.c.Do(ctx, http.MethodGet, s.path("custom-fields"), q.Values(), nil, &l)
+	return l.Items, err
+}
+
+// CreateCustomField creates a custom field (409 when the alias exists).
+func (s *StartdeliverAccount) CreateCustomField(ctx context.Context, f StartdeliverCustomField) (*StartdeliverCustomField, error) {
+	var out StartdeliverCustomField
+	return &out, s.c.Do(ctx, http.MethodPost, s.path("custom-fields"), nil, f, &out)
+}
+
+// DeleteCustomField deletes a custom field and every value of it.
+func (s *StartdeliverAccount) DeleteCustomField(ctx context.Context, entity, alias string) error {
+	return s.c.Do(ctx, http.MethodDelete, s.path("custom-fields", entity, alias), nil, nil, nil)
+}
+
+// Users lists users; a filter names id, customerId, a standard field
+// (name, email, phone, title) or a custom field alias; limit and offset
+// page the answer (at most 1000 by default).
+func (s *StartdeliverAccount) Users(ctx context.Context, q Query) ([]StartdeliverUser, error) {
+	var l List[StartdeliverUser]
+	err := s.c.Do(ctx, http.MethodGet, s.path("users"), q.Values(), nil, &l)
+	return l.Items, err
+}
+
+// CreateUser creates a user, as if it existed before Segment sent anything.
+func (s *StartdeliverAccount) CreateUser(ctx context.Context, spec StartdeliverUserSpec) (*StartdeliverUser, error) {
+	var out StartdeliverUser
+	return &out, s.c.Do(ctx, http.MethodPost, s.path("users"), nil, spec, &out)
+}
+
+// User reads a user with its usage events.
+func (s *StartdeliverAccount) User(ctx context.Context, id int64) (*StartdeliverUser, error) {
+	var out StartdeliverUser
+	return &out, s.c.Do(ctx, http.MethodGet, s.path("users", strconv.FormatInt(id, 10)), nil, nil, &out)
+}
+
+// Customers lists customers; filters as for Users (id, name, a customer
+// custom field alias).
+func (s *StartdeliverAccount) Customers(ctx context.Context, q Query) ([]StartdeliverCustomer, error) {
+	var l List[StartdeliverCustomer]
+	err := s.c.Do(ctx, http.MethodGet, s.path("customers"), q.Values(), nil, &l)
+	return l.Items, err
+}
+
+// CreateCustomer creates a customer.
+func (s *StartdeliverAccount) CreateCustomer(ctx context.Context, spec StartdeliverCustomerSpec) (*StartdeliverCustomer, error) {
+	var out StartdeliverCustomer
+	return &out, s.c.Do(ctx, http.MethodPost, s.path("customers"), nil, spec, &out)
+}
+
+// Customer reads a customer with its users' ids and its usage events.
+func (s *StartdeliverAccount) Customer(ctx context.Context, id int64) (*StartdeliverCustomer, error) {
+	var out StartdeliverCustomer
+	return &out, s.c.Do(ctx, http.MethodGet, s.path("customers", strconv.FormatInt(id, 10)), nil, nil, &out)
+}
+
+// UsageEvents lists usage events (filters: userId, customerId, type,
+// segmentType, name, from and to as RFC 3339; limit, offset).
+func (s *StartdeliverAccount) UsageEvents(ctx context.Context, q Query) ([]StartdeliverUsageEvent, error) {
+	var l List[StartdeliverUsageEvent]
+	err := s.c.Do(ctx, http.MethodGet, s.path("usage-events"), q.Values(), nil, &l)
+	return l.Items, err
+}
+
+// SegmentApp reads the v2 Segment app configuration as the account holds it.
+func (s *StartdeliverAccount) SegmentApp(ctx context.Context) (*StartdeliverSegmentApp, error) {
+	var out StartdeliverSegmentApp
+	return &out, s.c.Do(ctx, http.MethodGet, s.path("segment-app"), nil, nil, &out)
+}
+
+// ReplaceSegmentApp replaces the v2 configuration. Events see the change
+// once the cached copy is 10 minutes old (emulator clock) or flushed.
+func (s *StartdeliverAccount) ReplaceSegmentApp(ctx context.Context, cfg StartdeliverSegmentApp) (*StartdeliverSegmentApp, error) {
+	var out StartdeliverSegmentApp
+	return &out, s.c.Do(ctx, http.MethodPut, s.path("segment-app"), nil, cfg, &out)
+}
+
+// SegmentAppCache reads the cached copy of the v2 configuration.
+func (s *StartdeliverAccount) SegmentAppCache(ctx context.Context) (*StartdeliverAppCache, error) {
+	var out StartdeliverAppCache
+	return &out, s.c.Do(ctx, http.MethodGet, s.path("segment-app", "cache"), nil, nil, &out)
+}
+
+// FlushSegmentApp empties the configuration cache, so the next identify or
+// group reads the configuration at once.
+func (s *StartdeliverAccount) FlushSegmentApp(ctx context.Context) error {
+	return s.c.Do(ctx, http.MethodPost, s.path("segment-app", "flush"), nil, nil, nil)
+}

@@ -1,0 +1,242 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Usercom is the control plane of one User.com app (an account of the
+// usercom destination): its trusted domains, attribute definitions, users,
+// companies, events and page views. Get one with Client.Usercom.
+type Usercom struct {
+	c       *Client
+	account string
+}
+
+// Usercom returns the control plane of the User.com app with this account id.
+func (c *Client) Usercom(accountID string) *Usercom { return &Usercom{c: c, account: accountID} }
+
+func (u *Usercom) path(parts ...string) string { return AccountPath("usercom", u.account, parts...) }
+
+func (u *Usercom) get(ctx context.Context, q Query, out any, parts ...string) error {
+	return u.c.Do(ctx, http.MethodGet, u.path(parts...), q.Values(), nil, out)
+}
+
+// usercomList reads one of the app's lists. (The error is taken before the
+// items are read: Go leaves the order of a variable read and a call in one
+// return statement unspecified.)
+func usercomList[T any](ctx context.Context, u *Usercom, q Query, what string) ([]T, error) {
+	var l List[T]
+	if err := u.get(ctx, q, &l, what); err != nil {
+		return nil, err
+	}
+	return l.Items, nil
+}
+
+// UsercomConfig is the vendor-side configuration of a User.com account, for
+// AccountSpec.Config: what an app admin sets up at app.user.com.
+type UsercomConfig struct {
+	TrustedDomains []string               `json:"trusted_domains,omitempty"`
+	Attributes     []UsercomAttributeSpec `json:"attributes,omitempty"`
+}
+
+// UsercomAttributeSpec defines an attribute: ContentType is user, company
+// or event; Type is string, number, boolean, date or datetime.
+type UsercomAttributeSpec struct {
+	ContentType string `json:"content_type"`
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+}
+
+// UsercomAttribute is an attribute definition. Origin is "defined" (set up
+// through config or the control plane) or "auto" (created as a string on
+// first sight of an unknown trait or property).
+type UsercomAttribute struct {
+	ContentType string    `json:"content_type"`
+	Name        string    `json:"name"`
+	Type        string    `json:"type"`
+	Origin      string    `json:"origin"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// UsercomUser is a user profile.
+type UsercomUser struct {
+	ID             int64          `json:"id"`
+	UserID         string         `json:"user_id"`
+	AnonymousID    string         `json:"anonymous_id"`
+	Email          string         `json:"email"`
+	FirstName      string         `json:"first_name"`
+	LastName       string         `json:"last_name"`
+	Phone          string         `json:"phone"`
+	Gender         string         `json:"gender"`
+	Country        string         `json:"country"`
+	Region         string         `json:"region"`
+	City           string         `json:"city"`
+	UserAgent      string         `json:"user_agent"`
+	OS             string         `json:"os"`
+	DeviceName     string         `json:"device_name"`
+	DeviceType     string         `json:"device_type"`
+	Language       string         `json:"language"`
+	Resolution     string         `json:"resolution"`
+	IPAddress      string         `json:"ip_address"`
+	BrowserFamily  string         `json:"browser_family"`
+	BrowserVersion string         `json:"browser_version"`
+	Timezone       string         `json:"timezone"`
+	CurrentURL     string         `json:"current_url"`
+	Attributes     map[string]any `json:"attributes"`
+	PageViews      int64          `json:"page_views"`
+	LastSeen       *time.Time     `json:"last_seen"`
+	Companies      []string       `json:"companies"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
+}
+
+// UsercomUserDetail is a user with its page views and event occurrences,
+// oldest first.
+type UsercomUserDetail struct {
+	UsercomUser
+	PageViewLog []UsercomPageView   `json:"page_view_log"`
+	Events      []UsercomOccurrence `json:"events"`
+}
+
+// UsercomCompany is a company profile; MemberIDs are users' ids.
+type UsercomCompany struct {
+	ID          int64          `json:"id"`
+	GroupID     string         `json:"group_id"`
+	Name        string         `json:"name"`
+	Description string         `json:"description"`
+	Email       string         `json:"email"`
+	Phone       string         `json:"phone"`
+	Employees   *int64         `json:"employees"`
+	Country     string         `json:"country"`
+	Region      string         `json:"region"`
+	City        string         `json:"city"`
+	Attributes  map[string]any `json:"attributes"`
+	MemberIDs   []int64        `json:"member_ids"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+}
+
+// UsercomCompanyDetail is a company with its member users.
+type UsercomCompanyDetail struct {
+	UsercomCompany
+	Members []UsercomUser `json:"members"`
+}
+
+// UsercomEvent is an event definition.
+type UsercomEvent struct {
+	Name        string    `json:"name"`
+	Properties  []string  `json:"properties"`
+	Occurrences int64     `json:"occurrences"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// UsercomOccurrence is one recorded track call. User is the user's id.
+type UsercomOccurrence struct {
+	ID          int64          `json:"id"`
+	Event       string         `json:"event"`
+	User        int64          `json:"user"`
+	UserID      string         `json:"user_id"`
+	AnonymousID string         `json:"anonymous_id"`
+	MessageID   string         `json:"message_id"`
+	Timestamp   time.Time      `json:"timestamp"`
+	Properties  map[string]any `json:"properties"`
+}
+
+// UsercomPageView is one recorded page call. User is the user's id.
+type UsercomPageView struct {
+	ID          int64     `json:"id"`
+	User        int64     `json:"user"`
+	UserID      string    `json:"user_id"`
+	AnonymousID string    `json:"anonymous_id"`
+	MessageID   string    `json:"message_id"`
+	Name        string    `json:"name"`
+	URL         string    `json:"url"`
+	Path        string    `json:"path"`
+	Title       string    `json:"title"`
+	Timestamp   time.Time `json:"timestamp"`
+}
+
+type usercomDomain struct {
+	Domain string `json:"domain"`
+}
+
+// TrustedDomains lists the app's trusted domains.
+func (u *Usercom) TrustedDomains(ctx context.Context) ([]string, error) {
+	ds, err := usercomList[usercomDomain](ctx, u, nil, "trusted-domains")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.Domain
+	}
+	return out, nil
+}
+
+// AddTrustedDomain trusts a domain and its sub-domains; it returns the
+// domain as stored (lower case, host only).
+func (u *Usercom) AddTrustedDomain(ctx context.Context, domain string) (string, error) {
+	var d usercomDomain
+	err := u.c.Do(ctx, http.MethodPost, u.path("trusted-domains"), nil, usercomDomain{domain}, &d)
+	return d.Domain, err
+}
+
+// RemoveTrustedDomain stops trusting a domain.
+func (u *Usercom) RemoveTrustedDomain(ctx context.Context, domain string) error {
+	return u.c.Do(ctx, http.MethodDelete, u.path("trusted-domains", domain), nil, nil, nil)
+}
+
+// CreateAttribute defines an attribute.
+func (u *Usercom) CreateAttribute(ctx context.Context, spec UsercomAttributeSpec) (*UsercomAttribute, error) {
+	var a UsercomAttribute
+	return &a, u.c.Do(ctx, http.MethodPost, u.path("attributes"), nil, spec, &a)
+}
+
+// Attributes lists attribute definitions; filters content_type, name, type,
+// origin.
+func (u *Usercom) Attributes(ctx context.Context, q Query) ([]UsercomAttribute, error) {
+	return usercomList[UsercomAttribute](ctx, u, q, "attributes")
+}
+
+// Users lists users; filters are their field names (email, user_id, ...),
+// attributes.<name>, company (a groupId) and from/to on created_at.
+func (u *Usercom) Users(ctx context.Context, q Query) ([]UsercomUser, error) {
+	return usercomList[UsercomUser](ctx, u, q, "users")
+}
+
+// User reads one user by userId, else anonymousId, else id.
+func (u *Usercom) User(ctx context.Context, key string) (*UsercomUserDetail, error) {
+	var d UsercomUserDetail
+	return &d, u.get(ctx, nil, &d, "users", key)
+}
+
+// Companies lists companies; filters group_id, name, email, phone, country,
+// city, member (a userId or anonymousId), attributes.<name>, from/to.
+func (u *Usercom) Companies(ctx context.Context, q Query) ([]UsercomCompany, error) {
+	return usercomList[UsercomCompany](ctx, u, q, "companies")
+}
+
+// Company reads one company by groupId, with its members.
+func (u *Usercom) Company(ctx context.Context, groupID string) (*UsercomCompanyDetail, error) {
+	var d UsercomCompanyDetail
+	return &d, u.get(ctx, nil, &d, "companies", groupID)
+}
+
+// Events lists event definitions; filter name.
+func (u *Usercom) Events(ctx context.Context, q Query) ([]UsercomEvent, error) {
+	return usercomList[UsercomEvent](ctx, u, q, "events")
+}
+
+// Occurrences lists event occurrences; filters event, user_id,
+// anonymous_id, user, message_id, properties.<name>, from/to.
+func (u *Usercom) Occurrences(ctx context.Context, q Query) ([]UsercomOccurrence, error) {
+	return usercomList[UsercomOccurrence](ctx, u, q, "occurrences")
+}
+
+// PageViews lists page views; filters user_id, anonymous_id, user,
+// message_id, url, path, title, name, from/to.
+func (u *Usercom) PageViews(ctx context.Context, q Query) ([]UsercomPageView, error) {
+	return usercomList[UsercomPageView](ctx, u, q, "page-views")
+}

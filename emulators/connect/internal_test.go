@@ -1,0 +1,164 @@
+package connect
+
+import (
+	"archive/zip"
+	"encoding/json"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/segment"
+)
+
+// TestZoneNamesOfTheEmbeddedDatabase checks CN-6 against every name in the
+// database Go embeds: each is accepted, so the shape filter refuses nothing
+// real.
+func TestZoneNamesOfTheEmbeddedDatabase(t *testing.T) {
+	t.Parallel()
+	zr, err := zip.OpenReader(filepath.Join(runtime.GOROOT(), "lib", "time", "zoneinfo.zip"))
+	if err != nil {
+		t.Skipf("no zoneinfo.zip in GOROOT: %v", err)
+	}
+	defer zr.Close()
+	z := newZoneChecker()
+	n := 0
+	for _, f := range zr.File {
+		if f.FileInfo().IsDir() {
+			continue
+		}
+		n++
+		if reason := z.check(f.Name); reason != "" {
+			t.Errorf("%s: %s", f.Name, reason)
+		}
+	}
+	if n < 400 {
+		t.Errorf("only %d zones read", n)
+	}
+}
+
+func TestZoneNamesRefused(t *testing.T) {
+	t.Parallel()
+	z := newZoneChecker()
+	for _, name := range []string{
+		"", "Local", "PST", "+01:00", "Mars/Base", "europe/stockholm", "Europe/", "/Europe/Stockholm",
+		"Europe//Stockholm", "posixrules", "posix/Europe/Stockholm", "right/UTC", "zone.tab",
+		"../../etc/passwd", "Europe/Stockholm ", "Etc/GMT+99",
+	} {
+		if z.check(name) == "" {
+			t.Errorf("%q accepted", name)
+		}
+	}
+	if z.check("Europe/Stockholm") != "" || z.check("Europe/Stockholm") != "" { // second from the cache
+		t.Error("Europe/Stockholm refused")
+	}
+}
+
+func TestStandardTrait(t *testing.T) {
+	t.Parallel()
+	for key, want := range map[string]int{
+		"name": traitName, "Name": traitName, "firstName": traitFirstName, "first_name": traitFirstName,
+		"FIRST-NAME": traitFirstName, "last name": traitLastName, "EMAIL": traitEmail, "phone": traitPhone,
+		"time_zone": traitTimezone, "phone_number": traitNone, "names": traitNone, "plan": traitNone,
+		"a_very_long_trait_name_that_is_nothing": traitNone,
+	} {
+		if got := standardTrait(key); got != want {
+			t.Errorf("standardTrait(%q) = %d, want %d", key, got, want)
+		}
+	}
+}
+
+// TestTraitSpellings: when one message spells a trait twice, the Spec
+// spelling wins, as segment.Get decides (G-9).
+func TestTraitSpellings(t *testing.T) {
+	t.Parallel()
+	var v traitValue
+	v.pick(traitEmail, "Email", "x")
+	v.pick(traitEmail, "email", "y")
+	v.pick(traitEmail, "EMAIL", "z")
+	if v.v != "y" {
+		t.Errorf("picked %q, want the canonical spelling's value", v.v)
+	}
+	v = traitValue{}
+	v.pick(traitFirstName, "first_name", "a")
+	v.pick(traitFirstName, "First_Name", "b")
+	if v.v != "b" {
+		t.Errorf("picked %q, want the smallest key's value", v.v)
+	}
+}
+
+// TestLoadStateRoundTrip: a state survives json.Marshal and LoadState with
+// its indexes (aliases, the events view) rebuilt.
+func TestLoadStateRoundTrip(t *testing.T) {
+	t.Parallel()
+	c := New()
+	st, err := c.NewState(json.RawMessage(`{"environment":"production","publicApiKey":"pub"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, raw := range []string{
+		`{"type":"identify","anonymousId":"a1","traits":{"email":"a@b.c","big":12345678901234,"f":1.5,"o":{"k":[1,"x"]}},"context":{"device":{"type":"ios","token":"t1"}}}`,
+		`{"type":"track","anonymousId":"a1","event":"Viewed","properties":{"n":1}}`,
+		`{"type":"alias","userId":"u1","previousId":"a1"}`,
+		`{"type":"page","userId":"u1","name":"Home"}`,
+	} {
+		m, err := segment.Decode([]byte(raw), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &emulators.Request{Now: now, Message: m, Settings: emulators.NewSettings(nil)}
+		if err := c.Handle(r, st); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(time.Minute)
+	}
+	data, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := c.LoadState(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := json.Marshal(loaded)
+	if string(again) != string(data) {
+		t.Errorf("round trip changed the state:\n%s\n%s", data, again)
+	}
+	s, l := st.(*State), loaded.(*State)
+	if !reflect.DeepEqual(s.aliases, l.aliases) || !reflect.DeepEqual(s.eventCounts(now), l.eventCounts(now)) {
+		t.Errorf("indexes differ: %v %v / %v %v", s.aliases, s.eventCounts(now), l.aliases, l.eventCounts(now))
+	}
+	if _, err := c.LoadState(json.RawMessage(`{"users":{"u1":{"id":"u2"}}}`)); err == nil {
+		t.Error("a user under another id's key loaded")
+	}
+}
+
+// TestEventCountOutOfOrder: receipts that arrive with the clock set back
+// stay sorted, and one after now is not counted.
+func TestEventCountOutOfOrder(t *testing.T) {
+	t.Parallel()
+	s := newState("", "")
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, h := range []int{5, 1, 3, 10} {
+		s.noteReceived("E", base.Add(time.Duration(h)*time.Hour))
+	}
+	got := s.eventCount("E", base.Add(4*time.Hour))
+	if got.Last24h != 2 || got.Total != 4 || !got.LastReceivedAt.Equal(base.Add(10*time.Hour)) {
+		t.Errorf("count = %+v", got)
+	}
+	if !sortedTimes(s.received["E"]) {
+		t.Errorf("times not sorted: %v", s.received["E"])
+	}
+}
+
+func sortedTimes(ts []time.Time) bool {
+	for i := 1; i < len(ts); i++ {
+		if ts[i].Before(ts[i-1]) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,156 @@
+package startdeliver_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/destemu/destemu/client"
+	"github.com/destemu/destemu/testkit"
+)
+
+var ctx = context.Background()
+
+const (
+	classic = "startdeliver"
+	v2      = "startdeliver-v2"
+)
+
+// fixture is one Startdeliver account in a namespace of its own.
+type fixture struct {
+	c        *client.Client
+	dest     string
+	key      string
+	settings map[string]any
+	sd       *client.StartdeliverAccount
+}
+
+// newFixture creates account "acme" of dest with its config, in a fresh
+// namespace; settings are sent in X-Segment-Settings with every message.
+func newFixture(t *testing.T, srv *testkit.Server, dest string, cfg client.StartdeliverConfig, settings map[string]any) *fixture {
+	t.Helper()
+	ns := testkit.Isolated(t, srv)
+	f := &fixture{c: ns.Client(), dest: dest, key: ns.Name + "-key", settings: settings}
+	if _, err := f.c.CreateAccount(ctx, dest, client.AccountSpec{ID: "acme", Config: cfg,
+		Keys: []client.KeySpec{{Value: f.key}}}); err != nil {
+		t.Fatal(err)
+	}
+	if dest == v2 {
+		f.sd = f.c.StartdeliverV2("acme")
+	} else {
+		f.sd = f.c.Startdeliver("acme")
+	}
+	return f
+}
+
+// externalID is the config of the seed's example: a user text field
+// externalId to match on.
+func externalID() client.StartdeliverConfig {
+	return client.StartdeliverConfig{CustomFields: []client.StartdeliverCustomField{{Alias: "externalId", Type: "text", Entity: "user"}}}
+}
+
+func matchOn(alias string) map[string]any {
+	return map[string]any{"startdeliverUserCustomFieldToMatchOn": alias}
+}
+
+func (f *fixture) sendErr(m client.Message) (*client.Result, error) {
+	return f.c.Send(ctx, f.dest, f.key, f.settings, m)
+}
+
+func (f *fixture) send(t *testing.T, m client.Message) *client.Result {
+	t.Helper()
+	res, err := f.sendErr(m)
+	if err != nil {
+		t.Fatalf("send %s: %v", m.Type, err)
+	}
+	return res
+}
+
+func (f *fixture) users(t *testing.T, q client.Query) []client.StartdeliverUser {
+	t.Helper()
+	us, err := f.sd.Users(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return us
+}
+
+func (f *fixture) user(t *testing.T, id int64) *client.StartdeliverUser {
+	t.Helper()
+	u, err := f.sd.User(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func (f *fixture) customer(t *testing.T, id int64) *client.StartdeliverCustomer {
+	t.Helper()
+	c, err := f.sd.Customer(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (f *fixture) events(t *testing.T, q client.Query) []client.StartdeliverUsageEvent {
+	t.Helper()
+	evs, err := f.sd.UsageEvents(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+// lastEntry returns the newest request-log entry of the account.
+func (f *fixture) lastEntry(t *testing.T) client.Entry {
+	t.Helper()
+	es, err := f.c.Requests(ctx, client.RequestFilter{Destination: f.dest, Account: "acme", Limit: 1})
+	if err != nil || len(es) == 0 {
+		t.Fatalf("request log: %v, %d entries", err, len(es))
+	}
+	return es[0]
+}
+
+// onlyUser asserts the account holds exactly one user and returns it.
+func (f *fixture) onlyUser(t *testing.T) client.StartdeliverUser {
+	t.Helper()
+	us := f.users(t, nil)
+	if len(us) != 1 {
+		t.Fatalf("account holds %d users, want 1: %+v", len(us), us)
+	}
+	return us[0]
+}
+
+func wantStatus(t *testing.T, err error, status int, contains string) {
+	t.Helper()
+	var e *client.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("got %v, want a %d error", err, status)
+	}
+	if e.Status != status || !strings.Contains(e.Message, contains) {
+		t.Fatalf("got %d %q, want %d containing %q", e.Status, e.Message, status, contains)
+	}
+}
+
+// wantIgnored asserts a 200 "ignored" answer whose reason holds contains,
+// and that the request log says the same.
+func (f *fixture) wantIgnored(t *testing.T, res *client.Result, contains string) {
+	t.Helper()
+	if res.Status != "ignored" || !strings.Contains(res.Reason, contains) {
+		t.Fatalf("answer %s %q, want ignored with %q", res.Status, res.Reason, contains)
+	}
+	if e := f.lastEntry(t); e.Status != 200 || e.Outcome != "ignored" || !strings.Contains(e.Message, contains) {
+		t.Fatalf("request log %d %s %q, want 200 ignored with %q", e.Status, e.Outcome, e.Message, contains)
+	}
+}
+
+func hasWarning(ws []string, contains string) bool {
+	for _, w := range ws {
+		if strings.Contains(w, contains) {
+			return true
+		}
+	}
+	return false
+}

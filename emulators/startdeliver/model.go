@@ -1,0 +1,442 @@
+package startdeliver
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// FieldType is the type of a custom field, and the target type of a
+// mapping in the v2 Segment app configuration.
+type FieldType string
+
+// The four custom field types Startdeliver offers.
+const (
+	TypeText    FieldType = "text"
+	TypeNumber  FieldType = "number"
+	TypeDate    FieldType = "date"
+	TypeBoolean FieldType = "boolean"
+)
+
+func (t FieldType) valid() bool {
+	return t == TypeText || t == TypeNumber || t == TypeDate || t == TypeBoolean
+}
+
+// Entity says whether a custom field belongs to users or to customers.
+type Entity string
+
+// The two entities that carry custom fields.
+const (
+	EntityUser     Entity = "user"
+	EntityCustomer Entity = "customer"
+)
+
+// CustomField is a user or customer custom field, known by its alias (the
+// name the Segment settings and the v2 configuration use).
+type CustomField struct {
+	Alias  string    `json:"alias"`
+	Name   string    `json:"name,omitempty"` // the label people see; the alias when empty
+	Type   FieldType `json:"type"`
+	Entity Entity    `json:"entity"`
+}
+
+// FieldValue is one custom field value of a user or a customer.
+type FieldValue struct {
+	Alias string
+	Value any // string (text, date as RFC 3339), float64 (number) or bool
+}
+
+// FieldValues are the custom field values of a user or a customer. They are
+// a short slice rather than a map, because an account may hold a million
+// users with one or two values each; in JSON they are an object.
+type FieldValues []FieldValue
+
+// Get returns the value of a field.
+func (f FieldValues) Get(alias string) (any, bool) {
+	for _, v := range f {
+		if v.Alias == alias {
+			return v.Value, true
+		}
+	}
+	return nil, false
+}
+
+func (f *FieldValues) set(alias string, value any) {
+	for i := range *f {
+		if (*f)[i].Alias == alias {
+			(*f)[i].Value = value
+			return
+		}
+	}
+	*f = append(*f, FieldValue{Alias: alias, Value: value})
+}
+
+func (f *FieldValues) remove(alias string) {
+	*f = slices.DeleteFunc(*f, func(v FieldValue) bool { return v.Alias == alias })
+}
+
+// MarshalJSON writes the values as one object, in the order they were set.
+func (f FieldValues) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, v := range f {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, err := json.Marshal(v.Alias)
+		if err != nil {
+			return nil, err
+		}
+		val, err := json.Marshal(v.Value)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(val)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// UnmarshalJSON reads an object of values, ordered by alias.
+func (f *FieldValues) UnmarshalJSON(data []byte) error {
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	out := make(FieldValues, 0, len(m))
+	for k, v := range m {
+		out = append(out, FieldValue{Alias: k, Value: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Alias < out[j].Alias })
+	*f = out
+	return nil
+}
+
+// User is a Startdeliver user. Its id is its position in the account (1, 2,
+// ...); users are never deleted.
+type User struct {
+	ID           int64       `json:"id"`
+	Name         string      `json:"name,omitempty"`
+	Email        string      `json:"email,omitempty"`
+	Phone        string      `json:"phone,omitempty"`
+	Title        string      `json:"title,omitempty"`
+	CustomerID   int64       `json:"customerId,omitempty"`
+	CustomFields FieldValues `json:"customFields"`
+	Created      time.Time   `json:"created,omitzero"`
+	Updated      time.Time   `json:"updated,omitzero"`
+}
+
+// Customer is a Startdeliver customer (a company using the client's
+// product); users belong to at most one.
+type Customer struct {
+	ID           int64       `json:"id"`
+	Name         string      `json:"name,omitempty"`
+	CustomFields FieldValues `json:"customFields"`
+	Created      time.Time   `json:"created,omitzero"`
+	Updated      time.Time   `json:"updated,omitzero"`
+}
+
+// UsageEvent is a page or track event attached to a user and, when the user
+// belonged to a customer at that time, to that customer (SD-6).
+type UsageEvent struct {
+	ID          int64          `json:"id"`
+	Type        string         `json:"type"`        // "page" or "track"
+	SegmentType string         `json:"segmentType"` // the Segment call: page, screen or track
+	Name        string         `json:"name"`
+	Properties  map[string]any `json:"properties"`
+	Timestamp   time.Time      `json:"timestamp"` // the event time (G-8)
+	Received    time.Time      `json:"received"`  // the emulator clock on arrival
+	UserID      int64          `json:"userId"`
+	CustomerID  int64          `json:"customerId,omitempty"`
+	MessageID   string         `json:"messageId,omitempty"`
+}
+
+// standardFields are the built-in text fields a v2 mapping may write and a
+// list may filter on, beside the custom fields. Custom field aliases may
+// not take these names.
+var standardFields = map[Entity][]string{
+	EntityUser:     {"name", "email", "phone", "title"},
+	EntityCustomer: {"name"},
+}
+
+func isStandard(e Entity, name string) bool { return slices.Contains(standardFields[e], name) }
+
+// standard returns the built-in text field of a user by name, or nil.
+func (u *User) standard(name string) *string {
+	switch name {
+	case "name":
+		return &u.Name
+	case "email":
+		return &u.Email
+	case "phone":
+		return &u.Phone
+	case "title":
+		return &u.Title
+	}
+	return nil
+}
+
+// standard returns the built-in text field of a customer by name, or nil.
+func (c *Customer) standard(name string) *string {
+	if name == "name" {
+		return &c.Name
+	}
+	return nil
+}
+
+// emailField is the one standard field that is indexed and may be matched
+// on, beside the custom fields.
+const emailField = "email"
+
+// valueIndex finds the users (or customers) holding a value of one field:
+// index key → ids in ascending order. Matching takes the lowest id, so the
+// answer does not depend on map order when values repeat.
+type valueIndex map[string][]int64
+
+func (x valueIndex) add(key string, id int64) {
+	ids := x[key]
+	i, found := slices.BinarySearch(ids, id)
+	if !found {
+		x[key] = slices.Insert(ids, i, id)
+	}
+}
+
+func (x valueIndex) remove(key string, id int64) {
+	ids := x[key]
+	if i, found := slices.BinarySearch(ids, id); found {
+		if len(ids) == 1 {
+			delete(x, key)
+			return
+		}
+		x[key] = slices.Delete(ids, i, i+1)
+	}
+}
+
+func (x valueIndex) first(key string) (int64, bool) {
+	if ids := x[key]; len(ids) > 0 {
+		return ids[0], true
+	}
+	return 0, false
+}
+
+// Account is one Startdeliver account: the destination's state. The
+// platform holds the account's lock around every use, so nothing here
+// locks. Exported fields are the state (json.Marshal round-trips them);
+// the unexported indexes are rebuilt by reindex.
+type Account struct {
+	Fields    []CustomField `json:"customFields"`
+	Users     []*User       `json:"users"`
+	Customers []*Customer   `json:"customers"`
+	Events    []*UsageEvent `json:"usageEvents"`
+	// App is the v2 Segment app configuration as the account holds it now;
+	// Cache is the copy events read, with the time it was read (S2-11).
+	App   *AppConfig `json:"segmentApp,omitempty"`
+	Cache *AppCache  `json:"segmentAppCache,omitempty"`
+
+	// users and customers index field values by field alias (and users by
+	// lower-cased email under "email"), so matching never scans (SD-4).
+	users     map[string]valueIndex
+	customers map[string]valueIndex
+	// eventsByUser and eventsByCustomer hold positions in Events.
+	eventsByUser     map[int64][]int
+	eventsByCustomer map[int64][]int
+}
+
+func newAccount() *Account {
+	a := &Account{Fields: []CustomField{}, Users: []*User{}, Customers: []*Customer{}, Events: []*UsageEvent{}}
+	a.reindex()
+	return a
+}
+
+// field returns the custom field of an entity with an alias.
+func (a *Account) field(e Entity, alias string) (CustomField, bool) {
+	for _, f := range a.Fields {
+		if f.Entity == e && f.Alias == alias {
+			return f, true
+		}
+	}
+	return CustomField{}, false
+}
+
+func (a *Account) index(e Entity) map[string]valueIndex {
+	if e == EntityCustomer {
+		return a.customers
+	}
+	return a.users
+}
+
+// reindex rebuilds every index from the exported state.
+func (a *Account) reindex() {
+	a.users = map[string]valueIndex{emailField: {}}
+	a.customers = map[string]valueIndex{}
+	for _, f := range a.Fields {
+		a.index(f.Entity)[f.Alias] = valueIndex{}
+	}
+	for _, u := range a.Users {
+		if u.Email != "" {
+			a.users[emailField].add(emailKey(u.Email), u.ID)
+		}
+		for _, v := range u.CustomFields {
+			if x := a.users[v.Alias]; x != nil {
+				x.add(valueKey(v.Value), u.ID)
+			}
+		}
+	}
+	for _, c := range a.Customers {
+		for _, v := range c.CustomFields {
+			if x := a.customers[v.Alias]; x != nil {
+				x.add(valueKey(v.Value), c.ID)
+			}
+		}
+	}
+	a.eventsByUser = make(map[int64][]int)
+	a.eventsByCustomer = make(map[int64][]int)
+	for i, ev := range a.Events {
+		a.indexEvent(i, ev)
+	}
+}
+
+func (a *Account) indexEvent(i int, ev *UsageEvent) {
+	a.eventsByUser[ev.UserID] = append(a.eventsByUser[ev.UserID], i)
+	if ev.CustomerID != 0 {
+		a.eventsByCustomer[ev.CustomerID] = append(a.eventsByCustomer[ev.CustomerID], i)
+	}
+}
+
+// check verifies what the indexes rely on in a loaded state: ids are
+// positions, references point at existing records.
+func (a *Account) check() error {
+	for i, u := range a.Users {
+		if u == nil || u.ID != int64(i+1) {
+			return fmt.Errorf("users[%d]: id must be %d", i, i+1)
+		}
+		if u.CustomerID < 0 || u.CustomerID > int64(len(a.Customers)) {
+			return fmt.Errorf("users[%d]: customer %d does not exist", i, u.CustomerID)
+		}
+	}
+	for i, c := range a.Customers {
+		if c == nil || c.ID != int64(i+1) {
+			return fmt.Errorf("customers[%d]: id must be %d", i, i+1)
+		}
+	}
+	for i, ev := range a.Events {
+		if ev == nil || ev.ID != int64(i+1) || a.user(ev.UserID) == nil {
+			return fmt.Errorf("usageEvents[%d]: id must be %d and its user must exist", i, i+1)
+		}
+	}
+	return nil
+}
+
+// user returns the user with an id, or nil.
+func (a *Account) user(id int64) *User {
+	if id < 1 || id > int64(len(a.Users)) {
+		return nil
+	}
+	return a.Users[id-1]
+}
+
+// customer returns the customer with an id, or nil.
+func (a *Account) customer(id int64) *Customer {
+	if id < 1 || id > int64(len(a.Customers)) {
+		return nil
+	}
+	return a.Customers[id-1]
+}
+
+// userBy finds the user whose field (a custom field alias, or "email")
+// holds the value with index key k; the lowest id wins.
+func (a *Account) userBy(field, k string) *User {
+	if id, ok := a.users[field].first(k); ok {
+		return a.user(id)
+	}
+	return nil
+}
+
+// customerBy finds the customer whose custom field holds the value with
+// index key k.
+func (a *Account) customerBy(alias, k string) *Customer {
+	if id, ok := a.customers[alias].first(k); ok {
+		return a.customer(id)
+	}
+	return nil
+}
+
+func (a *Account) newUser(now time.Time) *User {
+	u := &User{ID: int64(len(a.Users) + 1), Created: now, Updated: now}
+	a.Users = append(a.Users, u)
+	return u
+}
+
+func (a *Account) newCustomer(now time.Time) *Customer {
+	c := &Customer{ID: int64(len(a.Customers) + 1), Created: now, Updated: now}
+	a.Customers = append(a.Customers, c)
+	return c
+}
+
+// setUserField writes a user's field: a standard text field or a custom
+// field, in its stored form, keeping the indexes current.
+func (a *Account) setUserField(u *User, name string, value any) {
+	if p := u.standard(name); p != nil {
+		s, _ := value.(string)
+		if name == emailField {
+			if *p != "" {
+				a.users[emailField].remove(emailKey(*p), u.ID)
+			}
+			if s != "" {
+				a.users[emailField].add(emailKey(s), u.ID)
+			}
+		}
+		*p = s
+		return
+	}
+	x := a.users[name]
+	if old, ok := u.CustomFields.Get(name); ok && x != nil {
+		x.remove(valueKey(old), u.ID)
+	}
+	u.CustomFields.set(name, value)
+	if x != nil {
+		x.add(valueKey(value), u.ID)
+	}
+}
+
+// setCustomerField is setUserField for a customer.
+func (a *Account) setCustomerField(c *Customer, name string, value any) {
+	if p := c.standard(name); p != nil {
+		*p, _ = value.(string)
+		return
+	}
+	x := a.customers[name]
+	if old, ok := c.CustomFields.Get(name); ok && x != nil {
+		x.remove(valueKey(old), c.ID)
+	}
+	c.CustomFields.set(name, value)
+	if x != nil {
+		x.add(valueKey(value), c.ID)
+	}
+}
+
+// addEvent stores a usage event and indexes it by user and customer.
+func (a *Account) addEvent(ev *UsageEvent) {
+	ev.ID = int64(len(a.Events) + 1)
+	a.Events = append(a.Events, ev)
+	a.indexEvent(len(a.Events)-1, ev)
+}
+
+// eventsOf returns the events at the given positions.
+func (a *Account) eventsOf(positions []int) []*UsageEvent {
+	out := make([]*UsageEvent, len(positions))
+	for i, p := range positions {
+		out[i] = a.Events[p]
+	}
+	return out
+}
+
+// emailKey folds an email for matching: Startdeliver compares addresses
+// without regard to case (decision).
+func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }

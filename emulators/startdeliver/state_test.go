@@ -1,0 +1,147 @@
+package startdeliver
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/segment"
+)
+
+func TestConvert(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		typ  FieldType
+		in   any
+		want any
+		ok   bool
+	}{
+		{TypeText, "abc", "abc", true},
+		{TypeText, json.Number("2.50"), "2.5", true},
+		{TypeText, json.Number("1e3"), "1000", true},
+		{TypeText, true, "true", true},
+		{TypeText, map[string]any{}, nil, false},
+		{TypeNumber, json.Number("42"), 42.0, true},
+		{TypeNumber, " 3.5 ", 3.5, true},
+		{TypeNumber, "twelve", nil, false},
+		{TypeNumber, "NaN", nil, false},
+		{TypeBoolean, "TRUE", true, true},
+		{TypeBoolean, json.Number("0"), false, true},
+		{TypeBoolean, "yes", nil, false},
+		{TypeDate, "2024-05-01", "2024-05-01T00:00:00Z", true},
+		{TypeDate, "2024-05-01T10:00:00+02:00", "2024-05-01T08:00:00Z", true},
+		{TypeDate, "May 1st", nil, false},
+	} {
+		got, ok := convert(tc.typ, tc.in)
+		if ok != tc.ok || got != tc.want {
+			t.Errorf("convert(%s, %#v) = %#v, %v; want %#v, %v", tc.typ, tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+	if valueKey(42.0) != "42" || valueKey("42") != "42" || valueKey(true) != "true" {
+		t.Error("index keys of equal values differ")
+	}
+}
+
+func TestFieldValuesJSON(t *testing.T) {
+	t.Parallel()
+	var f FieldValues
+	f.set("b", 1.5)
+	f.set("a", "x")
+	f.set("b", 2.0)
+	b, err := json.Marshal(f)
+	if err != nil || string(b) != `{"b":2,"a":"x"}` {
+		t.Fatalf("%s, %v", b, err)
+	}
+	var back FieldValues
+	if err := json.Unmarshal(b, &back); err != nil || len(back) != 2 || back[0].Alias != "a" || back[1].Value != 2.0 {
+		t.Fatalf("%+v, %v", back, err)
+	}
+	f.remove("b")
+	if _, ok := f.Get("b"); ok || len(f) != 1 {
+		t.Fatalf("%+v", f)
+	}
+	if b, _ := json.Marshal(FieldValues(nil)); string(b) != "{}" {
+		t.Fatalf("nil values marshal as %s", b)
+	}
+}
+
+// TestStateRoundTrip: the state survives json.Marshal and LoadState, and
+// the rebuilt indexes match as the originals did.
+func TestStateRoundTrip(t *testing.T) {
+	t.Parallel()
+	d := NewV2()
+	st, err := d.NewState(json.RawMessage(`{
+		"customFields": [{"alias":"externalId","type":"text","entity":"user"},{"alias":"crm","type":"number","entity":"customer"}],
+		"customers": [{"name":"Acme","customFields":{"crm":7}}],
+		"users": [{"email":"Ada@x.io","customerId":1,"customFields":{"externalId":"e-1"}}],
+		"segmentApp": {"identifyEnabled":true,"startdeliverMatchingField":{"field":"externalId","type":"text"},"externalMatchingField":{"field":"userId"}}
+	}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	send(t, d, st, now, `{"type":"track","userId":"e-1","event":"E"}`)
+	send(t, d, st, now, `{"type":"identify","userId":"e-2"}`)
+	data, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := d.LoadState(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := loaded.(*Account)
+	if u := a.userBy("externalId", "e-1"); u == nil || u.ID != 1 || u.CustomerID != 1 {
+		t.Fatalf("custom field index after load: %+v", u)
+	}
+	if u := a.userBy(emailField, "ada@x.io"); u == nil || u.ID != 1 {
+		t.Fatalf("email index after load: %+v", u)
+	}
+	if c := a.customerBy("crm", "7"); c == nil || c.ID != 1 {
+		t.Fatalf("customer index after load: %+v", c)
+	}
+	if len(a.eventsByUser[1]) != 1 || len(a.eventsByCustomer[1]) != 1 || a.Cache == nil || !a.Cache.ReadAt.Equal(now) {
+		t.Fatalf("events or cache after load: %+v %+v %+v", a.eventsByUser, a.eventsByCustomer, a.Cache)
+	}
+	again, _ := json.Marshal(loaded)
+	if string(again) != string(data) {
+		t.Fatalf("second round trip differs:\n%s\n%s", data, again)
+	}
+	if _, err := d.LoadState(json.RawMessage(`{"users":[{"id":5}]}`)); err == nil {
+		t.Fatal("a user whose id is not its position was loaded")
+	}
+}
+
+// TestHandleRefusalChangesNothing: a refused message leaves the state as
+// it was (validate, then mutate).
+func TestHandleRefusalChangesNothing(t *testing.T) {
+	t.Parallel()
+	d := NewV2()
+	st := d.Provision(emulators.NewSettings(map[string]any{SettingMatchField: "externalId"}))
+	before, _ := json.Marshal(st)
+	m, err := segment.Decode([]byte(`{"type":"track","userId":"u","event":"E"}`), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &emulators.Request{Message: m, Settings: emulators.NewSettings(map[string]any{SettingMatchField: "other"})}
+	if err := d.Handle(r, st); err == nil {
+		t.Fatal("want a refusal")
+	}
+	if after, _ := json.Marshal(st); string(after) != string(before) {
+		t.Fatalf("state changed:\n%s\n%s", before, after)
+	}
+}
+
+func send(t *testing.T, d *Destination, st emulators.State, now time.Time, body string) *emulators.Request {
+	t.Helper()
+	m, err := segment.Decode([]byte(body), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &emulators.Request{Now: now, Message: m, Settings: emulators.NewSettings(map[string]any{SettingMatchField: "externalId"})}
+	if err := d.Handle(r, st); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}

@@ -1,0 +1,300 @@
+package usercom
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/destemu/destemu/emulators"
+)
+
+// State is one User.com app. Its exported fields are what a snapshot holds;
+// the unexported maps are indexes rebuilt by reindex, so that the webhook
+// finds users, companies, attributes and events without scanning.
+//
+// Users, companies, events, occurrences and page views are never deleted,
+// so a user's ID is its position in Users plus one.
+type State struct {
+	TrustedDomains []string           `json:"trusted_domains"`
+	Attributes     []*Attribute       `json:"attributes"`
+	Users          []*User            `json:"users"`
+	Companies      []*Company         `json:"companies"`
+	Events         []*EventDefinition `json:"events"`
+	Occurrences    []*Occurrence      `json:"occurrences"`
+	PageViews      []*PageView        `json:"page_views"`
+
+	domains     map[string]struct{}
+	attrs       [contentTypes]map[string]*Attribute // by NormalizeKey(name)
+	byUserID    map[string]*User
+	byAnonymous map[string]*User // users created without a userId
+	companies   map[string]*Company
+	events      map[string]*EventDefinition
+	userOccs    map[int64][]*Occurrence
+	userViews   map[int64][]*PageView
+}
+
+// User is a user profile: the fields the seed maps from traits and context,
+// custom attributes, the page_views counter and last_seen.
+type User struct {
+	// ID is the app's own number for the user (1, 2, ...).
+	ID int64 `json:"id"`
+	// UserID and AnonymousID are the identities the user was found by
+	// (UC-4). A user created without a userId is found by its anonymousId.
+	UserID      string `json:"user_id"`
+	AnonymousID string `json:"anonymous_id"`
+
+	// Standard traits (UC-5) and the address (UC-6).
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Phone     string `json:"phone"`
+	Gender    string `json:"gender"`
+	Country   string `json:"country"`
+	Region    string `json:"region"`
+	City      string `json:"city"`
+
+	// Fields taken from the identify call's context (UC-7).
+	UserAgent      string `json:"user_agent"`
+	OS             string `json:"os"`
+	DeviceName     string `json:"device_name"`
+	DeviceType     string `json:"device_type"`
+	Language       string `json:"language"`
+	Resolution     string `json:"resolution"`
+	IPAddress      string `json:"ip_address"`
+	BrowserFamily  string `json:"browser_family"`
+	BrowserVersion string `json:"browser_version"`
+	Timezone       string `json:"timezone"`
+	CurrentURL     string `json:"current_url"`
+
+	// Attributes are custom attributes by definition name (UC-8, UC-9).
+	Attributes map[string]any `json:"attributes"`
+
+	// PageViews counts page calls; LastSeen is the newest page call's event
+	// time (UC-10), nil before the first.
+	PageViews int64      `json:"page_views"`
+	LastSeen  *time.Time `json:"last_seen"`
+
+	// Companies are the groupIds of the companies the user is a member of
+	// (UC-12), in the order they were joined.
+	Companies []string `json:"companies"`
+
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Company is a company profile created or updated by group calls (UC-12).
+type Company struct {
+	ID          int64  `json:"id"`
+	GroupID     string `json:"group_id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Email       string `json:"email"`
+	Phone       string `json:"phone"`
+	// Employees is nil until a group call sends a number for it.
+	Employees *int64 `json:"employees"`
+	Country   string `json:"country"`
+	Region    string `json:"region"`
+	City      string `json:"city"`
+	// Attributes are company attributes by definition name.
+	Attributes map[string]any `json:"attributes"`
+	// MemberIDs are the IDs of the member users, in joining order.
+	MemberIDs []int64   `json:"member_ids"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// EventDefinition is an event name the app knows, defined automatically on
+// its first track call (UC-11).
+type EventDefinition struct {
+	Name string `json:"name"`
+	// Properties are the event attributes its occurrences have carried, in
+	// first-seen order.
+	Properties  []string  `json:"properties"`
+	Occurrences int64     `json:"occurrences"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Occurrence is one recorded track call (UC-11).
+type Occurrence struct {
+	ID          int64  `json:"id"`
+	Event       string `json:"event"`
+	User        int64  `json:"user"` // the User's ID
+	UserID      string `json:"user_id"`
+	AnonymousID string `json:"anonymous_id"`
+	MessageID   string `json:"message_id"`
+	// Timestamp is the event time (G-8).
+	Timestamp time.Time `json:"timestamp"`
+	// Properties are the stored event attributes, converted per UC-9.
+	Properties map[string]any `json:"properties"`
+}
+
+// PageView is one recorded page call (UC-10).
+type PageView struct {
+	ID          int64     `json:"id"`
+	User        int64     `json:"user"` // the User's ID
+	UserID      string    `json:"user_id"`
+	AnonymousID string    `json:"anonymous_id"`
+	MessageID   string    `json:"message_id"`
+	Name        string    `json:"name"`
+	URL         string    `json:"url"`
+	Path        string    `json:"path"`
+	Title       string    `json:"title"`
+	Timestamp   time.Time `json:"timestamp"`
+}
+
+func newState() *State {
+	st := &State{}
+	st.initIndexes()
+	return st
+}
+
+func (st *State) initIndexes() {
+	st.domains = make(map[string]struct{}, len(st.TrustedDomains))
+	for i := range st.attrs {
+		st.attrs[i] = make(map[string]*Attribute)
+	}
+	st.byUserID = make(map[string]*User, len(st.Users))
+	st.byAnonymous = make(map[string]*User)
+	st.companies = make(map[string]*Company, len(st.Companies))
+	st.events = make(map[string]*EventDefinition, len(st.Events))
+	st.userOccs = make(map[int64][]*Occurrence)
+	st.userViews = make(map[int64][]*PageView)
+}
+
+// reindex rebuilds every index from the exported fields after a snapshot
+// was loaded, refusing a snapshot that contradicts itself.
+func (st *State) reindex() error {
+	st.initIndexes()
+	for _, d := range st.TrustedDomains {
+		st.domains[d] = struct{}{}
+	}
+	for i, a := range st.Attributes {
+		if a == nil {
+			return fmt.Errorf("attributes[%d]: missing", i)
+		}
+		ct, err := parseContentType(string(a.ContentType))
+		if err != nil {
+			return err
+		}
+		st.attrs[ct.index()][a.key()] = a
+	}
+	for i, u := range st.Users {
+		if u == nil || u.ID != int64(i+1) {
+			return fmt.Errorf("users[%d]: id must be %d", i, i+1)
+		}
+		if u.Attributes == nil {
+			u.Attributes = map[string]any{}
+		}
+		st.indexUser(u)
+	}
+	known := func(id int64) bool { return id >= 1 && id <= int64(len(st.Users)) }
+	for i, c := range st.Companies {
+		if c == nil || slices.ContainsFunc(c.MemberIDs, func(id int64) bool { return !known(id) }) {
+			return fmt.Errorf("companies[%d]: missing, or a member id names no user", i)
+		}
+		if c.Attributes == nil {
+			c.Attributes = map[string]any{}
+		}
+		st.companies[c.GroupID] = c
+	}
+	for i, e := range st.Events {
+		if e == nil {
+			return fmt.Errorf("events[%d]: missing", i)
+		}
+		st.events[e.Name] = e
+	}
+	for i, o := range st.Occurrences {
+		if o == nil || !known(o.User) {
+			return fmt.Errorf("occurrences[%d]: missing, or its user names no user", i)
+		}
+		st.userOccs[o.User] = append(st.userOccs[o.User], o)
+	}
+	for i, v := range st.PageViews {
+		if v == nil || !known(v.User) {
+			return fmt.Errorf("page_views[%d]: missing, or its user names no user", i)
+		}
+		st.userViews[v.User] = append(st.userViews[v.User], v)
+	}
+	return nil
+}
+
+func (st *State) indexUser(u *User) {
+	if u.UserID != "" {
+		st.byUserID[u.UserID] = u
+	} else {
+		st.byAnonymous[u.AnonymousID] = u
+	}
+}
+
+// user finds the message's user by userId, else by anonymousId, and creates
+// it when there is none (UC-4: never a 404). (decision) A userId is looked
+// up among users that have one and nothing else: the seed falls back to the
+// anonymousId only "if userId is not provided", so an identify that brings
+// a userId for a visitor known only by anonymousId creates a new user; no
+// profiles are merged. A found user without an anonymousId learns it.
+func (st *State) user(r *emulators.Request) *User {
+	m := r.Message
+	var u *User
+	if m.UserID != "" {
+		u = st.byUserID[m.UserID]
+	} else {
+		u = st.byAnonymous[m.AnonymousID]
+	}
+	if u != nil {
+		if u.AnonymousID == "" && m.AnonymousID != "" {
+			u.AnonymousID = m.AnonymousID
+		}
+		return u
+	}
+	u = &User{
+		ID:          int64(len(st.Users) + 1),
+		UserID:      m.UserID,
+		AnonymousID: m.AnonymousID,
+		Attributes:  map[string]any{},
+		Companies:   []string{},
+		CreatedAt:   r.Now,
+	}
+	st.Users = append(st.Users, u)
+	st.indexUser(u)
+	r.Did("created user %s", userLabel(u))
+	return u
+}
+
+// lookupUser finds a user for the control plane: by userId, else by
+// anonymousId, else by the app's numeric id.
+func (st *State) lookupUser(key string) (*User, bool) {
+	if u, ok := st.byUserID[key]; ok {
+		return u, true
+	}
+	if u, ok := st.byAnonymous[key]; ok {
+		return u, true
+	}
+	if id, err := strconv.ParseInt(key, 10, 64); err == nil && id >= 1 && id <= int64(len(st.Users)) {
+		return st.Users[id-1], true
+	}
+	return nil, false
+}
+
+// userLabel names a user in the request log.
+func userLabel(u *User) string {
+	if u.UserID != "" {
+		return strconv.Quote(u.UserID)
+	}
+	return "anonymous " + strconv.Quote(u.AnonymousID)
+}
+
+var timeZero time.Time
+
+// prefix puts a field path in front of an *emulators.Error's message, so a
+// config error says where in the config it is.
+func prefix(field string, err error) error {
+	var e *emulators.Error
+	if errors.As(err, &e) {
+		return &emulators.Error{Status: e.Status, Message: field + ": " + e.Message}
+	}
+	return emulators.BadRequest("%s: %s", field, err.Error())
+}
+
+func fieldIndex(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }

@@ -1,0 +1,123 @@
+// Package usercom emulates User.com (formerly UserEngage) as a Segment
+// partner destination: an app with trusted domains, attribute definitions
+// for users, companies and event properties, users found by userId else
+// anonymousId and created on first sight, companies with members, event
+// definitions created on first sight, event occurrences and page views
+// (behaviours UC-1 to UC-12 and EN-1 in spec/behaviors.md).
+//
+// The vendor document it follows is the seed shared/seeds/usercom.txt, a
+// copy of https://segment.com/docs/connections/destinations/catalog/user-com/.
+package usercom
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/segment"
+)
+
+// Slug names the destination in URLs: the webhook is POST /usercom.
+const Slug = "usercom"
+
+// Emulator is the User.com destination. It holds no state of its own: every
+// app's state is a *State the platform keeps per account and hands to
+// Handle with the account's lock held.
+type Emulator struct{}
+
+// New returns the User.com emulator, for server.DefaultEmulators.
+func New() *Emulator { return &Emulator{} }
+
+// Info describes the destination. The API key is the app's Segment API key
+// and comes from Basic auth, so no setting is listed (the seed's only
+// setting is that key).
+func (*Emulator) Info() emulators.Info {
+	return emulators.Info{
+		Slug:         Slug,
+		Name:         "User.com",
+		Integrations: []string{"User.com", "UserEngage"},
+		// UC-1: screen and alias are answered 501 by the platform.
+		Accepts: []segment.Type{segment.Identify, segment.Track, segment.Page, segment.Group},
+		Doc:     "https://segment.com/docs/connections/destinations/catalog/user-com/",
+	}
+}
+
+// Config is the vendor-side configuration an account can be created with
+// (AccountSpec.Config): what an app admin sets up at app.user.com before
+// Segment sends anything.
+type Config struct {
+	// TrustedDomains are the app's domains (App settings > Advanced >
+	// Domains, UC-3).
+	TrustedDomains []string `json:"trusted_domains"`
+	// Attributes are attribute definitions (UC-9): client, company and
+	// event attributes with their types.
+	Attributes []AttributeSpec `json:"attributes"`
+}
+
+// NewState builds an app from its Config; nil config is an empty app.
+func (*Emulator) NewState(config json.RawMessage) (emulators.State, error) {
+	st := newState()
+	if len(config) == 0 || string(config) == "null" {
+		return st, nil
+	}
+	var cfg Config
+	if err := emulators.DecodeJSON(config, &cfg); err != nil {
+		return nil, prefix("config", err)
+	}
+	for i, d := range cfg.TrustedDomains {
+		if _, err := st.addDomain(d); err != nil {
+			return nil, prefix(fieldIndex("config.trusted_domains", i), err)
+		}
+	}
+	for i, a := range cfg.Attributes {
+		if _, err := st.defineAttribute(a, OriginDefined, timeZero); err != nil {
+			return nil, prefix(fieldIndex("config.attributes", i), err)
+		}
+	}
+	return st, nil
+}
+
+// Provision returns an empty app for an auto-provisioned key (G-11): no
+// trusted domains, so every domain is allowed, and no attribute
+// definitions, so every custom trait is created as a string (UC-8).
+func (*Emulator) Provision(emulators.Settings) emulators.State { return newState() }
+
+// LoadState decodes a state written with json.Marshal and rebuilds its
+// indexes.
+func (*Emulator) LoadState(data json.RawMessage) (emulators.State, error) {
+	st := newState()
+	if err := json.Unmarshal(data, st); err != nil {
+		return nil, emulators.BadRequest("usercom state: %s", err.Error())
+	}
+	if err := st.reindex(); err != nil {
+		return nil, emulators.BadRequest("usercom state: %s", err.Error())
+	}
+	return st, nil
+}
+
+// Handle applies one message to an app. The only refusal is an untrusted
+// domain (UC-3), checked before anything changes; everything after it is
+// applied, with values that cannot be stored ignored and logged (UC-9).
+func (*Emulator) Handle(r *emulators.Request, state emulators.State) error {
+	st, ok := state.(*State)
+	if !ok {
+		return emulators.Errorf(http.StatusInternalServerError, "usercom: account state is %T, not *usercom.State", state)
+	}
+	if err := st.checkDomain(r.Header, r.Message); err != nil {
+		return err
+	}
+	u := st.user(r)
+	switch r.Message.Type {
+	case segment.Identify:
+		st.identify(r, u)
+	case segment.Track:
+		st.track(r, u)
+	case segment.Page:
+		st.page(r, u)
+	case segment.Group:
+		st.group(r, u)
+	}
+	u.UpdatedAt = r.Now
+	r.Set("user", u.ID)
+	return nil
+}

@@ -1,0 +1,55 @@
+package testkit_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/destemu/destemu/client"
+	"github.com/destemu/destemu/testkit"
+)
+
+func TestIsolatedNamespacesAreRemoved(t *testing.T) {
+	t.Parallel()
+	srv := testkit.Start(t)
+	var name string
+	t.Run("inner", func(t *testing.T) {
+		ns := testkit.Isolated(t, srv)
+		name = ns.Name
+		if _, err := ns.Client().FreezeClock(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	list, err := srv.Client().Namespaces(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range list {
+		if n.Name == name {
+			t.Fatalf("namespace %s outlived its test", name)
+		}
+	}
+}
+
+func TestFrozenClockOption(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	srv := testkit.Start(t, testkit.WithFrozenClock(at))
+	st, err := srv.Client().Clock(context.Background())
+	if err != nil || !st.Now.Equal(at) || !st.Frozen {
+		t.Fatalf("clock %+v, %v", st, err)
+	}
+}
+
+func TestExpectRequests(t *testing.T) {
+	t.Parallel()
+	srv := testkit.Start(t)
+	ns := testkit.Isolated(t, srv)
+	go func() {
+		_, _ = ns.Client().Send(context.Background(), "promoter", ns.Name+"-key", nil, client.Track("u", "E", nil))
+	}()
+	got := testkit.ExpectRequests(t, ns, client.RequestFilter{Destination: "promoter"}, 1, 10*time.Second)
+	if len(got) != 1 || got[0].Event != "E" {
+		t.Fatalf("got %+v", got)
+	}
+}
