@@ -88,30 +88,49 @@ func StatusOf(err error) int {
 // literal "/_emulator/..."), optional query, a JSON body in (nil for none)
 // and a value out to decode the answer into (nil to discard it).
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, in, out any) error {
-	var body io.Reader
+	var body []byte
 	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
 			return fmt.Errorf("destemu: encoding the request: %w", err)
 		}
-		body = bytes.NewReader(b)
+	}
+	req, err := c.controlRequest(ctx, method, path, query, body)
+	if err != nil {
+		return err
+	}
+	return c.roundTrip(req, out)
+}
+
+// controlRequest builds a control-plane request with a JSON body (nil for
+// none).
+func (c *Client) controlRequest(ctx context.Context, method, path string, query url.Values, body []byte) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
 	}
 	u := c.base + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if in != nil {
+	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	c.setControlHeaders(req)
+	return req, nil
+}
+
+// setControlHeaders adds what every control-plane call carries: the admin
+// token and the namespace.
+func (c *Client) setControlHeaders(req *http.Request) {
 	if c.adminToken != "" {
 		req.Header.Set("Authorization", "Bearer "+c.adminToken)
 	}
 	c.setNamespace(req)
-	return c.roundTrip(req, out)
 }
 
 func (c *Client) setNamespace(req *http.Request) {

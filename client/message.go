@@ -162,9 +162,19 @@ type RawRequest struct {
 
 // SendRaw posts a hand-made webhook request and decodes a success into out.
 func (c *Client) SendRaw(ctx context.Context, dest string, r RawRequest, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/"+dest, bytes.NewReader(r.Body))
+	req, err := c.webhookRequest(ctx, dest, r)
 	if err != nil {
 		return err
+	}
+	return c.roundTrip(req, out)
+}
+
+// webhookRequest builds the request Segment would send, with the
+// hand-made parts of r.
+func (c *Client) webhookRequest(ctx context.Context, dest string, r RawRequest) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/"+dest, bytes.NewReader(r.Body))
+	if err != nil {
+		return nil, err
 	}
 	for k, vs := range r.Header {
 		for _, v := range vs {
@@ -181,7 +191,7 @@ func (c *Client) SendRaw(ctx context.Context, dest string, r RawRequest, out any
 		req.Header.Set("X-Segment-Settings", r.Settings)
 	}
 	c.setNamespace(req)
-	return c.roundTrip(req, out)
+	return req, nil
 }
 
 // BasicAuth returns the Authorization header Segment sends for a key.

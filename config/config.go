@@ -35,6 +35,9 @@ type Config struct {
 	// StateInterval (zero: only at stop) and at a graceful stop.
 	StateFile     string
 	StateInterval time.Duration
+	// Seeds are scenario files whose setup is applied at start, into the
+	// default namespace, before /readyz answers 200.
+	Seeds []string
 }
 
 // Server returns the server part of the configuration.
@@ -75,6 +78,8 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	fs.StringVar(&seed, "seed-random", env("SEED_RANDOM", ""), "seed of fault probabilities and jitter, to replay a run exactly; random when unset (DESTEMU_SEED_RANDOM)")
 	fs.StringVar(&grace, "shutdown-grace", env("SHUTDOWN_GRACE", "1500ms"), "how long in-flight requests may take to finish at shutdown (DESTEMU_SHUTDOWN_GRACE)")
 	fs.StringVar(&c.StateFile, "state-file", env("STATE_FILE", ""), "load all state from this file at start (a missing file starts empty) and save it there (DESTEMU_STATE_FILE)")
+	seeds := newList(env("SEED", ""))
+	fs.Var(seeds, "seed", "a scenario file whose setup is applied at start; repeat it for more (DESTEMU_SEED, a comma-separated list)")
 	fs.StringVar(&interval, "state-interval", env("STATE_INTERVAL", "30s"), "how often to save the state file; 0 saves only at a graceful stop (DESTEMU_STATE_INTERVAL)")
 
 	if v := getenv(EnvPrefix + "STRICT"); v != "" {
@@ -97,6 +102,7 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	c.Seeds = seeds.values
 	var err error
 	if c.BodyLimit, err = parseSize(limit); err != nil {
 		return c, fmt.Errorf("body-limit: %w", err)

@@ -3,6 +3,7 @@ package config
 import (
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 )
@@ -87,6 +88,32 @@ func TestLoadStateFile(t *testing.T) {
 	for _, bad := range []string{"soon", "-1s"} {
 		if _, err := Load("destemu", []string{"--state-interval", bad}, env(nil), io.Discard); err == nil {
 			t.Errorf("--state-interval %s: no error", bad)
+		}
+	}
+}
+
+func TestSeeds(t *testing.T) {
+	t.Parallel()
+	c, err := Load("destemu", nil, env(map[string]string{"DESTEMU_SEED": "a.yaml, b.yaml"}), io.Discard)
+	if err != nil || len(c.Seeds) != 2 || c.Seeds[0] != "a.yaml" || c.Seeds[1] != "b.yaml" {
+		t.Fatalf("env: %v %v", c.Seeds, err)
+	}
+	c, err = Load("destemu", []string{"--seed", "c.yaml", "--seed", "d.yaml,e.yaml"}, env(map[string]string{"DESTEMU_SEED": "a.yaml"}), io.Discard)
+	if err != nil || strings.Join(c.Seeds, " ") != "c.yaml d.yaml e.yaml" {
+		t.Fatalf("flags over env: %v %v", c.Seeds, err)
+	}
+}
+
+func TestLoadScenarioRun(t *testing.T) {
+	t.Parallel()
+	r, err := LoadScenarioRun([]string{"a.yaml", "--format", "junit", "b.yaml", "--url", "http://x:1", "c"},
+		env(map[string]string{"DESTEMU_ADMIN_TOKEN": "tok", "DESTEMU_URL": "http://env"}), io.Discard)
+	if err != nil || strings.Join(r.Files, " ") != "a.yaml b.yaml c" || r.Format != "junit" || r.URL != "http://x:1" || r.AdminToken != "tok" {
+		t.Fatalf("%+v %v", r, err)
+	}
+	for _, args := range [][]string{nil, {"a.yaml", "--format", "xml"}, {"a.yaml", "--parallel", "0"}, {"--nope", "a"}} {
+		if _, err := LoadScenarioRun(args, env(nil), io.Discard); err == nil {
+			t.Errorf("%v: no error", args)
 		}
 	}
 }

@@ -215,7 +215,7 @@ func (w *World) judge(d *Delivery, e *Entry, emu Emulator, info Info, ns *Namesp
 		}
 		var created bool
 		if key, created = w.provision(ns, emu, info.Slug, e.Key, s); key == nil {
-			return refuse(http.StatusNotFound, "namespace %q was deleted", ns.Name)
+			return refuse(http.StatusUnauthorized, "unknown API key for %s in namespace %q (the key is in use in another namespace, or the namespace was deleted)", info.Name, ns.Name)
 		} else if created {
 			warnings = append(warnings, fmt.Sprintf("provisioned %s account %q for an unknown key", info.Name, key.account.ID))
 		}

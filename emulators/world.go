@@ -553,7 +553,8 @@ func (a *Account) SetKeyStatus(value string, status KeyStatus) (Key, error) {
 
 // provision creates an account for an unknown key (G-11) in ns and returns
 // its key, or the key another request provisioned first (created false), or
-// nil when the namespace was deleted meanwhile.
+// nil when the namespace was deleted meanwhile or the key is already used in
+// another namespace (keys are unique across the server).
 func (w *World) provision(ns *Namespace, emu Emulator, dest, value string, s Settings) (key *Key, created bool) {
 	a := &Account{dest: dest, emu: emu, ns: ns, created: ns.Clock.Now(), settings: s.Map(),
 		state: emu.Provision(s), provisioned: true}
@@ -572,6 +573,9 @@ func (w *World) provision(ns *Namespace, emu Emulator, dest, value string, s Set
 		a.ID = fmt.Sprintf("%s-%d", provisionedID(value), i)
 	}
 	if prev, taken := ns.keys.LoadOrStore(keyIndex{dest, value}, k); taken {
+		if prev.(*Key).account.ns != ns {
+			return nil, false // the key lives in another namespace (G-13)
+		}
 		return prev.(*Key), false
 	}
 	ns.addLocked(a)

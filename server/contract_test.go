@@ -474,11 +474,22 @@ func TestWebhookContract(t *testing.T) {
 		s1, s2 := testkit.Isolated(t, strict).Client(), testkit.Isolated(t, strict).Client()
 		newAccount(t, s1, "a")
 		wantStatus(t, sendErr(s2, client.Track("u", "E", nil), keyOf(s1, "a")), 401, "unknown API key")
+		// In the default mode too: a key of namespace 1 sent in namespace 2's
+		// name provisions nothing and touches nothing.
+		_, err := ns2.Send(ctx, "probe", keyOf(ns1, "a"), regionEU, client.Track("u", "E", nil))
+		wantStatus(t, err, 401, "another namespace")
+		if n := len(events(t, ns1, "a")); n != 1 {
+			t.Fatalf("namespace 1 account a has %d events, want 1", n)
+		}
+		if accts, _ := ns2.Accounts(ctx, "probe"); len(accts) != 1 {
+			t.Fatalf("namespace 2 accounts: %+v", accts)
+		}
 		// Keys are unique across the server (per destination).
-		_, err := ns2.CreateAccount(ctx, "probe", client.AccountSpec{ID: "c", Keys: []client.KeySpec{{Value: keyOf(ns1, "a")}}})
+		_, err = ns2.CreateAccount(ctx, "probe", client.AccountSpec{ID: "c", Keys: []client.KeySpec{{Value: keyOf(ns1, "a")}}})
 		wantStatus(t, err, 409, keyOf(ns1, "a"))
-		if logs, _ := ns2.Requests(ctx, client.RequestFilter{}); len(logs) != 0 {
-			t.Fatalf("namespace 2 log shows %d entries of namespace 1", len(logs))
+		// Namespace 2's log holds only its own refused request.
+		if logs, _ := ns2.Requests(ctx, client.RequestFilter{}); len(logs) != 1 || logs[0].Status != 401 || logs[0].Namespace != ns2.NamespaceName() {
+			t.Fatalf("namespace 2 log: %+v", logs)
 		}
 	})
 

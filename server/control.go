@@ -23,7 +23,9 @@ type route struct {
 	summary string
 	query   []string // documented query parameters
 	body    bool     // takes a JSON body
-	handle  gin.HandlerFunc
+	// bodyTypes are the request body's media types (JSON when empty).
+	bodyTypes []string
+	handle    gin.HandlerFunc
 }
 
 // handlerFunc answers a control-plane call with a status and a JSON value.
@@ -77,6 +79,8 @@ func (s *Server) controlRoutes() []route {
 		{method: "DELETE", path: "/_emulator/faults/{id}", summary: "Delete a fault rule", handle: s.api(s.deleteFault)},
 		{method: "GET", path: "/_emulator/snapshot", summary: "Export all state of every namespace as one versioned JSON document", handle: s.exportSnapshot},
 		{method: "PUT", path: "/_emulator/snapshot", summary: "Import a snapshot, replacing all state of every namespace at once (the request logs are cleared)", body: true, handle: s.importSnapshot},
+		{method: "POST", path: "/_emulator/scenarios", summary: "Run a posted scenario (YAML or JSON, docs/scenarios.md) in a fresh namespace and answer its report (?format=json|text|junit)",
+			query: []string{"format", "keep"}, body: true, bodyTypes: []string{"application/yaml", "application/json"}, handle: s.runScenario},
 	}
 	for _, e := range s.world.Emulators() {
 		rs = append(rs, s.destinationRoutes(e)...)

@@ -46,7 +46,14 @@ func (s *Server) OpenAPI() map[string]any {
 			},
 		}
 		if rt.body {
-			op["requestBody"] = map[string]any{"required": true, "content": jsonContent(map[string]any{"type": "object"})}
+			content := jsonContent(map[string]any{"type": "object"})
+			if len(rt.bodyTypes) > 0 {
+				content = map[string]any{}
+				for _, t := range rt.bodyTypes {
+					content[t] = map[string]any{"schema": map[string]any{"type": "object"}}
+				}
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": content}
 		}
 		item[strings.ToLower(rt.method)] = op
 	}

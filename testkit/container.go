@@ -34,7 +34,7 @@ const EnvImage = "DESTEMU_IMAGE"
 // in the Dockerfile).
 const port = "8080/tcp"
 
-// seedDir is where WithSeedFile copies seed files inside the container.
+// seedDir is where WithSeed copies seed files inside the container.
 const seedDir = "/seed/"
 
 // Container is destemu running in a container started by Run. It is a
@@ -54,30 +54,10 @@ func (c *Container) URL() string { return c.url }
 // the admin token when WithAdminToken was given.
 func (c *Container) Client() *client.Client { return c.client }
 
-// WithSeedFile copies a seed (scenario) file into the container, at
-// /seed/<file name>, and starts destemu with --seed pointing at it, so the
-// scenario's setup (accounts, keys, vendor-side configuration) is in place
-// before /readyz answers 200 and Run returns. Give it once per file.
-// Container only: in-process, New returns an error.
-func WithSeedFile(path string) Option {
-	return func(o *options) error {
-		if _, err := os.Stat(path); err != nil {
-			return fmt.Errorf("seed file: %w", err)
-		}
-		for _, s := range o.seeds {
-			if filepath.Base(s) == filepath.Base(path) {
-				return fmt.Errorf("seed files %s and %s have the same name inside the container", s, path)
-			}
-		}
-		o.seeds = append(o.seeds, path)
-		return nil
-	}
-}
-
 // Run starts destemu from image (DefaultImage after .ci/image or
 // BuildImage; PublishedImage:<version> otherwise) and waits until /readyz
 // answers 200. opts are this package's Options (WithStrict, WithAdminToken,
-// WithLogLevel, WithSeedFile, WithFrozenClock) and any
+// WithLogLevel, WithSeed, WithFrozenClock) and any
 // testcontainers.ContainerCustomizer, e.g. testcontainers.WithCmdArgs
 // ("--body-limit", "64KiB") or testcontainers.WithEnv. Like every
 // testcontainers module, Run returns the container even with an error, so
@@ -94,6 +74,9 @@ func Run(ctx context.Context, image string, opts ...testcontainers.ContainerCust
 	}
 	if o.inProcessOnly != "" {
 		return nil, fmt.Errorf("run destemu: %s works in-process only", o.inProcessOnly)
+	}
+	if err := o.checkSeeds(); err != nil {
+		return nil, fmt.Errorf("run destemu: %w", err)
 	}
 
 	all := []testcontainers.ContainerCustomizer{
@@ -131,6 +114,22 @@ func Run(ctx context.Context, image string, opts ...testcontainers.ContainerCust
 		}
 	}
 	return c, nil
+}
+
+// checkSeeds reports a seed file that is missing, or that would land on
+// another one in the container's /seed, before any container is made.
+func (o *options) checkSeeds() error {
+	names := make(map[string]string, len(o.seeds))
+	for _, s := range o.seeds {
+		if _, err := os.Stat(s); err != nil {
+			return fmt.Errorf("seed file: %w", err)
+		}
+		if other, ok := names[filepath.Base(s)]; ok {
+			return fmt.Errorf("seed files %s and %s have the same name inside the container", other, s)
+		}
+		names[filepath.Base(s)] = s
+	}
+	return nil
 }
 
 // containerArgs turns the options into the container's flags and files.

@@ -12,7 +12,7 @@ import (
 // seed file is copied to /seed/<name> and named by --seed.
 func TestContainerArgs(t *testing.T) {
 	var o options
-	for _, opt := range []Option{WithStrict(), WithAdminToken("tok"), WithLogLevel(slog.LevelDebug), WithSeedFile("testkit.go")} {
+	for _, opt := range []Option{WithStrict(), WithAdminToken("tok"), WithLogLevel(slog.LevelDebug), WithSeed("testkit.go")} {
 		if err := opt(&o); err != nil {
 			t.Fatal(err)
 		}
@@ -30,7 +30,11 @@ func TestContainerArgs(t *testing.T) {
 	if len(req.Files) != 1 || req.Files[0].HostFilePath != "testkit.go" || req.Files[0].ContainerFilePath != "/seed/testkit.go" {
 		t.Errorf("files %+v", req.Files)
 	}
-	if err := WithSeedFile("../testkit/testkit.go")(&o); err == nil {
+	if err := o.checkSeeds(); err != nil {
+		t.Error(err)
+	}
+	_ = WithSeed("../testkit/testkit.go")(&o)
+	if err := o.checkSeeds(); err == nil {
 		t.Error("two seed files named testkit.go: no error")
 	}
 

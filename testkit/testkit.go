@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -45,7 +44,7 @@ type options struct {
 	cfg    server.Config // Strict and AdminToken reach the container too
 	frozen *time.Time
 	level  *slog.Level
-	seeds  []string // host paths of seed files (container only)
+	seeds  []string // host paths of scenario files whose setup is applied at start
 	// inProcessOnly names the first option given that a container cannot
 	// honour (it changes Go values inside the server), so Run can say so.
 	inProcessOnly string
@@ -94,6 +93,15 @@ func WithEmulators(e ...emulators.Emulator) Option {
 // container, through the control plane once it is ready).
 func WithFrozenClock(t time.Time) Option { return func(o *options) error { o.frozen = &t; return nil } }
 
+// WithSeed applies the setup of scenario files (accounts, keys as written,
+// and control-plane calls) to the default namespace before the server is
+// handed over, as destemu --seed does. In a container, each file is copied
+// to /seed/<file name> and named by a --seed flag, so its setup is in place
+// before /readyz answers 200 and Run returns.
+func WithSeed(files ...string) Option {
+	return func(o *options) error { o.seeds = append(o.seeds, files...); return nil }
+}
+
 // WithConfig adjusts the server configuration directly. In-process only; a
 // container takes flags instead (testcontainers.WithCmdArgs).
 func WithConfig(f func(*server.Config)) Option {
@@ -138,9 +146,6 @@ func newServer(opts []Option) (*server.Server, options, error) {
 			return nil, o, err
 		}
 	}
-	if len(o.seeds) > 0 {
-		return nil, o, errors.New("WithSeedFile works with a container only: the server loads seed files at start")
-	}
 	if o.level != nil && o.cfg.Logger == nil {
 		o.cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: *o.level}))
 	}
@@ -152,6 +157,9 @@ func newServer(opts []Option) (*server.Server, options, error) {
 		ns, _ := srv.World().Namespace(emulators.DefaultNamespace, false)
 		ns.Clock.Freeze()
 		ns.Clock.Set(*o.frozen)
+	}
+	if err := srv.Seed(context.Background(), o.seeds...); err != nil {
+		return nil, o, err
 	}
 	return srv, o, nil
 }

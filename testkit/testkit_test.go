@@ -53,3 +53,18 @@ func TestExpectRequests(t *testing.T) {
 		t.Fatalf("got %+v", got)
 	}
 }
+
+// TestWithSeed starts a server whose default namespace holds the accounts
+// of a seed scenario, with their keys as written.
+func TestWithSeed(t *testing.T) {
+	t.Parallel()
+	srv := testkit.Start(t, testkit.WithSeed("../scenarios/testdata/format/seed-only.yaml"))
+	res, err := srv.Client().Send(context.Background(), "promoter", "pk_sandbox", nil,
+		client.Identify("ted", map[string]any{"email": "ted@example.com"}))
+	if err != nil || res.Account != "sandbox" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if _, err := testkit.New(testkit.WithSeed("no-such-file.yaml")); err == nil {
+		t.Fatal("a missing seed file started a server")
+	}
+}

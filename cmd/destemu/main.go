@@ -1,8 +1,10 @@
 // Command destemu runs the destination emulator.
 //
-//	destemu [serve] [flags]        run the server (see destemu -h)
-//	destemu version                print the version
-//	destemu healthcheck [--url U]  exit 0 when /readyz answers 200 (for Docker)
+//	destemu [serve] [flags]                 run the server (see destemu -h)
+//	destemu scenario run FILE... [flags]    run scenario files; exit 0 only if all pass
+//	destemu scenario validate FILE...       check scenario files without running them
+//	destemu version                         print the version
+//	destemu healthcheck [--url U]           exit 0 when /readyz answers 200 (for Docker)
 package main
 
 import (
@@ -51,8 +53,10 @@ func runContext(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stdout, "destemu", version)
 	case "healthcheck":
 		err = healthcheck(args, getenv, stderr)
+	case "scenario":
+		err = scenario(ctx, args, getenv, stdout, stderr)
 	default:
-		err = fmt.Errorf("unknown command %q (want serve, version or healthcheck)", cmd)
+		err = fmt.Errorf("unknown command %q (want serve, scenario, version or healthcheck)", cmd)
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -78,7 +82,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	var state *server.StateFile
+	seeds := cfg.Seeds
 	if cfg.StateFile != "" {
+		if _, statErr := os.Stat(cfg.StateFile); statErr == nil && len(seeds) > 0 {
+			// The state file holds what the seeds made on the first start,
+			// and all that happened since.
+			log.Info("state file exists; seeds are not applied again", "stateFile", cfg.StateFile, "seeds", seeds)
+			seeds = nil
+		}
 		if state, err = srv.OpenStateFile(cfg.StateFile, cfg.StateInterval); err != nil {
 			return err
 		}
@@ -92,8 +103,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
+	srv.SetReady(len(seeds) == 0) // /livez answers while seeding; /readyz waits for it
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("destemu listening", "addr", ln.Addr().String(), "version", version, "strict", cfg.Strict, "stateFile", cfg.StateFile)
+	if len(seeds) > 0 {
+		if err := srv.Seed(ctx, seeds...); err != nil {
+			_ = hs.Close()
+			return errors.Join(err, closeState(state))
+		}
+		srv.SetReady(true)
+	}
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
