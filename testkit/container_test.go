@@ -18,6 +18,7 @@ import (
 
 	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/emulators/promoter"
+	"github.com/destemu/destemu/scenarios"
 	"github.com/destemu/destemu/server"
 	"github.com/destemu/destemu/testkit"
 )
@@ -160,5 +161,28 @@ func TestBuildImage(t *testing.T) {
 	}
 	if err := c.Client().Ready(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestScenarioLibrary runs every bundled scenario (one per behaviour ID)
+// against the shared container, in parallel, each in a namespace of its
+// own; scenarios' own TestLibrary runs them in-process. A file that needs
+// strict mode reports itself skipped here.
+func TestScenarioLibrary(t *testing.T) {
+	emu := box.Shared(t)
+	files, err := filepath.Glob("../scenarios/library/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no library files: %v", err)
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) {
+			t.Parallel()
+			rep, err := scenarios.RunFile(context.Background(), emu.Client(), f)
+			if err != nil || !rep.Passed() {
+				var b strings.Builder
+				_ = scenarios.WriteReports(&b, scenarios.FormatText, []scenarios.Report{rep})
+				t.Fatalf("%v\n%s", err, b.String())
+			}
+		})
 	}
 }
