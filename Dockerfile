@@ -11,6 +11,9 @@
 # every stage before the target.
 FROM scratch AS prebuilt
 COPY dist/destemu /destemu
+# /data belongs to destemu's user, so a named volume mounted there (for
+# --state-file /data/state.json) is writable.
+COPY --chown=65532:65532 dist/data /data
 USER 65532:65532
 EXPOSE 8080
 ENV DESTEMU_ADDR=:8080
@@ -24,10 +27,11 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 # -tags nomsgpack leaves out a codec of gin destemu never uses (see .ci/image).
-RUN CGO_ENABLED=0 go build -trimpath -tags nomsgpack -ldflags "-s -w -X main.version=${VERSION}" -o /out/destemu ./cmd/destemu
+RUN CGO_ENABLED=0 go build -trimpath -tags nomsgpack -ldflags "-s -w -X main.version=${VERSION}" -o /out/destemu ./cmd/destemu && mkdir /out/data
 
 FROM scratch
 COPY --from=build /out/destemu /destemu
+COPY --from=build --chown=65532:65532 /out/data /data
 USER 65532:65532
 EXPOSE 8080
 ENV DESTEMU_ADDR=:8080

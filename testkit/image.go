@@ -36,6 +36,10 @@ func BuildImage(ctx context.Context, repoDir, tag string) error {
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("build image: go build: %w\n%s", err, out)
 	}
+	// The image's /data, owned by destemu's user, for a state file.
+	if err := os.MkdirAll(filepath.Join(repoDir, "dist", "data"), 0o755); err != nil {
+		return fmt.Errorf("build image: %w", err)
+	}
 
 	p, err := testcontainers.NewDockerProvider()
 	if err != nil {
