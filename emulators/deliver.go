@@ -289,18 +289,20 @@ func (a *Account) handle(k *Key, info *Info, header map[string]any, req *Request
 	return Answer{Status: http.StatusOK, Body: res}
 }
 
-// rememberLocked records an applied messageId, dropping expired ones now and
-// then so the set stays bounded by what a 24-hour window holds.
+// rememberLocked records an applied messageId. Expired ids are dropped
+// whenever the set has doubled since the last sweep, so the set stays
+// bounded by what a 24-hour window holds at an amortised O(1) per message.
 func (a *Account) rememberLocked(id string, now time.Time) {
 	if a.seen == nil {
 		a.seen = make(map[string]time.Time)
 	}
-	if len(a.seen) >= 1024 && len(a.seen)%1024 == 0 {
+	if len(a.seen) >= a.sweepAt {
 		for k, t := range a.seen {
 			if now.Sub(t) >= dedupeWindow {
 				delete(a.seen, k)
 			}
 		}
+		a.sweepAt = max(1024, 2*len(a.seen))
 	}
 	a.seen[id] = now
 }

@@ -33,7 +33,9 @@ type Emulator interface {
 	LoadState(data json.RawMessage) (State, error)
 	// Handle applies one valid message of an accepted type to the state. It
 	// returns a *Error to refuse the message, and must then leave the
-	// state unchanged: validate first, then mutate.
+	// state unchanged: validate first, then mutate. The one exception is a
+	// vendor's metering of requests: Promoter's daily limit counts a
+	// request it refuses too (PR-13, a decision in docs/promoter.md).
 	Handle(r *Request, state State) error
 	// Resources lists the destination's control-plane routes below
 	// /_emulator/{slug}/accounts/{id}/.

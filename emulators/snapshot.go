@@ -265,7 +265,7 @@ func (w *World) restoreAccount(ns *Namespace, as AccountSnapshot) (*Account, err
 	}
 	a.state = fresh
 	if len(as.State) > 0 && string(as.State) != "null" {
-		if a.state, err = emu.LoadState(as.State); err != nil {
+		if a.state, err = loadState(emu, as.State); err != nil {
 			return nil, fmt.Errorf("state: %s", err)
 		}
 	}
@@ -308,4 +308,17 @@ func (a *Account) claimRestoredKeys() error {
 		}
 	}
 	return nil
+}
+
+// loadState calls a destination's LoadState and turns a panic on a
+// malformed document into an error: a state file is read before the server
+// has any recovery, and a bad file must stop start-up with a message, not a
+// crash.
+func loadState(emu Emulator, data json.RawMessage) (st State, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			st, err = nil, fmt.Errorf("the destination could not read this state: %v", v)
+		}
+	}()
+	return emu.LoadState(data)
 }

@@ -287,6 +287,7 @@ type Account struct {
 	state    State
 	keys     []*Key
 	seen     map[string]time.Time // messageId → when applied (G-10)
+	sweepAt  int                  // the size of seen at which expired ids are swept next
 	deleted  bool
 	// provisioned marks an account made for an unknown key (G-11); a reset
 	// provisions it again from its settings.

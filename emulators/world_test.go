@@ -3,7 +3,10 @@ package emulators
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/destemu/destemu/segment"
 )
@@ -47,5 +50,54 @@ func TestCreateInDeletedNamespace(t *testing.T) {
 	fresh, _ := w.Namespace("doomed", true)
 	if _, err := w.CreateAccount(fresh, "nop", AccountSpec{ID: "a", Keys: []KeySpec{{Value: "k"}}}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDedupeSweepIsAmortised: under steady traffic, where about one id
+// expires per new message, the set is swept at doublings, not on every
+// message, and stays bounded by what 24 hours hold.
+func TestDedupeSweepIsAmortised(t *testing.T) {
+	t.Parallel()
+	a := &Account{}
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	step := dedupeWindow / 2047
+	sweeps := 0
+	for i := 0; i < 20000; i++ {
+		before := a.sweepAt
+		a.rememberLocked(strconv.Itoa(i), now)
+		if a.sweepAt != before {
+			sweeps++
+		}
+		now = now.Add(step)
+	}
+	if sweeps > 20 {
+		t.Fatalf("%d sweeps for 20,000 messages: the sweep is not amortised", sweeps)
+	}
+	if len(a.seen) > 4*2048 {
+		t.Fatalf("%d ids kept; a 24-hour window holds about 2048", len(a.seen))
+	}
+}
+
+// panicky is a destination whose LoadState panics on any document.
+type panicky struct{ nop }
+
+func (panicky) LoadState(json.RawMessage) (State, error) { panic("broken state") }
+
+// TestRestoreContainsLoadStatePanics: a destination that panics on a bad
+// state makes Restore fail with an error, not crash the process.
+func TestRestoreContainsLoadStatePanics(t *testing.T) {
+	t.Parallel()
+	w, err := NewWorld(Config{Emulators: []Emulator{panicky{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := []byte(`{"version":1,"namespaces":[{"name":"default","clock":{"frozen":false,"offset":"0s"},
+		"accounts":[{"destination":"nop","id":"a","state":{"x":1}}]}]}`)
+	snap, err := ParseSnapshot(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Restore(snap); err == nil || !strings.Contains(err.Error(), "could not read") {
+		t.Fatalf("Restore: %v", err)
 	}
 }

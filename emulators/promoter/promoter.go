@@ -88,7 +88,9 @@ func (*Emulator) LoadState(data json.RawMessage) (emulators.State, error) {
 	if err := json.Unmarshal(data, s); err != nil {
 		return nil, emulators.BadRequest("promoter state: %s", err.Error())
 	}
-	s.reindex()
+	if err := s.reindex(); err != nil {
+		return nil, emulators.BadRequest("promoter state: %s", err)
+	}
 	return s, nil
 }
 

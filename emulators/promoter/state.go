@@ -1,6 +1,7 @@
 package promoter
 
 import (
+	"fmt"
 	"net/mail"
 	"strconv"
 	"strings"
@@ -171,39 +172,79 @@ type CustomEvent struct {
 
 func newState() *State {
 	s := &State{Contacts: map[string]*Contact{}, DailyLimit: DefaultDailyLimit}
-	s.reindex()
+	_ = s.reindex() // an empty state always indexes
 	return s
 }
 
 // reindex rebuilds the lookup maps from the exported fields (after
-// LoadState) and fills what a hand-written snapshot may have left nil.
-func (s *State) reindex() {
+// LoadState) and fills what a hand-written snapshot may have left nil. It
+// refuses a state whose records are null or whose ids repeat, and moves the
+// id sequences past every id in use, so a generated id never repeats one.
+func (s *State) reindex() error {
 	if s.Contacts == nil {
 		s.Contacts = map[string]*Contact{}
 	}
 	for id, c := range s.Contacts {
+		if c == nil {
+			return fmt.Errorf("contacts[%q] is null", id)
+		}
 		if c.Attributes == nil {
 			c.Attributes = map[string]any{}
 		}
 		c.UserID = id
 	}
 	s.lists = make(map[string]*ContactList, len(s.ContactLists))
-	for _, l := range s.ContactLists {
+	for i, l := range s.ContactLists {
+		if l == nil {
+			return fmt.Errorf("contactLists[%d] is null", i)
+		}
+		if _, dup := s.lists[l.ID]; dup {
+			return fmt.Errorf("contactLists[%d]: id %q repeats", i, l.ID)
+		}
 		l.members = make(map[string]struct{}, len(l.Contacts))
 		for _, u := range l.Contacts {
 			l.members[u] = struct{}{}
 		}
 		s.lists[l.ID] = l
+		raiseSeq(&s.Seq.List, "list_", l.ID)
 	}
 	s.campaigns = make(map[string]*Campaign, len(s.Campaigns))
 	s.campaignsByEvent = make(map[string][]*Campaign, len(s.Campaigns))
-	for _, c := range s.Campaigns {
+	for i, c := range s.Campaigns {
+		if c == nil {
+			return fmt.Errorf("campaigns[%d] is null", i)
+		}
+		if _, dup := s.campaigns[c.ID]; dup {
+			return fmt.Errorf("campaigns[%d]: id %q repeats", i, c.ID)
+		}
 		s.indexCampaign(c)
+		raiseSeq(&s.Seq.Campaign, "cmp_", c.ID)
 	}
 	s.surveys = make(map[string]*Survey, len(s.Surveys))
 	s.surveysByContact = map[string][]*Survey{}
-	for _, sv := range s.Surveys {
+	for i, sv := range s.Surveys {
+		if sv == nil {
+			return fmt.Errorf("surveys[%d] is null", i)
+		}
+		if _, dup := s.surveys[sv.ID]; dup {
+			return fmt.Errorf("surveys[%d]: id %q repeats", i, sv.ID)
+		}
 		s.indexSurvey(sv)
+		raiseSeq(&s.Seq.Survey, "srv_", sv.ID)
+	}
+	for i, e := range s.CustomEvents {
+		if e == nil {
+			return fmt.Errorf("customEvents[%d] is null", i)
+		}
+		raiseSeq(&s.Seq.CustomEvent, "evt_", e.ID)
+	}
+	return nil
+}
+
+// raiseSeq moves a sequence past an id of the form prefix+number.
+func raiseSeq(seq *int, prefix, id string) {
+	if n, err := strconv.Atoi(strings.TrimPrefix(id, prefix)); err == nil && strings.HasPrefix(id, prefix) && n > *seq {
+		*seq = n
 	}
 }
 

@@ -107,3 +107,44 @@ func TestUTCDayAndRetryAfter(t *testing.T) {
 		t.Errorf("a new UTC day: %v", err)
 	}
 }
+
+// TestLoadStateRefusesBrokenRecords: null records and repeated ids are a
+// 400 naming the record, never a panic.
+func TestLoadStateRefusesBrokenRecords(t *testing.T) {
+	t.Parallel()
+	for _, doc := range []string{
+		`{"contacts":{"u1":null}}`,
+		`{"contactLists":[null]}`,
+		`{"campaigns":[null]}`,
+		`{"surveys":[null]}`,
+		`{"customEvents":[null]}`,
+		`{"surveys":[{"id":"srv_1"},{"id":"srv_1"}]}`,
+	} {
+		if _, err := New().LoadState(json.RawMessage(doc)); err == nil {
+			t.Errorf("LoadState(%s) accepted", doc)
+		}
+	}
+}
+
+// TestLoadStateMovesSequencesPastIDs: a snapshot without sequences (written
+// by hand) never leads to a generated id that repeats one in use.
+func TestLoadStateMovesSequencesPastIDs(t *testing.T) {
+	t.Parallel()
+	st, err := New().LoadState(json.RawMessage(`{
+		"contacts":{"u1":{"email":"a@b.c"}},
+		"campaigns":[{"id":"cmp_1","name":"NPS","triggerEvent":"Bought","status":"ready","contactList":"segment-list"}],
+		"contactLists":[{"id":"segment-list","name":"Segment List"}],
+		"surveys":[{"id":"srv_7","contact":"u9","campaign":"cmp_1"}],
+		"customEvents":[{"id":"evt_3","event":"Bought","userId":"u9"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := st.(*State)
+	send(t, s, base, map[string]any{"type": "track", "userId": "u1", "event": "Bought"})
+	if len(s.Surveys) != 2 || s.Surveys[1].ID == "srv_7" || len(s.surveys) != 2 {
+		t.Fatalf("surveys %+v, index %d", s.Surveys, len(s.surveys))
+	}
+	if id := s.CustomEvents[len(s.CustomEvents)-1].ID; id == "evt_3" {
+		t.Fatalf("custom event id %s repeats", id)
+	}
+}

@@ -239,8 +239,29 @@ func (a *Account) addField(f CustomField) error {
 		return emulators.Conflict("%s custom field %q already exists", f.Entity, f.Alias)
 	}
 	a.Fields = append(a.Fields, f)
-	a.index(f.Entity)[f.Alias] = valueIndex{}
+	x := valueIndex{}
+	a.index(f.Entity)[f.Alias] = x
+	// Records may already hold values for the alias (a state loaded from a
+	// hand-written snapshot): index them, so a match never misses one.
+	if f.Entity == EntityUser {
+		for _, u := range a.Users {
+			indexValues(x, f.Alias, u.CustomFields, u.ID)
+		}
+	} else {
+		for _, c := range a.Customers {
+			indexValues(x, f.Alias, c.CustomFields, c.ID)
+		}
+	}
 	return nil
+}
+
+// indexValues adds a record's value for alias, if it has one, to x.
+func indexValues(x valueIndex, alias string, values FieldValues, id int64) {
+	for _, v := range values {
+		if v.Alias == alias {
+			x.add(valueKey(v.Value), id)
+		}
+	}
 }
 
 // convertValues converts the custom field values of a create call to their

@@ -145,3 +145,33 @@ func send(t *testing.T, d *Destination, st emulators.State, now time.Time, body 
 	}
 	return r
 }
+
+// TestAddFieldIndexesExistingValues: a state may hold values for an alias
+// that has no field (a hand-written snapshot); defining the field later
+// indexes them, so an event matches the user instead of creating another.
+func TestAddFieldIndexesExistingValues(t *testing.T) {
+	t.Parallel()
+	d := New()
+	st, err := d.NewState(json.RawMessage(`{
+		"customFields": [{"alias":"externalId","type":"text","entity":"user"}],
+		"users": [{"customFields":{"externalId":"e-1"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(st)
+	var doc map[string]any
+	_ = json.Unmarshal(data, &doc)
+	doc["customFields"] = []any{} // the values stay, the field goes
+	data, _ = json.Marshal(doc)
+	loaded, err := d.LoadState(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := loaded.(*Account)
+	if err := a.addField(CustomField{Alias: "externalId", Type: TypeText, Entity: EntityUser}); err != nil {
+		t.Fatal(err)
+	}
+	if u := a.userBy("externalId", "e-1"); u == nil || u.ID != 1 {
+		t.Fatalf("the existing value was not indexed: %+v", u)
+	}
+}
