@@ -70,7 +70,7 @@ func (w *World) Deliver(d *Delivery) Answer {
 	if len(d.Body) > 0 && !d.BodyTooLarge {
 		e.Body = d.Body
 	}
-	ans := w.deliver(d, e)
+	ans, ns := w.deliver(d, e)
 	ans.Entry = e
 	e.Status = ans.Status
 	switch b := ans.Body.(type) {
@@ -82,8 +82,7 @@ func (w *World) Deliver(d *Delivery) Answer {
 	case *Result:
 		e.Outcome, e.Message, e.Actions, e.Warnings = b.Status, b.Reason, b.Actions, b.Warnings
 	}
-	ns, _ := w.Namespace(e.Namespace, false)
-	if ns == nil { // the namespace went away mid-request
+	if ns == nil { // refused before a namespace was known
 		ns, _ = w.Namespace(DefaultNamespace, false)
 	}
 	if e.Time.IsZero() {
@@ -109,15 +108,17 @@ func refuseErr(err *Error) Answer {
 	return Answer{Status: err.Status, Body: &ErrorBody{Message: err.Message}, RetryAfter: err.RetryAfter}
 }
 
-func (w *World) deliver(d *Delivery, e *Entry) Answer {
+// deliver answers a request and returns the namespace whose log records it
+// (nil when it was refused before one was known).
+func (w *World) deliver(d *Delivery, e *Entry) (Answer, *Namespace) {
 	reg, ok := w.emulators[d.Destination]
 	if !ok {
-		return refuse(http.StatusNotFound, "no destination %q", d.Destination)
+		return refuse(http.StatusNotFound, "no destination %q", d.Destination), nil
 	}
 	emu, info := reg.emu, reg.info
 	ns, err := w.Namespace(d.Namespace, true)
 	if err != nil {
-		return refuseErr(err.(*Error))
+		return refuseErr(err.(*Error)), nil
 	}
 	keyValue, authOK := ParseBasicAuth(d.Authorization)
 	e.Key = keyValue
@@ -150,13 +151,13 @@ func (w *World) deliver(d *Delivery, e *Entry) Answer {
 		e.Fault = f.describe()
 		if f.action.Kind != FaultLatency {
 			e.Outcome = OutcomeFaulted
-			return faultAnswer(f)
+			return faultAnswer(f), ns
 		}
 		delay = f.delay
 	}
 	ans := w.judge(d, e, emu, info, ns, key, m, decodeErr, authOK)
 	ans.Delay = delay
-	return ans
+	return ans, ns
 }
 
 // faultAnswer is the answer of a fault rule that replaces the vendor's.
