@@ -6,7 +6,6 @@
 package emulators
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -102,13 +101,8 @@ func (t typed[S]) LoadState(data json.RawMessage) (State, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&s); err != nil {
+	if err := segment.UnmarshalNumbers(data, &s); err != nil {
 		return nil, BadRequest("%s state: %s", t.slug, err)
-	}
-	if dec.More() {
-		return nil, BadRequest("%s state holds more than one JSON value", t.slug)
 	}
 	if err := t.d.Reindex(s); err != nil {
 		return nil, BadRequest("%s state: %s", t.slug, err)
