@@ -47,7 +47,7 @@ func (s *Server) WriteSnapshot(w io.Writer) error {
 // Restore replaces all state with a snapshot document, or changes nothing
 // and returns a 400 *emulators.Error that says what is wrong with it.
 func (s *Server) Restore(doc []byte) error {
-	return s.world.ReadSnapshot(bytes.NewReader(doc), nil)
+	return s.ReadSnapshot(bytes.NewReader(doc))
 }
 
 // The snapshot routes are server-wide, so they do not go through api: that
@@ -317,4 +317,11 @@ func writeFileAtomic(path string, write func(io.WriteSeeker) (changed bool, err 
 		d.Close()
 	}
 	return nil
+}
+
+// ReadSnapshot replaces all state with the snapshot document read from r,
+// decoding it as it streams (see emulators.World.ReadSnapshot); like
+// Restore, a document it cannot load changes nothing.
+func (s *Server) ReadSnapshot(r io.Reader) error {
+	return s.world.ReadSnapshot(r, nil)
 }
