@@ -7,12 +7,13 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/destemu/destemu/segment"
 )
 
 // gated is a destination whose state's JSON cannot be written until the
 // test opens its gate.
 type gated struct {
-	nop
 	entered, release chan struct{}
 }
 
@@ -21,10 +22,16 @@ type gatedState struct {
 	g     *gated
 }
 
-func (g *gated) Info() Info { i := g.nop.Info(); i.Slug = "gated"; return i }
-func (g *gated) NewState(json.RawMessage) (State, error) {
+func (g *gated) Info() Info {
+	return Info{Slug: "gated", Name: "Gated", Accepts: []segment.Type{segment.Track}}
+}
+func (g *gated) NewState(json.RawMessage) (*gatedState, error) {
 	return &gatedState{Items: map[string][]int{"a": {1}}, g: g}, nil
 }
+func (g *gated) Provision(Settings) *gatedState     { s, _ := g.NewState(nil); return s }
+func (g *gated) Reindex(*gatedState) error          { return nil }
+func (g *gated) Handle(*Request, *gatedState) error { return nil }
+func (g *gated) Resources() []Resource[*gatedState] { return nil }
 
 func (s gatedState) MarshalJSON() ([]byte, error) {
 	s.g.entered <- struct{}{}
@@ -39,7 +46,7 @@ func (s gatedState) MarshalJSON() ([]byte, error) {
 func TestSnapshotMarshalsOutsideTheAccountLock(t *testing.T) {
 	t.Parallel()
 	g := &gated{entered: make(chan struct{}), release: make(chan struct{})}
-	w, err := NewWorld(Config{Emulators: []Emulator{g}})
+	w, err := NewWorld(Config{Emulators: []Emulator{Register[*gatedState](g)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +126,7 @@ func TestCopyForJSON(t *testing.T) {
 // as the cut.
 func TestReadSnapshotStreams(t *testing.T) {
 	t.Parallel()
-	w, err := NewWorld(Config{Emulators: []Emulator{nop{}}})
+	w, err := NewWorld(Config{Emulators: []Emulator{Register(nop{})}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/destemu/destemu/client"
+	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/server"
 )
 
@@ -31,7 +32,7 @@ const safety = 20 * time.Second
 func serveBounded(t *testing.T, cfg server.Config, tune func(*net.TCPConn)) (*server.Server, string) {
 	t.Helper()
 	if cfg.Emulators == nil {
-		cfg.Emulators = append(server.DefaultEmulators(), probe{})
+		cfg.Emulators = append(server.DefaultEmulators(), emulators.Register(probe{}))
 	}
 	srv, err := server.New(cfg)
 	if err != nil {
