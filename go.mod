@@ -94,4 +94,5 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
+	gopkg.in/segmentio/analytics-go.v3 v3.1.0 // indirect
 )
