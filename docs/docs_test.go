@@ -32,9 +32,11 @@ import (
 //   - A block tagged "yaml file=NAME" (or json, any language) is written to
 //     NAME in the working directory when the test reaches it, as a reader
 //     saves an example to run it.
-//   - curl fails on an HTTP status of 400 or more, unless the comment lines
-//     right after the command end in that status in parentheses,
-//     "# {"message": ...}   (501)"; then that status is required.
+//   - curl fails on an HTTP status of 400 or more, unless a comment ending
+//     the command's last line, or the comment lines right after it, end in
+//     that status in parentheses, "# {"message": ...}   (501)"; then that
+//     status is required. A curl that writes or formats the answer itself
+//     (-o, -w, -i) is left alone.
 //
 // The server listens on a free port and the blocks' "localhost:8080" is
 // rewritten to it, so the test runs beside another destemu (or a
@@ -171,61 +173,78 @@ func parseBlocks(file string) ([]block, error) {
 
 // expectedStatus is a comment that ends with an HTTP status in
 // parentheses: the status the command before it is answered.
-var expectedStatus = regexp.MustCompile(`^\s*#.*\((\d{3})\)\s*$`)
+var expectedStatus = regexp.MustCompile(`^#.*\((\d{3})\)\s*$`)
 
-// annotate puts DOCS_EXPECT=<status> in front of each command that the
-// comment lines after it say is answered with an error status, for the
-// curl function of the prelude to check.
+// annotate puts DOCS_EXPECT=<status> in front of each command that a
+// comment says is answered with an error status (the comment ending the
+// command's last line, or the comment lines right after it), for the curl
+// function of the prelude to check.
 func annotate(script string) string {
 	lines := strings.Split(script, "\n")
 	start := -1 // the first line of the last command, -1 before any
+	expect := func(comment string) bool {
+		m := expectedStatus.FindStringSubmatch(comment)
+		if m == nil || start < 0 {
+			return false
+		}
+		lines[start] = "DOCS_EXPECT=" + m[1] + " " + lines[start]
+		start = -1
+		return true
+	}
 	var quote rune
 	continued := false
 	for i, line := range lines {
 		trimmed := strings.TrimSpace(line)
 		if quote == 0 && !continued {
-			if m := expectedStatus.FindStringSubmatch(line); m != nil && start >= 0 {
-				lines[start] = "DOCS_EXPECT=" + m[1] + " " + lines[start]
-				start = -1
+			if strings.HasPrefix(trimmed, "#") {
+				expect(trimmed)
 				continue
 			}
-			if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			if trimmed == "" {
 				continue
 			}
 			start = i
 		}
-		quote, continued = scanLine(line, quote)
+		var comment int
+		quote, continued, comment = scanLine(line, quote)
+		if comment >= 0 {
+			expect(line[comment:])
+		}
 	}
 	return strings.Join(lines, "\n")
 }
 
 // scanLine follows shell quoting across one line: the quote still open at
-// its end (0 for none), and whether it ends in a backslash continuation.
-func scanLine(line string, quote rune) (rune, bool) {
+// its end (0 for none), whether it ends in a backslash continuation, and
+// where a comment starts (-1 for none).
+func scanLine(line string, quote rune) (rune, bool, int) {
 	escaped := false
-	for _, r := range line {
+	for i, r := range line {
 		switch {
 		case escaped:
 			escaped = false
 		case r == '\\' && quote != '\'':
 			escaped = true
-		case quote == 0 && r == '#':
-			return 0, false // a comment to the end of the line
+		case quote == 0 && r == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t'):
+			return 0, false, i
 		case quote == 0 && (r == '\'' || r == '"'):
 			quote = r
 		case r == quote:
 			quote = 0
 		}
 	}
-	return quote, escaped
+	return quote, escaped, -1
 }
 
 // prelude is run before each block. curl writes the body and a newline,
 // and fails on an unexpected status, saying which.
-const prelude = `set -eo pipefail
+const prelude = `set -e
 trap 'echo "docs test: this command failed (status $?): $BASH_COMMAND" >&2' ERR
 curl() {
-  local body status
+  local body status a
+  for a in "$@"; do  # the block writes or formats the answer itself: leave it be
+    case $a in -o|--output|-w|--write-out|-i|--include) command curl "$@"; return;; esac
+  done
   body=$(mktemp)
   status=$(command curl -sS -o "$body" -w '%{http_code}' "$@") || { cat "$body"; rm -f "$body"; return 1; }
   cat "$body"; echo; rm -f "$body"
@@ -320,4 +339,21 @@ func startServer(t *testing.T, bin, dir string) string {
 		t.Fatalf("destemu on %s: /readyz answered %s", listening.Addr, resp.Status)
 	}
 	return listening.Addr
+}
+
+// TestAnnotate: the status a comment gives is put on the command it
+// belongs to, across continuation lines and quoted newlines, and a "#"
+// inside quotes or a word is not a comment.
+func TestAnnotate(t *testing.T) {
+	for in, want := range map[string]string{
+		"curl a\n# {\"message\":\"no\"}   (501)\ncurl b\n":        "DOCS_EXPECT=501 curl a\n# {\"message\":\"no\"}   (501)\ncurl b\n",
+		"curl a \\\n  -d '{\n  \"x\": 1}'\n# out\n# more (404)\n": "DOCS_EXPECT=404 curl a \\\n  -d '{\n  \"x\": 1}'\n# out\n# more (404)\n",
+		"curl a   # 204 (409)\ncurl b\n":                          "DOCS_EXPECT=409 curl a   # 204 (409)\ncurl b\n",
+		"curl 'a#b (400)'\ncurl c#d (400)\n":                      "curl 'a#b (400)'\ncurl c#d (400)\n",
+		"# (400) before any command\ncurl a\n":                    "# (400) before any command\ncurl a\n",
+	} {
+		if got := annotate(in); got != want {
+			t.Errorf("annotate(%q)\n = %q\nwant %q", in, got, want)
+		}
+	}
 }
