@@ -204,6 +204,7 @@ func (w *World) DeleteNamespace(name string) error {
 		return NotFound("namespace %q does not exist", name)
 	}
 	w.dropAccounts(ns, true)
+	ns.Log.feed.closeAll() // its live viewers end instead of waiting forever
 	return nil
 }
 

@@ -16,6 +16,7 @@ type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	viewers  prometheus.Gauge // live log streams open (web UI, destemu tail)
 }
 
 func newMetrics() *metrics {
@@ -30,8 +31,12 @@ func newMetrics() *metrics {
 			Help:    "Time to handle a webhook request, by destination.",
 			Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .1, 1},
 		}, []string{"destination"}),
+		viewers: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "destemu_live_viewers",
+			Help: "Request-log streams open now (web UI pages, destemu tail).",
+		}),
 	}
-	m.registry.MustRegister(m.requests, m.latency,
+	m.registry.MustRegister(m.requests, m.latency, m.viewers,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

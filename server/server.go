@@ -79,6 +79,7 @@ type Server struct {
 	routes  []route
 	log     *slog.Logger
 	metrics *metrics
+	ui      *ui
 	ready   atomic.Bool
 }
 
@@ -110,7 +111,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, world: world, log: cfg.Logger, metrics: newMetrics()}
+	s := &Server{cfg: cfg, world: world, log: cfg.Logger, metrics: newMetrics(), ui: newUI()}
 	s.engine = s.newEngine()
 	s.ready.Store(true)
 	return s, nil
@@ -156,11 +157,14 @@ func (s *Server) newEngine() *gin.Engine {
 	for _, e := range s.world.Emulators() {
 		r.POST("/"+e.Info().Slug, s.webhook(e.Info().Slug))
 	}
-	cp := r.Group("/_emulator", s.adminAuth)
 	s.routes = s.controlRoutes()
-	for _, rt := range s.routes {
-		cp.Handle(rt.method, ginPath(strings.TrimPrefix(rt.path, "/_emulator")), rt.handle)
+	mount := func(g *gin.RouterGroup) {
+		for _, rt := range s.routes {
+			g.Handle(rt.method, ginPath(strings.TrimPrefix(rt.path, "/_emulator")), rt.handle)
+		}
 	}
+	mount(r.Group("/_emulator", s.adminAuth))
+	s.mountUI(r, mount) // the web UI, with the control plane again behind its session
 	return r
 }
 
