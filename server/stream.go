@@ -118,6 +118,8 @@ func (s *Server) streamRequests(c *gin.Context) {
 			w.comment("ping")
 		case <-c.Request.Context().Done():
 			return
+		case <-s.closing:
+			return
 		}
 		if w.flush(c.Writer) != nil {
 			return

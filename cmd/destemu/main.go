@@ -3,6 +3,7 @@
 //	destemu [serve] [flags]                 run the server (see destemu -h)
 //	destemu scenario run FILE... [flags]    run scenario files; exit 0 only if all pass
 //	destemu scenario validate FILE...       check scenario files without running them
+//	destemu tail [--url U] [filters]        follow a running server's request log
 //	destemu version                         print the version
 //	destemu healthcheck [--url U]           exit 0 when /readyz answers 200 (for Docker)
 package main
@@ -55,8 +56,10 @@ func runContext(ctx context.Context, args []string, getenv func(string) string, 
 		err = healthcheck(args, getenv, stderr)
 	case "scenario":
 		err = scenario(ctx, args, getenv, stdout, stderr)
+	case "tail":
+		err = tail(ctx, args, getenv, stdout, stderr)
 	default:
-		err = fmt.Errorf("unknown command %q (want serve, scenario, version or healthcheck)", cmd)
+		err = fmt.Errorf("unknown command %q (want serve, scenario, tail, version or healthcheck)", cmd)
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -99,6 +102,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return errors.Join(err, closeState(state))
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs.RegisterOnShutdown(srv.CloseStreams) // open browser tabs must not hold the stop
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -32,7 +32,7 @@ function el(tag, attrs, ...children) {
     else if (k === "text") e.textContent = v;
     else e.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -316,16 +316,18 @@ function addEntries(entries) {
 async function restartLog() {
   if (ui.stream) ui.stream.close();
   ui.stream = null;
-  ui.maxId = 0;
-  $("#log tbody").replaceChildren();
+  const gen = ui.gen = (ui.gen || 0) + 1; // a newer restart wins over this one
   const f = filters();
+  let list = { items: [] };
   try {
-    const list = await api("GET", "/requests" + qs(Object.assign({ limit: 200 }, f)));
-    addEntries(list.items.slice().reverse());
+    list = await api("GET", "/requests" + qs(Object.assign({ limit: 200 }, f)));
   } catch (err) {
     notice(err.message);
   }
-  addEntries([]);
+  if (gen !== ui.gen) return;
+  ui.maxId = 0;
+  $("#log tbody").replaceChildren();
+  addEntries(list.items.slice().reverse());
   const src = new EventSource(API + "/requests/stream" + qs(Object.assign({ namespace: ui.ns, after: ui.maxId }, f)));
   ui.stream = src;
   const live = $("#live");
@@ -342,6 +344,7 @@ async function restartLog() {
 function entryArrived(e) {
   if (visible("state") && $("#st-dest").value === e.destination) refreshStateSoon();
   if (visible("namespaces")) refreshSoon("ns", loadNamespaces);
+  if (visible("faults") && e.fault) refreshSoon("faults", loadFaults);
 }
 
 const timers = {};
@@ -381,7 +384,9 @@ async function loadViews() {
 
 async function loadState(keepDetail) {
   const dest = $("#st-dest").value;
+  const gen = ui.stateGen = (ui.stateGen || 0) + 1; // a newer load wins over this one
   const [views, accounts] = await Promise.all([loadViews(), api("GET", "/" + dest + "/accounts")]);
+  if (gen !== ui.stateGen) return;
   const sel = $("#st-account");
   const current = sel.value;
   sel.replaceChildren(...accounts.items.map((a) => el("option", { value: a.id }, a.id)));
@@ -450,12 +455,14 @@ function verbOf(status) {
 }
 
 async function renderView(dest, account, view) {
+  const gen = ui.stateGen;
   const base = "/" + dest + "/accounts/" + encodeURIComponent(account) + "/";
   const box = $("#st-view");
   const form = view.query.length ? viewFilters(view, () => act(() => renderView(dest, account, view))) : null;
   const q = {};
   if (form) for (const [k, v] of new FormData(form)) if (v) q[k] = v;
   const data = await api("GET", base + view.path + qs(q));
+  if (gen !== ui.stateGen) return;
   const items = data && Array.isArray(data.items) ? data.items : Array.isArray(data) ? data : null;
   const content = items
     ? [el("p", { class: "count" }, (data.total !== undefined ? data.total : items.length) + " " + view.path),
@@ -484,7 +491,7 @@ async function openDetail(dest, account, view, id) {
   const path = "/" + dest + "/accounts/" + encodeURIComponent(account) + "/" + view.path + "/" + encodeURIComponent(id);
   const data = await api("GET", path);
   const panel = $("#st-detail");
-  const h = el("h3", { tabindex: "-1" }, view.path + " / " + id);
+  const h = el("h3", { tabindex: "-1" }, view.path + " / " + (label(data) || id));
   panel.replaceChildren(el("div", { class: "panel-head" }, h,
     el("button", { type: "button", onclick: () => { panel.hidden = true; ui.detail = null; } }, "Close")), value(data));
   const wasHidden = panel.hidden;
@@ -495,9 +502,10 @@ async function openDetail(dest, account, view, id) {
 // table renders rows of objects with the union of their fields as columns.
 function table(items, opener) {
   if (!items.length) return el("p", { class: "empty" }, "None yet.");
+  // Columns: every field some row has a value in (empty everywhere: left out).
   const cols = [];
   for (const it of items.slice(0, 100)) {
-    if (it && typeof it === "object") for (const k of Object.keys(it)) if (!cols.includes(k)) cols.push(k);
+    if (it && typeof it === "object") for (const k of Object.keys(it)) if (!cols.includes(k) && !empty(it[k])) cols.push(k);
   }
   if (!cols.length) return el("ul", {}, items.map((it) => el("li", {}, short(it, 200))));
   return el("div", { class: "scroll" }, el("table", { class: "grid state" },
@@ -506,7 +514,7 @@ function table(items, opener) {
     el("tbody", {}, items.map((it) => {
       const open = opener && opener(it);
       return el("tr", {},
-        opener ? el("td", {}, open ? el("button", { type: "button", onclick: open, "aria-label": "Open " + (it.id || it.userId || it.name || "") }, "Open") : "") : "",
+        opener ? el("td", {}, open ? el("button", { type: "button", onclick: open, "aria-label": "Open " + label(it) }, "Open") : "") : "",
         cols.map((c) => cell(it[c])));
     }))));
 }
@@ -521,6 +529,17 @@ function cell(v) {
   return el("td", { class: typeof v === "number" ? "num" : "" }, String(v));
 }
 
+function empty(v) {
+  return v === undefined || v === null || v === "" || (Array.isArray(v) && !v.length) ||
+    (typeof v === "object" && !Array.isArray(v) && !Object.keys(v).length);
+}
+
+// label names a row for a person: its user id, name or email before its id.
+function label(row) {
+  for (const k of ["user_id", "userId", "name", "email", "id"]) if (row && !empty(row[k])) return String(row[k]);
+  return "";
+}
+
 // value renders any JSON value: objects as definition lists, lists of
 // objects as tables, the rest as text.
 function value(v, depth) {
@@ -533,7 +552,9 @@ function value(v, depth) {
   }
   if (typeof v === "object") {
     if (depth > 3) return el("code", {}, short(v, 200));
-    return el("dl", { class: "kv" }, Object.entries(v).map(([k, x]) => [el("dt", {}, k), el("dd", {}, value(x, depth + 1))]));
+    const blank = Object.keys(v).filter((k) => empty(v[k]));
+    return el("dl", { class: "kv" }, Object.entries(v).filter(([k]) => !blank.includes(k)).map(([k, x]) => [el("dt", {}, k), el("dd", {}, value(x, depth + 1))]),
+      blank.length ? [el("dt", { class: "nil" }, "empty"), el("dd", { class: "nil" }, blank.join(", "))] : "");
   }
   if (typeof v === "string" && /^\d{4}-\d\d-\d\dT/.test(v)) return el("time", { datetime: v }, fmtTime(v));
   return el("span", {}, String(v));
