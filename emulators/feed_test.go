@@ -67,7 +67,7 @@ func TestFeedDropsStalledViewer(t *testing.T) {
 
 func TestFeedEndsWhenNamespaceIsDeleted(t *testing.T) {
 	t.Parallel()
-	w, err := NewWorld(Config{Emulators: []Emulator{nop{}}})
+	w, err := NewWorld(Config{Emulators: []Emulator{Register(nop{})}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,6 +63,21 @@ type Config struct {
 
 // World is every namespace of one server: the emulators, the accounts, the
 // keys and the request logs. Two Worlds share nothing.
+//
+// Lock order. Four levels of locks guard the world; a goroutine holding one
+// only ever takes a lock of a later level:
+//
+//  1. World.structure (which accounts and keys exist; written by Snapshot
+//     and Restore)
+//  2. World.mu (the namespaces map and the key index generation)
+//  3. Namespace.mu (a namespace's accounts)
+//  4. Account.mu (an account's keys, settings, messageIds and state; every
+//     webhook and every destination method runs under it)
+//
+// Below them, the request log, the fault rules and the clocks each have
+// their own lock, taken last and never held while taking another. A webhook
+// with a known key takes only level 4, then the log's lock after
+// releasing it.
 type World struct {
 	cfg       Config
 	emulators map[string]registered
@@ -71,6 +86,8 @@ type World struct {
 	// beyond the account's own. Restore swaps it whole, under mu, together
 	// with namespaces.
 	keys liveIndex
+	// sources finds a tracking API source by write key (sources.go).
+	sources sourceIndex
 
 	// structure is held for reading by every change to which accounts and
 	// keys exist, and for writing by Snapshot and Restore: a snapshot then
@@ -112,6 +129,7 @@ func NewWorld(cfg Config) (*World, error) {
 	}
 	w := &World{cfg: cfg, emulators: make(map[string]registered), namespaces: make(map[string]*Namespace)}
 	w.keys.current.Store(new(sync.Map))
+	w.sources.byKey = make(map[string]*Source)
 	for _, e := range cfg.Emulators {
 		info := e.Info()
 		slug := info.Slug
@@ -204,6 +222,7 @@ func (w *World) DeleteNamespace(name string) error {
 		return NotFound("namespace %q does not exist", name)
 	}
 	w.dropAccounts(ns, true)
+	w.dropSources(ns)
 	ns.Log.feed.closeAll() // its live viewers end instead of waiting forever
 	return nil
 }
@@ -217,6 +236,7 @@ func (w *World) ResetNamespace(name string) error {
 		return err
 	}
 	w.dropAccounts(ns, false)
+	w.dropSources(ns)
 	ns.Log.Clear()
 	ns.Faults.Clear()
 	ns.Clock.Reset()

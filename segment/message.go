@@ -111,6 +111,9 @@ func Decode(body []byte, now time.Time) (*Message, error) {
 	if !utf8.Valid(body) {
 		return nil, &Error{Reason: "body is not valid UTF-8"}
 	}
+	if err := checkDepth(body); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var raw map[string]any
@@ -267,5 +270,11 @@ func (m *Message) Disabled(names []string) bool {
 			return v == false
 		}
 	}
-	return m.Integrations["All"] == false
+	// analytics-go's DisableAll sends "all": the All key in any casing.
+	for k, v := range m.Integrations {
+		if strings.EqualFold(k, "All") {
+			return v == false
+		}
+	}
+	return false
 }

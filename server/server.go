@@ -23,6 +23,7 @@ import (
 	"github.com/destemu/destemu/emulators/promoter"
 	"github.com/destemu/destemu/emulators/startdeliver"
 	"github.com/destemu/destemu/emulators/usercom"
+	"github.com/destemu/destemu/tracking"
 )
 
 // DefaultBodyLimit is Segment's own per-message limit, 32 KiB (G-5).
@@ -64,11 +65,11 @@ type Config struct {
 // plane shows them. Registration is this explicit list, never init().
 func DefaultEmulators() []emulators.Emulator {
 	return []emulators.Emulator{
-		startdeliver.New(),
-		startdeliver.NewV2(),
-		connect.New(),
-		promoter.New(),
-		usercom.New(),
+		emulators.Register(startdeliver.New()),
+		emulators.Register(startdeliver.NewV2()),
+		emulators.Register(connect.New()),
+		emulators.Register(promoter.New()),
+		emulators.Register(usercom.New()),
 	}
 }
 
@@ -169,6 +170,8 @@ func (s *Server) newEngine() *gin.Engine {
 	for _, e := range s.world.Emulators() {
 		r.POST("/"+e.Info().Slug, s.webhook(e.Info().Slug))
 	}
+	// Segment's tracking API, for real SDKs pointed at destemu (#15).
+	r.Any("/v1/*path", gin.WrapH(tracking.New(s.world, s.cfg.Strict)))
 	s.routes = s.controlRoutes()
 	mount := func(g *gin.RouterGroup) {
 		for _, rt := range s.routes {

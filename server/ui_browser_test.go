@@ -104,7 +104,7 @@ func value[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 // choose sets a select's value and fires change, as picking with the
 // keyboard or mouse does.
 func choose(sel, value string) step {
-	return chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector(`+quote(sel)+`); s.value = `+quote(value)+
+	return chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector(` + quote(sel) + `); s.value = ` + quote(value) +
 		`; s.dispatchEvent(new Event("change", {bubbles: true})); })()`)
 }
 

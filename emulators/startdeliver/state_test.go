@@ -22,8 +22,11 @@ func TestConvert(t *testing.T) {
 		{TypeText, json.Number("1e3"), "1000", true},
 		{TypeText, true, "true", true},
 		{TypeText, map[string]any{}, nil, false},
-		{TypeNumber, json.Number("42"), 42.0, true},
-		{TypeNumber, " 3.5 ", 3.5, true},
+		{TypeNumber, json.Number("42"), json.Number("42"), true},
+		{TypeNumber, " 3.5 ", json.Number("3.5"), true},
+		// S2-10: a number keeps every digit, never through float64.
+		{TypeNumber, json.Number("1234567890123456789"), json.Number("1234567890123456789"), true},
+		{TypeText, json.Number("1234567890123456789"), "1234567890123456789", true},
 		{TypeNumber, "twelve", nil, false},
 		{TypeNumber, "NaN", nil, false},
 		{TypeBoolean, "TRUE", true, true},
@@ -38,7 +41,7 @@ func TestConvert(t *testing.T) {
 			t.Errorf("convert(%s, %#v) = %#v, %v; want %#v, %v", tc.typ, tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
-	if valueKey(42.0) != "42" || valueKey("42") != "42" || valueKey(true) != "true" {
+	if valueKey(42.0) != "42" || valueKey("42") != "42" || valueKey(json.Number("42.0")) != "42" || valueKey(true) != "true" {
 		t.Error("index keys of equal values differ")
 	}
 }
@@ -54,7 +57,7 @@ func TestFieldValuesJSON(t *testing.T) {
 		t.Fatalf("%s, %v", b, err)
 	}
 	var back FieldValues
-	if err := json.Unmarshal(b, &back); err != nil || len(back) != 2 || back[0].Alias != "a" || back[1].Value != 2.0 {
+	if err := json.Unmarshal(b, &back); err != nil || len(back) != 2 || back[0].Alias != "a" || back[1].Value != json.Number("2") {
 		t.Fatalf("%+v, %v", back, err)
 	}
 	f.remove("b")
@@ -87,11 +90,11 @@ func TestStateRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := d.LoadState(data)
+	loaded, err := emulators.Register(d).LoadState(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := loaded.(*Account)
+	a := loaded.(*State)
 	if u := a.userBy("externalId", "e-1"); u == nil || u.ID != 1 || u.CustomerID != 1 {
 		t.Fatalf("custom field index after load: %+v", u)
 	}
@@ -108,7 +111,7 @@ func TestStateRoundTrip(t *testing.T) {
 	if string(again) != string(data) {
 		t.Fatalf("second round trip differs:\n%s\n%s", data, again)
 	}
-	if _, err := d.LoadState(json.RawMessage(`{"users":[{"id":5}]}`)); err == nil {
+	if _, err := emulators.Register(d).LoadState(json.RawMessage(`{"users":[{"id":5}]}`)); err == nil {
 		t.Fatal("a user whose id is not its position was loaded")
 	}
 }
@@ -133,7 +136,7 @@ func TestHandleRefusalChangesNothing(t *testing.T) {
 	}
 }
 
-func send(t *testing.T, d *Destination, st emulators.State, now time.Time, body string) *emulators.Request {
+func send(t *testing.T, d *Destination, st *State, now time.Time, body string) *emulators.Request {
 	t.Helper()
 	m, err := segment.Decode([]byte(body), now)
 	if err != nil {
@@ -163,11 +166,11 @@ func TestAddFieldIndexesExistingValues(t *testing.T) {
 	_ = json.Unmarshal(data, &doc)
 	doc["customFields"] = []any{} // the values stay, the field goes
 	data, _ = json.Marshal(doc)
-	loaded, err := d.LoadState(data)
+	loaded, err := emulators.Register(d).LoadState(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := loaded.(*Account)
+	a := loaded.(*State)
 	if err := a.addField(CustomField{Alias: "externalId", Type: TypeText, Entity: EntityUser}); err != nil {
 		t.Fatal(err)
 	}

@@ -103,8 +103,11 @@ func TestConvert(t *testing.T) {
 		{TypeString, json.Number("999"), "999", true},
 		{TypeString, true, "true", true},
 		{TypeString, "x", "x", true},
-		{TypeNumber, "123", 123.0, true},
-		{TypeNumber, json.Number("1.5"), 1.5, true},
+		{TypeNumber, "123", json.Number("123"), true},
+		{TypeNumber, json.Number("1.5"), json.Number("1.5"), true},
+		// UC-8, UC-9: every digit is kept, whatever the type.
+		{TypeNumber, json.Number("9007199254740993"), json.Number("9007199254740993"), true},
+		{TypeString, json.Number("9007199254740993"), "9007199254740993", true},
 		{TypeNumber, "abc", nil, false},
 		{TypeNumber, true, nil, false},
 		{TypeBoolean, "TRUE", true, true},
@@ -148,7 +151,7 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
-	send := func(st emulators.State, raw string) *emulators.Request {
+	send := func(st *State, raw string) *emulators.Request {
 		t.Helper()
 		m, err := segment.Decode([]byte(raw), t0)
 		if err != nil {
@@ -168,12 +171,12 @@ func TestStateRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2, err := e.LoadState(data)
+	s2, err := emulators.Register(e).LoadState(data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := s2.(*State)
-	if u, ok := st.lookupUser("u1"); !ok || u.Attributes["custom_integer"] != 7.0 || u.PageViews != 1 || len(st.userOccs[u.ID]) != 1 {
+	if u, ok := st.lookupUser("u1"); !ok || u.Attributes["custom_integer"] != json.Number("7") || u.PageViews != 1 || len(st.userOccs[u.ID]) != 1 {
 		t.Fatalf("u1 after reload: %+v", u)
 	}
 	if u, ok := st.lookupUser("a1"); !ok || len(u.Companies) != 1 {
@@ -183,12 +186,12 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Fatal("indexes not rebuilt")
 	}
 	// The reloaded state keeps working: same user, same event.
-	r := send(s2, `{"type":"track","userId":"u1","event":"Signed Up"}`)
+	r := send(st, `{"type":"track","userId":"u1","event":"Signed Up"}`)
 	if len(st.Users) != 2 || st.events["Signed Up"].Occurrences != 2 || strings.Contains(strings.Join(r.Actions(), ";"), "created user") {
 		t.Fatalf("after reload: %d users, actions %v", len(st.Users), r.Actions())
 	}
 	again, _ := json.Marshal(s2)
-	if _, err := e.LoadState(again); err != nil {
+	if _, err := emulators.Register(e).LoadState(again); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -220,17 +223,17 @@ func TestLoadStateRefusesInconsistentSnapshots(t *testing.T) {
 		`{"attributes":[{"content_type":"person","name":"x","type":"string"}]}`,
 		`[]`,
 	} {
-		if _, err := New().LoadState(json.RawMessage(data)); err == nil {
+		if _, err := emulators.Register(New()).LoadState(json.RawMessage(data)); err == nil {
 			t.Errorf("LoadState(%s) accepted", data)
 		}
 	}
 	// Missing maps are made, so a sparse snapshot still works.
-	s, err := New().LoadState(json.RawMessage(`{"users":[{"id":1,"user_id":"u1"}],"companies":[{"id":1,"group_id":"g","member_ids":[1]}]}`))
+	s, err := emulators.Register(New()).LoadState(json.RawMessage(`{"users":[{"id":1,"user_id":"u1"}],"companies":[{"id":1,"group_id":"g","member_ids":[1]}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	m, _ := segment.Decode([]byte(`{"type":"group","userId":"u1","groupId":"g","traits":{"tier":"gold"}}`), time.Time{})
-	if err := New().Handle(&emulators.Request{Message: m}, s); err != nil {
+	if err := New().Handle(&emulators.Request{Message: m}, s.(*State)); err != nil {
 		t.Fatal(err)
 	}
 }
