@@ -1,6 +1,7 @@
 package emulators
 
 import (
+	"encoding/json"
 	"sync"
 	"sync/atomic"
 )
@@ -23,10 +24,28 @@ type Subscription struct {
 	// C receives each new entry once, in ID order. It is closed when the
 	// subscription ends: by Close, or because the viewer fell behind by more
 	// than its buffer (Dropped then reports true).
-	C       <-chan *Entry
-	c       chan *Entry
+	C       <-chan *FeedItem
+	c       chan *FeedItem
 	feed    *Feed
 	dropped atomic.Bool
+}
+
+// FeedItem is one new entry as the feed hands it to every viewer. Its JSON
+// is encoded once, by the first viewer that asks, and shared by the rest:
+// twenty open tabs cost one encoding per entry, not twenty, and none of it
+// on the webhook's goroutine.
+type FeedItem struct {
+	Entry *Entry // never changed after Append
+	once  sync.Once
+	data  []byte
+}
+
+// JSON returns the entry encoded as JSON.
+func (it *FeedItem) JSON() []byte {
+	it.once.Do(func() {
+		it.data, _ = json.Marshal(it.Entry) // an Entry always encodes
+	})
+	return it.data
 }
 
 // DefaultFeedBuffer is how many entries a viewer may fall behind before it
@@ -39,7 +58,7 @@ func (f *Feed) Subscribe(buffer int) *Subscription {
 	if buffer <= 0 {
 		buffer = DefaultFeedBuffer
 	}
-	c := make(chan *Entry, buffer)
+	c := make(chan *FeedItem, buffer)
 	s := &Subscription{C: c, c: c, feed: f}
 	f.mu.Lock()
 	if f.subs == nil {
@@ -85,10 +104,11 @@ func (f *Feed) publish(e *Entry) {
 	if f.n.Load() == 0 {
 		return
 	}
+	it := &FeedItem{Entry: e}
 	f.mu.Lock()
 	for s := range f.subs {
 		select {
-		case s.c <- e:
+		case s.c <- it:
 		default: // full: drop the viewer, never wait for it
 			s.dropped.Store(true)
 			f.removeLocked(s)

@@ -22,7 +22,7 @@ func TestFeedDeliversInOrder(t *testing.T) {
 	wg.Wait()
 	var last uint64
 	for range 50 {
-		e := <-sub.C
+		e := (<-sub.C).Entry
 		if e.ID != last+1 {
 			t.Fatalf("entry %d after %d: want IDs in order", e.ID, last)
 		}
@@ -84,5 +84,40 @@ func TestFeedEndsWhenNamespaceIsDeleted(t *testing.T) {
 	}
 	if sub.Dropped() {
 		t.Fatal("a deleted namespace is not a slow viewer")
+	}
+}
+
+// BenchmarkLogAppend is what a webhook pays to log its entry, with no live
+// viewer, with 20 that keep up, and with 20 that never read (dropped once
+// their buffers fill).
+func BenchmarkLogAppend(b *testing.B) {
+	for _, name := range []string{"none", "20-reading", "20-stalled"} {
+		viewers, read := map[bool]int{true: 0, false: 20}[name == "none"], name != "20-stalled"
+		b.Run(name, func(b *testing.B) {
+			l := NewLog(1000)
+			var wg sync.WaitGroup
+			for range viewers {
+				// Readers get room enough never to be dropped: this measures
+				// the fan-out itself; stalled ones get the usual buffer.
+				sub := l.Subscribe(map[bool]int{true: 1 << 20, false: 0}[read])
+				if read {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for range sub.C {
+						}
+					}()
+				}
+				b.Cleanup(sub.Close)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				l.Append(&Entry{Destination: "d"})
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(l.Subscribers()), "viewers-left")
+			l.feed.closeAll()
+			wg.Wait()
+		})
 	}
 }

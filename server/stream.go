@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -91,7 +90,7 @@ func (s *Server) streamRequests(c *gin.Context) {
 	defer heartbeat.Stop()
 	for {
 		select {
-		case e, open := <-sub.C:
+		case it, open := <-sub.C:
 			if !open {
 				if sub.Dropped() && !text {
 					// The data is the newest ID passed: reconnect with after=it.
@@ -102,14 +101,15 @@ func (s *Server) streamRequests(c *gin.Context) {
 			}
 			// Drain what else is waiting, then write once.
 			for more := true; more; {
+				e := it.Entry
 				seen = max(seen, e.ID)
 				if e.ID > last && f.Match(e) {
-					w.entry(e)
+					w.item(it)
 					last = e.ID
 				}
 				select {
-				case e, more = <-sub.C:
-					more = more && e != nil
+				case it, more = <-sub.C:
+					more = more && it != nil
 				default:
 					more = false
 				}
@@ -134,18 +134,16 @@ type streamWriter struct {
 	buf  bytes.Buffer
 }
 
-func (w *streamWriter) entry(e *emulators.Entry) {
+func (w *streamWriter) entry(e *emulators.Entry) { w.item(&emulators.FeedItem{Entry: e}) }
+
+func (w *streamWriter) item(it *emulators.FeedItem) {
 	if w.text {
-		w.buf.WriteString(clientEntry(e).String())
+		w.buf.WriteString(clientEntry(it.Entry).String())
 		w.buf.WriteByte('\n')
 		return
 	}
-	b, err := json.Marshal(e)
-	if err != nil { // an Entry always encodes; keep the stream going regardless
-		return
-	}
-	w.buf.WriteString("id: " + strconv.FormatUint(e.ID, 10) + "\ndata: ")
-	w.buf.Write(b)
+	w.buf.WriteString("id: " + strconv.FormatUint(it.Entry.ID, 10) + "\ndata: ")
+	w.buf.Write(it.JSON())
 	w.buf.WriteString("\n\n")
 }
 
