@@ -17,6 +17,10 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	viewers  prometheus.Gauge // live log streams open (web UI, destemu tail)
+	// stateSaves counts saves that wrote the state file, stateSaveFailures
+	// the saves that failed (the file then holds an older state).
+	stateSaves        prometheus.Counter
+	stateSaveFailures prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -36,7 +40,15 @@ func newMetrics() *metrics {
 			Help: "Request-log streams open now (web UI pages, destemu tail).",
 		}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.viewers,
+	m.stateSaves = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "destemu_state_file_saves_total",
+		Help: "Saves that wrote the state file (an unchanged state is not written).",
+	})
+	m.stateSaveFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "destemu_state_file_save_failures_total",
+		Help: "Saves of the state file that failed; the file keeps the last state saved.",
+	})
+	m.registry.MustRegister(m.requests, m.latency, m.viewers, m.stateSaves, m.stateSaveFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -63,6 +63,9 @@ func (s *Server) streamRequests(c *gin.Context) {
 	defer s.metrics.viewers.Dec()
 
 	w := &streamWriter{rc: http.NewResponseController(c.Writer), text: text}
+	// No read deadline for a stream: when one passes, net/http ends the
+	// request as if the viewer had gone. Writes get a deadline each (flush).
+	_ = w.rc.SetReadDeadline(time.Time{})
 	h := c.Writer.Header()
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no") // a proxy in front must not buffer the stream
