@@ -58,5 +58,3 @@ func validate(m *Message) error {
 	}
 	return &Error{Field: fe.Field(), Reason: fmt.Sprintf("fails the %q rule", fe.Tag())}
 }
-
-func asError[T error](err error, target *T) bool { return errors.As(err, target) }
