@@ -132,6 +132,8 @@ type Entry struct {
 	Fault       string          `json:"fault"`
 	LatencyMs   float64         `json:"latencyMs"`
 	Body        json.RawMessage `json:"body"`
+	// Tracking links a tracking API message and its deliveries.
+	Tracking *Tracking `json:"tracking"`
 }
 
 // RequestFilter selects request-log entries; zero fields match all.

@@ -37,6 +37,8 @@ type Entry struct {
 	Fault       string          `json:"fault,omitempty"`
 	Latency     float64         `json:"latencyMs"` // real time spent handling it
 	Body        json.RawMessage `json:"body,omitempty"`
+	// Tracking links a message of the tracking API and its deliveries.
+	Tracking *Tracking `json:"tracking,omitempty"`
 }
 
 // Filter selects log entries; zero fields match everything.

@@ -71,6 +71,8 @@ type World struct {
 	// beyond the account's own. Restore swaps it whole, under mu, together
 	// with namespaces.
 	keys liveIndex
+	// sources finds a tracking API source by write key (sources.go).
+	sources sourceIndex
 
 	// structure is held for reading by every change to which accounts and
 	// keys exist, and for writing by Snapshot and Restore: a snapshot then
@@ -112,6 +114,7 @@ func NewWorld(cfg Config) (*World, error) {
 	}
 	w := &World{cfg: cfg, emulators: make(map[string]registered), namespaces: make(map[string]*Namespace)}
 	w.keys.current.Store(new(sync.Map))
+	w.sources.byKey = make(map[string]*Source)
 	for _, e := range cfg.Emulators {
 		info := e.Info()
 		slug := info.Slug
@@ -204,6 +207,7 @@ func (w *World) DeleteNamespace(name string) error {
 		return NotFound("namespace %q does not exist", name)
 	}
 	w.dropAccounts(ns, true)
+	w.dropSources(ns)
 	return nil
 }
 
@@ -216,6 +220,7 @@ func (w *World) ResetNamespace(name string) error {
 		return err
 	}
 	w.dropAccounts(ns, false)
+	w.dropSources(ns)
 	ns.Log.Clear()
 	ns.Faults.Clear()
 	ns.Clock.Reset()
