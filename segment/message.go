@@ -110,6 +110,9 @@ func Decode(body []byte, now time.Time) (*Message, error) {
 	if !utf8.Valid(body) {
 		return nil, &Error{Reason: "body is not valid UTF-8"}
 	}
+	if err := checkDepth(body); err != nil {
+		return nil, err
+	}
 	raw, err := parseObject(body)
 	if errors.Is(err, errMoreValues) {
 		return nil, &Error{Reason: "body holds more than one JSON value"}
