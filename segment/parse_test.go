@@ -154,3 +154,66 @@ const benchMessage = `{"type":"identify","userId":"r1-u7","anonymousId":"anon-r1
 	`"os":{"name":"Windows","version":"10"},"device":{"name":"Surface","model":"Surface Pro 9","type":"desktop","manufacturer":"Microsoft"},` +
 	`"screen":{"width":1920,"height":1080,"density":2},"timezone":"America/New_York",` +
 	`"campaign":{"name":"Spring Sale","source":"newsletter","medium":"email","term":"pricing","content":"hero"}}}`
+
+// FuzzAppendJSON: AppendJSON writes what json.Marshal writes, for any
+// decoded message (strings with HTML characters, U+2028, escapes).
+func FuzzAppendJSON(f *testing.F) {
+	for _, s := range append(parseCases, `{"h":"<a href='x'>&amp;</a>","ls":"\u2028\u2029","c":"\u0001\u001f\u007f"}`) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if !utf8.ValidString(in) {
+			return
+		}
+		m, err := parseObject([]byte(in))
+		if err != nil {
+			return
+		}
+		want, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := AppendJSON(nil, m)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%q:\n got %s (%v)\nwant %s", in, got, err, want)
+		}
+		if back := NewObject(m).Map(); !reflect.DeepEqual(back, m) && len(m) > 0 {
+			t.Fatalf("%q: round trip gave %#v", in, back)
+		}
+	})
+}
+
+// TestAppendJSONStrings covers what a decoded message cannot hold: invalid
+// UTF-8 in a Go string.
+func TestAppendJSONStrings(t *testing.T) {
+	for _, s := range []string{"a\xffb", "\xe2\x80", "<>&", "\u2028x\u2029", "\x00\x1f\"\\"} {
+		want, _ := json.Marshal(s)
+		if got, _ := AppendJSON(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("%q: got %s, want %s", s, got, want)
+		}
+	}
+}
+
+// TestObject: an Object answers as the map it was made from, and survives
+// a JSON round trip with every digit.
+func TestObject(t *testing.T) {
+	m, _ := parseObject([]byte(`{"b":9007199254740993,"a":{"x":[1,"<"]},"Total Price":2.50}`))
+	o := NewObject(m)
+	if got, _ := json.Marshal(o); string(got) != `{"Total Price":2.50,"a":{"x":[1,"\u003c"]},"b":9007199254740993}` {
+		t.Fatalf("marshal: %s", got)
+	}
+	if v, ok := o.Get("total_price"); !ok || v != json.Number("2.50") {
+		t.Fatalf("Get: %v %v", v, ok)
+	}
+	var back Object
+	if err := json.Unmarshal([]byte(` { "b" : 9007199254740993 , "a":{"x":[1,"<"]},"Total Price":2.50}`), &back); err != nil || !back.Equal(o) {
+		t.Fatalf("unmarshal: %v %s", err, back.raw)
+	}
+	var zero Object
+	if got, _ := json.Marshal(zero); string(got) != `{}` || len(zero.Map()) != 0 {
+		t.Fatalf("zero: %s", got)
+	}
+	if err := json.Unmarshal([]byte(`[1]`), &back); err == nil {
+		t.Fatal("an array was taken for an object")
+	}
+}
