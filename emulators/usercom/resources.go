@@ -246,7 +246,7 @@ var occurrenceFilters = filters[*Occurrence]{
 		"user":         func(o *Occurrence) string { return strconv.FormatInt(o.User, 10) },
 		"message_id":   func(o *Occurrence) string { return o.MessageID },
 	},
-	attributes: func(o *Occurrence) map[string]any { return o.Properties },
+	attributes: func(o *Occurrence) map[string]any { return o.Properties.Map() },
 	attrPrefix: "properties.",
 	time:       func(o *Occurrence) time.Time { return o.Timestamp },
 }
