@@ -110,10 +110,11 @@ func Decode(body []byte, now time.Time) (*Message, error) {
 	if !utf8.Valid(body) {
 		return nil, &Error{Reason: "body is not valid UTF-8"}
 	}
-	if err := checkDepth(body); err != nil {
-		return nil, err
+	raw, err := parseMessage(body)
+	var depthErr *Error
+	if errors.As(err, &depthErr) {
+		return nil, depthErr
 	}
-	raw, err := parseObject(body)
 	if errors.Is(err, errMoreValues) {
 		return nil, &Error{Reason: "body holds more than one JSON value"}
 	}

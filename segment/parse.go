@@ -29,6 +29,11 @@ type parser struct {
 	data  []byte
 	pos   int
 	depth int
+	// limit is the deepest nesting allowed (maxParseDepth when zero); past
+	// a message's limit the error names topKey, the top-level member being
+	// read.
+	limit  int
+	topKey string
 	// pairs is a stack of the members of the objects being read: an object
 	// is made once its members are known, at its final size.
 	pairs []member
@@ -44,7 +49,16 @@ type member struct {
 // else but white space. A JSON null gives a nil map and no error, as
 // encoding/json does; another value is an error.
 func parseObject(data []byte) (map[string]any, error) {
-	p := parser{data: data}
+	return (&parser{data: data}).top()
+}
+
+// parseMessage is parseObject with a message's nesting limit (MaxDepth):
+// past it, the error is a *Error naming the top-level field.
+func parseMessage(data []byte) (map[string]any, error) {
+	return (&parser{data: data, limit: MaxDepth}).top()
+}
+
+func (p *parser) top() (map[string]any, error) {
 	p.space()
 	if p.pos == len(p.data) {
 		return nil, p.errorf("unexpected end of JSON input")
@@ -160,7 +174,11 @@ func (p *parser) literal(word string) error {
 }
 
 func (p *parser) nest() error {
-	if p.depth++; p.depth > maxParseDepth {
+	p.depth++
+	switch {
+	case p.limit > 0 && p.depth > p.limit:
+		return depthError(p.topKey)
+	case p.depth > maxParseDepth:
 		return p.errorf("exceeded max depth")
 	}
 	return nil
@@ -194,6 +212,9 @@ func (p *parser) object() (map[string]any, error) {
 		}
 		p.pos++
 		p.space()
+		if p.depth == 1 {
+			p.topKey = k
+		}
 		v, err := p.value()
 		if err != nil {
 			return nil, err

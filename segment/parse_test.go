@@ -217,3 +217,23 @@ func TestObject(t *testing.T) {
 		t.Fatal("an array was taken for an object")
 	}
 }
+
+// TestValidateShortcut: the limits are read from the tags, and a long field
+// still reaches validator's rule.
+func TestValidateShortcut(t *testing.T) {
+	if limited.shortest != 100 || len(limited.fields) != 7 {
+		t.Fatalf("limits read from the tags: %+v", limited)
+	}
+	m := &Message{Type: Track, TypeName: "track", UserID: "u", Event: "e"}
+	if err := validate(m); err != nil {
+		t.Fatal(err)
+	}
+	m.MessageID = strings.Repeat("é", 101) // 202 bytes, 101 characters
+	if err := validate(m); err == nil || err.Error() != "messageId: is longer than 100 characters" {
+		t.Fatalf("got %v", err)
+	}
+	m.MessageID = strings.Repeat("é", 100) // past the shortcut, within the rule
+	if err := validate(m); err != nil {
+		t.Fatal(err)
+	}
+}
