@@ -310,6 +310,7 @@ func (s *Server) waitRequests(c *gin.Context, ns *emulators.Namespace) (int, any
 			return 0, nil, emulators.BadRequest("query \"timeout\" must be a duration such as 5s")
 		}
 	}
+	s.extendDeadlines(c, min(timeout, maxWait)) // a long-poll outlasts the server's read and write timeouts
 	ctx, cancel := context.WithTimeout(c.Request.Context(), min(timeout, maxWait))
 	defer cancel()
 	items, err := ns.Log.Wait(ctx, f, n)

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,6 +59,13 @@ type Config struct {
 	// SnapshotLimit bounds an imported snapshot in bytes
 	// (DefaultSnapshotLimit when zero).
 	SnapshotLimit int64
+	// ReadTimeout, WriteTimeout, IdleTimeout and MaxHeaderBytes configure
+	// the http.Server that HTTPServer returns (see there). Zero leaves a
+	// bound off; config.Load sets the defaults of the binary.
+	ReadTimeout    time.Duration
+	WriteTimeout   time.Duration
+	IdleTimeout    time.Duration
+	MaxHeaderBytes int
 }
 
 // DefaultEmulators lists the built-in destinations, in the order the control
