@@ -14,8 +14,8 @@ import (
 	"github.com/destemu/destemu/testkit"
 )
 
-// get answers a control-plane GET as its status and decoded body.
-func get(t *testing.T, base, path string, q url.Values) (int, any) {
+// getJSON answers a control-plane GET as its status and decoded body.
+func getJSON(t *testing.T, base, path string, q url.Values) (int, any) {
 	t.Helper()
 	resp, err := http.Get(base + path + "?" + q.Encode())
 	if err != nil {
@@ -86,7 +86,7 @@ func TestEveryListPagesAndFiltersAlike(t *testing.T) {
 				}
 			}
 			for _, c := range checks {
-				status, body := get(t, srv.URL(), path, c.query)
+				status, body := getJSON(t, srv.URL(), path, c.query)
 				if status != c.status {
 					t.Errorf("GET %s?%s = %d, want %d: %v", path, c.query.Encode(), status, c.status, body)
 					continue
@@ -163,7 +163,7 @@ func TestOpenAPIValidatesRealAnswers(t *testing.T) {
 			continue
 		}
 		schema := op["responses"].(map[string]any)["2XX"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)["schema"]
-		status, body := get(t, srv.URL(), strings.Replace(path, "{account}", "acme", 1), nil)
+		status, body := getJSON(t, srv.URL(), strings.Replace(path, "{account}", "acme", 1), nil)
 		if status != 200 {
 			t.Errorf("GET %s = %d: %v", path, status, body)
 			continue

@@ -202,7 +202,7 @@ var occurrencesView = emulators.View[*State, *Occurrence]{
 		"user":         func(o *Occurrence) string { return strconv.FormatInt(o.User, 10) },
 		"message_id":   func(o *Occurrence) string { return o.MessageID },
 	},
-	Attributes: emulators.TextAttribute[*State](func(o *Occurrence) map[string]any { return o.Properties }),
+	Attributes: emulators.TextAttribute[*State](func(o *Occurrence) map[string]any { return o.Properties.Map() }),
 	AttrPrefix: "properties.",
 	Time:       func(o *Occurrence) time.Time { return o.Timestamp },
 }
