@@ -164,7 +164,20 @@ type Info struct {
 	RequireAdmin bool
 	// Doc links the vendor document the behaviour comes from.
 	Doc string
+	// Behaviours are the families of behaviour IDs (spec/behaviors.md) the
+	// destination implements; the scenario library has one file per ID.
+	Behaviours []Family
 }
+
+// Family is a family of behaviour IDs: PR-1..PR-13 is {"PR", 13}.
+type Family struct {
+	Prefix string
+	Count  int
+}
+
+// ContractBehaviours are the platform's own behaviours, which every
+// destination gets: Segment's partner-webhook contract, G-1..G-16.
+func ContractBehaviours() []Family { return []Family{{"G", 16}} }
 
 // Accepted reports whether the destination handles call type t.
 func (i Info) Accepted(t segment.Type) bool {

@@ -58,7 +58,8 @@ func info() emulators.Info {
 			Kind:        emulators.SettingString,
 			Description: "The environment's public API key (the private key is the API key Segment sends in Basic auth).",
 		}},
-		Doc: "https://segment.com/docs/connections/destinations/catalog/zendesk-connect/",
+		Doc:        "https://segment.com/docs/connections/destinations/catalog/zendesk-connect/",
+		Behaviours: []emulators.Family{{Prefix: "CN", Count: 11}, {Prefix: "EN", Count: 1}},
 	}
 }
 

@@ -3,6 +3,7 @@ package connect
 import (
 	"cmp"
 	"net/http"
+	"reflect"
 	"slices"
 	"time"
 
@@ -15,7 +16,7 @@ func (c *Destination) Resources() []emulators.Resource[*State] {
 	return []emulators.Resource[*State]{
 		{Method: http.MethodGet, Path: "environment", Summary: "The environment: name, public key, user and event counts", Handle: getEnvironment},
 		usersView.Resource(),
-		{Method: http.MethodGet, Path: "users/{id}", Summary: "One user with its tokens and events, by id or alias", Handle: getUser},
+		{Method: http.MethodGet, Path: "users/{id}", Summary: "One user with its tokens and events, by id or alias", Out: reflect.TypeFor[UserDetail](), Handle: getUser},
 		eventsView.Resource(),
 		eventCountsView.Resource(),
 	}

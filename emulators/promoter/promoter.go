@@ -54,6 +54,7 @@ func (*Destination) Info() emulators.Info {
 		Integrations: []string{"Promoter.io"},
 		Accepts:      []segment.Type{segment.Identify, segment.Track},
 		Doc:          "https://help.promoter.io/docs/segment",
+		Behaviours:   []emulators.Family{{Prefix: "PR", Count: 13}, {Prefix: "EN", Count: 1}},
 	}
 }
 

@@ -17,8 +17,10 @@ const (
 	v2      = "startdeliver-v2"
 )
 
-// fixture is one Startdeliver account in a namespace of its own.
+// fixture is one Startdeliver account in a namespace of its own: the
+// testkit fixture, with the fields the tests read by their short names.
 type fixture struct {
+	*testkit.Fixture
 	c        *client.Client
 	dest     string
 	key      string
@@ -30,12 +32,9 @@ type fixture struct {
 // namespace; settings are sent in X-Segment-Settings with every message.
 func newFixture(t *testing.T, srv *testkit.Server, dest string, cfg client.StartdeliverConfig, settings map[string]any) *fixture {
 	t.Helper()
-	ns := testkit.Isolated(t, srv)
-	f := &fixture{c: ns.Client(), dest: dest, key: ns.Name + "-key", settings: settings}
-	if _, err := f.c.CreateAccount(ctx, dest, client.AccountSpec{ID: "acme", Config: cfg,
-		Keys: []client.KeySpec{{Value: f.key}}}); err != nil {
-		t.Fatal(err)
-	}
+	tf := testkit.NewFixture(t, srv, dest, client.AccountSpec{ID: "acme", Config: cfg})
+	tf.Settings = settings
+	f := &fixture{Fixture: tf, c: tf.Client, dest: dest, key: tf.Key, settings: settings}
 	if dest == v2 {
 		f.sd = f.c.StartdeliverV2("acme")
 	} else {
@@ -54,17 +53,16 @@ func matchOn(alias string) map[string]any {
 	return map[string]any{"startdeliverUserCustomFieldToMatchOn": alias}
 }
 
+// sendErr sends with the settings as the test last set them.
 func (f *fixture) sendErr(m client.Message) (*client.Result, error) {
-	return f.c.Send(ctx, f.dest, f.key, f.settings, m)
+	f.Settings = f.settings
+	return f.SendErr(m)
 }
 
 func (f *fixture) send(t *testing.T, m client.Message) *client.Result {
 	t.Helper()
-	res, err := f.sendErr(m)
-	if err != nil {
-		t.Fatalf("send %s: %v", m.Type, err)
-	}
-	return res
+	f.Settings = f.settings
+	return f.Send(m)
 }
 
 func (f *fixture) users(t *testing.T, q client.Query) []client.StartdeliverUser {
@@ -106,11 +104,7 @@ func (f *fixture) events(t *testing.T, q client.Query) []client.StartdeliverUsag
 // lastEntry returns the newest request-log entry of the account.
 func (f *fixture) lastEntry(t *testing.T) client.Entry {
 	t.Helper()
-	es, err := f.c.Requests(ctx, client.RequestFilter{Destination: f.dest, Account: "acme", Limit: 1})
-	if err != nil || len(es) == 0 {
-		t.Fatalf("request log: %v, %d entries", err, len(es))
-	}
-	return es[0]
+	return f.LastEntry()
 }
 
 // onlyUser asserts the account holds exactly one user and returns it.

@@ -3,6 +3,7 @@ package startdeliver
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"time"
@@ -20,10 +21,10 @@ func (d *Destination) Resources() []emulators.Resource[*State] {
 		{Method: http.MethodDelete, Path: "custom-fields/{entity}/{alias}", Summary: "Delete a custom field and its values", Handle: deleteField},
 		recordView("users", EntityUser, func(a *State) []*User { return a.Users }).Resource(),
 		{Method: http.MethodPost, Path: "users", Summary: "Create a user (seed existing data)", Status: http.StatusCreated, Handle: createUser},
-		{Method: http.MethodGet, Path: "users/{id}", Summary: "Read a user with its usage events", Handle: getUser},
+		{Method: http.MethodGet, Path: "users/{id}", Summary: "Read a user with its usage events", Out: reflect.TypeFor[UserView](), Handle: getUser},
 		recordView("customers", EntityCustomer, func(a *State) []*Customer { return a.Customers }).Resource(),
 		{Method: http.MethodPost, Path: "customers", Summary: "Create a customer (seed existing data)", Status: http.StatusCreated, Handle: createCustomer},
-		{Method: http.MethodGet, Path: "customers/{id}", Summary: "Read a customer with its users and usage events", Handle: getCustomer},
+		{Method: http.MethodGet, Path: "customers/{id}", Summary: "Read a customer with its users and usage events", Out: reflect.TypeFor[CustomerView](), Handle: getCustomer},
 		usageEventsView.Resource(),
 	}
 	if d.v2 {

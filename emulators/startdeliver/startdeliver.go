@@ -57,6 +57,7 @@ func New() *Destination {
 		Settings:     commonSettings(),
 		RequireAdmin: true, // SD-2
 		Doc:          "https://segment.com/docs/connections/destinations/catalog/startdeliver/",
+		Behaviours:   []emulators.Family{{Prefix: "SD", Count: 8}},
 	}}
 }
 
@@ -77,6 +78,7 @@ func NewV2() *Destination {
 		Settings:     settings,
 		RequireAdmin: true, // SD-2 holds for v2 too: the seed asks for an Admin key
 		Doc:          "https://segment.com/docs/connections/destinations/catalog/startdeliver-v2/",
+		Behaviours:   []emulators.Family{{Prefix: "S2", Count: 11}, {Prefix: "EN", Count: 1}},
 	}}
 }
 

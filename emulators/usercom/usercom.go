@@ -38,8 +38,9 @@ func (*Destination) Info() emulators.Info {
 		Name:         "User.com",
 		Integrations: []string{"User.com", "UserEngage"},
 		// UC-1: screen and alias are answered 501 by the platform.
-		Accepts: []segment.Type{segment.Identify, segment.Track, segment.Page, segment.Group},
-		Doc:     "https://segment.com/docs/connections/destinations/catalog/user-com/",
+		Accepts:    []segment.Type{segment.Identify, segment.Track, segment.Page, segment.Group},
+		Doc:        "https://segment.com/docs/connections/destinations/catalog/user-com/",
+		Behaviours: []emulators.Family{{Prefix: "UC", Count: 12}, {Prefix: "EN", Count: 1}},
 	}
 }
 
