@@ -53,16 +53,20 @@ func matchOn(alias string) map[string]any {
 	return map[string]any{"startdeliverUserCustomFieldToMatchOn": alias}
 }
 
-// sendErr sends with the settings as the test last set them.
+// sendErr sends with the settings as the test last set them (tests change
+// f.settings; the sends of one test may run in parallel, so the fixture's
+// own Settings are not written here).
 func (f *fixture) sendErr(m client.Message) (*client.Result, error) {
-	f.Settings = f.settings
-	return f.SendErr(m)
+	return f.c.Send(ctx, f.dest, f.key, f.settings, m)
 }
 
 func (f *fixture) send(t *testing.T, m client.Message) *client.Result {
 	t.Helper()
-	f.Settings = f.settings
-	return f.Send(m)
+	res, err := f.sendErr(m)
+	if err != nil {
+		t.Fatalf("send %s: %v", m.Type, err)
+	}
+	return res
 }
 
 func (f *fixture) users(t *testing.T, q client.Query) []client.StartdeliverUser {
