@@ -123,7 +123,90 @@ func Decode(body []byte, now time.Time) (*Message, error) {
 	if dec.More() {
 		return nil, &Error{Reason: "body holds more than one JSON value"}
 	}
+	if key, dup := duplicateKey(body); dup {
+		return nil, &Error{Field: key, Reason: "is given twice at the top level of the message; JSON keys must be unique"}
+	}
 	return FromMap(raw, now)
+}
+
+// duplicateKey finds a key the body's top-level object gives twice: the
+// decode into a map keeps the last silently, so {"type":"track",
+// "type":"alias"} would apply an alias. body must be valid JSON (decoded
+// already), so one pass over its bytes, skipping nested values, suffices;
+// it allocates only for an escaped key or an object of many keys.
+func duplicateKey(body []byte) (string, bool) {
+	var small [32][]byte
+	seen := small[:0]
+	var many map[string]struct{}
+	depth := 0
+	for i := 0; i < len(body); i++ {
+		switch body[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case '"':
+			start := i
+			for {
+				j := bytes.IndexByte(body[i+1:], '"')
+				if j < 0 {
+					return "", false
+				}
+				i += 1 + j
+				odd := false // whether an odd run of backslashes escapes this quote
+				for k := i - 1; body[k] == '\\'; k-- {
+					odd = !odd
+				}
+				if !odd {
+					break
+				}
+			}
+			if depth != 1 || !followedByColon(body, i+1) {
+				continue
+			}
+			key := body[start+1 : i]
+			if bytes.IndexByte(key, '\\') >= 0 { // compare what the escapes spell
+				var k string
+				_ = json.Unmarshal(body[start:i+1], &k)
+				key = []byte(k)
+			}
+			if many == nil && len(seen) < len(small) {
+				for _, k := range seen {
+					if bytes.Equal(k, key) {
+						return string(key), true
+					}
+				}
+				seen = append(seen, key)
+				continue
+			}
+			if many == nil {
+				many = make(map[string]struct{}, 2*len(small))
+				for _, k := range seen {
+					many[string(k)] = struct{}{}
+				}
+			}
+			if _, dup := many[string(key)]; dup {
+				return string(key), true
+			}
+			many[string(key)] = struct{}{}
+		}
+	}
+	return "", false
+}
+
+// followedByColon reports whether the next byte other than JSON white space
+// is ':', which makes the string before it an object key.
+func followedByColon(b []byte, i int) bool {
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+		case ':':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // FromMap builds and validates a message from an already decoded JSON object.
