@@ -6,12 +6,15 @@
 package server
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -80,6 +83,8 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	ready   atomic.Bool
+	// maxWait bounds a long poll (the maxWait constant; tests shorten it).
+	maxWait time.Duration
 }
 
 // New builds a server. It is ready at once; call SetReady(false) before
@@ -110,7 +115,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, world: world, log: cfg.Logger, metrics: newMetrics()}
+	s := &Server{cfg: cfg, world: world, log: cfg.Logger, metrics: newMetrics(), maxWait: maxWait}
 	s.engine = s.newEngine()
 	s.ready.Store(true)
 	return s, nil
@@ -191,7 +196,11 @@ func (s *Server) adminAuth(c *gin.Context) {
 	if s.cfg.AdminToken == "" {
 		return
 	}
-	if c.GetHeader("Authorization") != "Bearer "+s.cfg.AdminToken {
+	// Compared in constant time, so that the answer's timing does not tell
+	// a caller how much of a guess was right.
+	want := sha256.Sum256([]byte("Bearer " + s.cfg.AdminToken))
+	got := sha256.Sum256([]byte(c.GetHeader("Authorization")))
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 		c.Abort()
 		writeError(c, emulators.Errorf(http.StatusUnauthorized, "the control plane needs Authorization: Bearer <admin token>"))
 	}
