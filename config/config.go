@@ -20,12 +20,21 @@ import (
 // EnvPrefix prefixes every environment variable destemu reads.
 const EnvPrefix = "DESTEMU_"
 
+// DefaultMaxNamespaces bounds the namespaces of a server by default: far
+// more than the parallel tests of a CI fleet hold at once, few enough that
+// a flood of new names cannot exhaust memory.
+const DefaultMaxNamespaces = 1000
+
 // Config is everything the destemu binary can be told.
 type Config struct {
 	Addr          string
 	Strict        bool
 	BodyLimit     int64
 	LogCapacity   int
+	// LogBodyBytes bounds the request bodies each namespace's log keeps.
+	LogBodyBytes int64
+	// MaxNamespaces bounds how many namespaces exist at once (0: no bound).
+	MaxNamespaces int
 	LogLevel      slog.Level
 	LogFormat     string // text or json
 	AdminToken    string
@@ -43,7 +52,7 @@ type Config struct {
 // Server returns the server part of the configuration.
 func (c Config) Server() server.Config {
 	return server.Config{Strict: c.Strict, BodyLimit: c.BodyLimit, LogCapacity: c.LogCapacity, AdminToken: c.AdminToken,
-		RandomSeed: c.RandomSeed}
+		RandomSeed: c.RandomSeed, LogBodyBytes: int(c.LogBodyBytes), MaxNamespaces: c.MaxNamespaces}
 }
 
 // Logger builds the slog logger the configuration asks for.
@@ -67,11 +76,13 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 		return def
 	}
 	var c Config
-	var level, limit, grace, seed, interval string
+	var level, limit, grace, seed, interval, logBodies, maxNamespaces string
 	fs.StringVar(&c.Addr, "addr", env("ADDR", ":8080"), "listen address (DESTEMU_ADDR)")
 	fs.BoolVar(&c.Strict, "strict", false, "refuse unknown API keys with 401 instead of provisioning an account (DESTEMU_STRICT)")
 	fs.StringVar(&limit, "body-limit", env("BODY_LIMIT", strconv.Itoa(server.DefaultBodyLimit)), "largest webhook body in bytes; suffixes KiB and MiB allowed (DESTEMU_BODY_LIMIT)")
 	fs.IntVar(&c.LogCapacity, "log-capacity", 0, "request-log entries kept per namespace (DESTEMU_LOG_CAPACITY, default 1000)")
+	fs.StringVar(&logBodies, "log-body-bytes", env("LOG_BODY_BYTES", "1MiB"), "request bodies each namespace's request log keeps, newest first, in bytes; suffixes KiB and MiB allowed (DESTEMU_LOG_BODY_BYTES)")
+	fs.StringVar(&maxNamespaces, "max-namespaces", env("MAX_NAMESPACES", strconv.Itoa(DefaultMaxNamespaces)), "how many namespaces may exist at once, the default one included; 0 for no limit (DESTEMU_MAX_NAMESPACES)")
 	fs.StringVar(&level, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (DESTEMU_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "text or json (DESTEMU_LOG_FORMAT)")
 	fs.StringVar(&c.AdminToken, "admin-token", env("ADMIN_TOKEN", ""), "require Authorization: Bearer <token> on the control plane (DESTEMU_ADMIN_TOKEN)")
@@ -106,6 +117,12 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	var err error
 	if c.BodyLimit, err = parseSize(limit); err != nil {
 		return c, fmt.Errorf("body-limit: %w", err)
+	}
+	if c.LogBodyBytes, err = parseSize(logBodies); err != nil {
+		return c, fmt.Errorf("log-body-bytes: %w", err)
+	}
+	if c.MaxNamespaces, err = strconv.Atoi(maxNamespaces); err != nil || c.MaxNamespaces < 0 {
+		return c, fmt.Errorf("max-namespaces %q: want a whole number, 0 for no limit", maxNamespaces)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		return c, fmt.Errorf("log-level %q: want debug, info, warn or error", level)

@@ -41,6 +41,13 @@ type Config struct {
 	BodyLimit int64
 	// LogCapacity bounds each namespace's request log (1000 when zero).
 	LogCapacity int
+	// LogBodyBytes bounds the bytes of request bodies each namespace's log
+	// keeps (emulators.DefaultLogBodyBytes when zero, no bound when
+	// negative).
+	LogBodyBytes int
+	// MaxNamespaces bounds how many namespaces exist at once, the default
+	// one included (no bound when zero); beyond it, creating one answers 503.
+	MaxNamespaces int
 	// AdminToken, when set, is required as "Authorization: Bearer <token>"
 	// on the control plane.
 	AdminToken string
@@ -110,7 +117,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	world, err := emulators.NewWorld(emulators.Config{
 		Emulators: cfg.Emulators, Strict: cfg.Strict, LogCapacity: cfg.LogCapacity, Clock: cfg.Clock,
-		RandomSeed: cfg.RandomSeed,
+		RandomSeed: cfg.RandomSeed, LogBodyBytes: cfg.LogBodyBytes, MaxNamespaces: cfg.MaxNamespaces,
 	})
 	if err != nil {
 		return nil, err
