@@ -137,6 +137,8 @@ type Entry struct {
 	// BodyDropped marks an entry whose body the server dropped to keep its
 	// request log within its byte budget.
 	BodyDropped bool `json:"bodyDropped"`
+	// Tracking links a tracking API message and its deliveries.
+	Tracking *Tracking `json:"tracking"`
 }
 
 // RequestFilter selects request-log entries; zero fields match all.

@@ -28,6 +28,9 @@ type Delivery struct {
 	// Started is when the server began to read the request (real time),
 	// for the latency the request log shows.
 	Started time.Time
+	// Source is the write key of the tracking API source whose message
+	// this is ("" for a webhook request): the log entry links to it.
+	Source string
 }
 
 // Answer is the webhook's answer to a Delivery, and the request log entry
@@ -69,6 +72,9 @@ type Result struct {
 // state unless every check passes; the request log records every request.
 func (w *World) Deliver(d *Delivery) Answer {
 	e := &Entry{Destination: d.Destination, Namespace: DefaultNamespace}
+	if d.Source != "" {
+		e.Tracking = &Tracking{Source: d.Source}
+	}
 	ans, ns := w.deliver(d, e)
 	if len(d.Body) > 0 && !d.BodyTooLarge && e.Body == nil {
 		e.Body, e.BodyText = logBody(d.Body, false) // refused before the decode

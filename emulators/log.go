@@ -45,6 +45,8 @@ type Entry struct {
 	// BodyDropped marks an entry whose body was dropped to keep the log's
 	// bodies within their byte budget.
 	BodyDropped bool `json:"bodyDropped,omitempty"`
+	// Tracking links a message of the tracking API and its deliveries.
+	Tracking *Tracking `json:"tracking,omitempty"`
 }
 
 // Filter selects log entries; zero fields match everything.

@@ -39,6 +39,9 @@ type NamespaceSnapshot struct {
 	// real time (its now is left out).
 	Clock    clock.State       `json:"clock"`
 	Accounts []AccountSnapshot `json:"accounts"`
+	// Sources are the namespace's tracking API sources (left out when
+	// there are none, so documents without sources read as before).
+	Sources []Source `json:"sources,omitempty"`
 }
 
 // AccountSnapshot is one account in a Snapshot.
@@ -117,6 +120,7 @@ func (w *World) Snapshot() (Snapshot, error) {
 			}
 			nss.Accounts = append(nss.Accounts, as)
 		}
+		nss.Sources = w.Sources(ns)
 		out.Namespaces = append(out.Namespaces, nss)
 	}
 	return out, nil
@@ -178,11 +182,15 @@ func (w *World) Restore(s Snapshot) error {
 		return BadRequest("snapshot version %d is not supported (this build reads version %d)", s.Version, SnapshotVersion)
 	}
 	keys := new(sync.Map)
+	sources := make(map[string]*Source)
 	built := make(map[string]*Namespace, len(s.Namespaces)+1)
 	for i, nss := range s.Namespaces {
 		ns, err := w.restoreNamespace(nss, keys)
 		if err != nil {
 			return BadRequest("snapshot: namespaces[%d]: %s", i, err)
+		}
+		if err := w.restoreSources(ns, nss.Sources, sources); err != nil {
+			return BadRequest("snapshot: namespaces[%d]: namespace %q, %s", i, ns.Name, err)
 		}
 		if built[ns.Name] != nil {
 			return BadRequest("snapshot: namespaces[%d]: namespace %q is given twice", i, ns.Name)
@@ -208,6 +216,9 @@ func (w *World) Restore(s Snapshot) error {
 		}
 	}
 	w.namespaces = built
+	w.sources.mu.Lock()
+	w.sources.byKey = sources
+	w.sources.mu.Unlock()
 	return nil
 }
 

@@ -84,6 +84,8 @@ type World struct {
 	// beyond the account's own. Restore swaps it whole, under mu, together
 	// with namespaces.
 	keys liveIndex
+	// sources finds a tracking API source by write key (sources.go).
+	sources sourceIndex
 
 	// structure is held for reading by every change to which accounts and
 	// keys exist, and for writing by Snapshot and Restore: a snapshot then
@@ -128,6 +130,7 @@ func NewWorld(cfg Config) (*World, error) {
 	}
 	w := &World{cfg: cfg, emulators: make(map[string]registered), namespaces: make(map[string]*Namespace)}
 	w.keys.current.Store(new(sync.Map))
+	w.sources.byKey = make(map[string]*Source)
 	for _, e := range cfg.Emulators {
 		info := e.Info()
 		slug := info.Slug
@@ -223,6 +226,7 @@ func (w *World) DeleteNamespace(name string) error {
 		return NotFound("namespace %s does not exist", Quote(name))
 	}
 	w.dropAccounts(ns, true)
+	w.dropSources(ns)
 	return nil
 }
 
@@ -235,6 +239,7 @@ func (w *World) ResetNamespace(name string) error {
 		return err
 	}
 	w.dropAccounts(ns, false)
+	w.dropSources(ns)
 	ns.Log.Clear()
 	ns.Faults.Clear()
 	ns.Clock.Reset()

@@ -82,6 +82,7 @@ func (s *Server) controlRoutes() []route {
 		{method: "POST", path: "/_emulator/scenarios", summary: "Run a posted scenario (YAML or JSON, docs/scenarios.md) in a fresh namespace and answer its report (?format=json|text|junit)",
 			query: []string{"format", "keep"}, body: true, bodyTypes: []string{"application/yaml", "application/json"}, handle: s.runScenario},
 	}
+	rs = append(rs, s.sourceRoutes()...)
 	for _, e := range s.world.Emulators() {
 		rs = append(rs, s.destinationRoutes(e)...)
 	}
@@ -389,7 +390,7 @@ func (s *Server) addFault(c *gin.Context, ns *emulators.Namespace) (int, any, er
 	if err := decodeBody(c, &r); err != nil {
 		return 0, nil, err
 	}
-	if r.Match.Destination != "" {
+	if r.Match.Destination != "" && r.Match.Destination != emulators.TrackingDestination {
 		if _, ok := s.world.Emulator(r.Match.Destination); !ok {
 			return 0, nil, emulators.BadRequest("field \"match.destination\": unknown destination %q", r.Match.Destination)
 		}

@@ -25,6 +25,7 @@ import (
 	"github.com/destemu/destemu/emulators/promoter"
 	"github.com/destemu/destemu/emulators/startdeliver"
 	"github.com/destemu/destemu/emulators/usercom"
+	"github.com/destemu/destemu/tracking"
 )
 
 // DefaultBodyLimit is Segment's own per-message limit, 32 KiB (G-5).
@@ -168,6 +169,8 @@ func (s *Server) newEngine() *gin.Engine {
 	for _, e := range s.world.Emulators() {
 		r.POST("/"+e.Info().Slug, s.webhook(e.Info().Slug))
 	}
+	// Segment's tracking API, for real SDKs pointed at destemu (#15).
+	r.Any("/v1/*path", gin.WrapH(tracking.New(s.world, s.cfg.Strict)))
 	cp := r.Group("/_emulator", s.adminAuth)
 	s.routes = s.controlRoutes()
 	for _, rt := range s.routes {
