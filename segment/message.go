@@ -111,6 +111,9 @@ func Decode(body []byte, now time.Time) (*Message, error) {
 	if !utf8.Valid(body) {
 		return nil, &Error{Reason: "body is not valid UTF-8"}
 	}
+	if err := checkDepth(body); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var raw map[string]any
