@@ -125,8 +125,9 @@ func KindOf(v any) Kind {
 }
 
 // Text converts a scalar to text: strings as they are, numbers in their
-// shortest form (2.50 → "2.5", 1e3 → "1000"), booleans as true/false. Objects,
-// arrays and null do not convert.
+// canonical form with every digit kept (2.50 → "2.5", 1e3 → "1000",
+// 9007199254740993 stays), booleans as true/false. Objects, arrays and null
+// do not convert.
 func Text(v any) (string, bool) {
 	switch x := v.(type) {
 	case string:
@@ -134,8 +135,8 @@ func Text(v any) (string, bool) {
 	case bool:
 		return strconv.FormatBool(x), true
 	case json.Number:
-		if f, ok := Number(x); ok {
-			return FormatNumber(f), true
+		if s, ok := decimalText(string(x)); ok {
+			return s, true
 		}
 		return x.String(), true
 	case float64:
@@ -148,14 +149,9 @@ func Text(v any) (string, bool) {
 	return "", false
 }
 
-// FormatNumber writes f in its shortest exact decimal form, without an
-// exponent for ordinary magnitudes.
-func FormatNumber(f float64) string {
-	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
-		return strconv.FormatFloat(f, 'f', -1, 64)
-	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
-}
+// FormatNumber writes f in its shortest exact decimal form, laid out as
+// JavaScript writes numbers: without an exponent from 1e-6 up to 1e21.
+func FormatNumber(f float64) string { return formatFloat(f) }
 
 // Number converts a number, or a string holding a finite decimal number
 // (surrounding spaces allowed), to a float64.
@@ -196,8 +192,8 @@ func Bool(v any) (bool, bool) {
 			return false, true
 		}
 	case json.Number, float64, int, int64:
-		if f, ok := Number(x); ok && (f == 0 || f == 1) {
-			return f == 1, true
+		if d, ok := Decimal(x); ok && (d == "0" || d == "1") {
+			return d == "1", true
 		}
 	}
 	return false, false
@@ -218,19 +214,11 @@ func Time(v any) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// Plain converts a decoded value into plain Go values for storage and JSON
-// output: json.Number becomes float64 (or int64 when it is a whole number
-// that fits), recursively through objects and arrays.
+// Plain copies a decoded value for storage and JSON output, recursively
+// through objects and arrays. Numbers stay json.Number, so a stored value
+// keeps every digit of the number that was sent and writes it back as sent.
 func Plain(v any) any {
 	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		if f, ok := Number(x); ok {
-			return f
-		}
-		return x.String()
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {

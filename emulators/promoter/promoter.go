@@ -85,7 +85,7 @@ func (*Emulator) Provision(emulators.Settings) emulators.State { return newState
 // indexes.
 func (*Emulator) LoadState(data json.RawMessage) (emulators.State, error) {
 	s := newState()
-	if err := json.Unmarshal(data, s); err != nil {
+	if err := segment.UnmarshalNumbers(data, s); err != nil {
 		return nil, emulators.BadRequest("promoter state: %s", err.Error())
 	}
 	if err := s.reindex(); err != nil {

@@ -2,6 +2,7 @@ package promoter_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -217,6 +218,46 @@ func TestPromoter(t *testing.T) {
 		}
 		if cs, _ := f.p.Contacts(f.ctx, client.Query{"email": "ted@example.org"}); len(cs) != 1 {
 			t.Errorf("one contact per userId: %v", cs)
+		}
+	})
+
+	t.Run("PR-3 attribute numbers keep every digit, through a snapshot too", func(t *testing.T) {
+		t.Parallel()
+		own := testkit.Start(t) // a snapshot import replaces every namespace
+		c := own.Client()
+		ctx := context.Background()
+		if _, err := c.CreateAccount(ctx, "promoter", client.AccountSpec{ID: "acme", Keys: []client.KeySpec{{Value: "k"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Send(ctx, "promoter", "k", nil, client.Identify("u1", map[string]any{
+			"email": "u1@example.com", "big": json.Number("9007199254740993"), "ratio": json.Number("0.1000000000000000055511151231257827"),
+		})); err != nil {
+			t.Fatal(err)
+		}
+		raw := func() string {
+			var out json.RawMessage
+			if err := c.Do(ctx, http.MethodGet, client.AccountPath("promoter", "acme", "contacts", "u1"), nil, nil, &out); err != nil {
+				t.Fatal(err)
+			}
+			return string(out)
+		}
+		want := []string{`"big":9007199254740993`, `"ratio":0.1000000000000000055511151231257827`}
+		for _, w := range want {
+			if got := raw(); !strings.Contains(got, w) {
+				t.Fatalf("contact %s: want %s", got, w)
+			}
+		}
+		doc, err := c.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.RestoreSnapshot(ctx, doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if got := raw(); !strings.Contains(got, w) {
+				t.Fatalf("contact after the snapshot import %s: want %s", got, w)
+			}
 		}
 	})
 

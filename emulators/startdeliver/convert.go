@@ -9,8 +9,8 @@ import (
 
 // convert turns a value from a message (or a control-plane call) into the
 // stored form of a field type (S2-10): text is a string, numbers in their
-// shortest form; number is a float64, parsed from a numeric string when
-// need be; boolean is a bool (true/false in any casing, 1/0); date is an
+// canonical form; number is a json.Number with every digit kept, parsed
+// from a numeric string when need be; boolean is a bool (true/false in any casing, 1/0); date is an
 // RFC 3339 string in UTC. It reports false when the value does not convert:
 // the caller then leaves the field unchanged.
 func convert(t FieldType, v any) (any, bool) {
@@ -20,8 +20,8 @@ func convert(t FieldType, v any) (any, bool) {
 			return s, true
 		}
 	case TypeNumber:
-		if f, ok := segment.Number(v); ok {
-			return f, true
+		if n, ok := segment.Decimal(v); ok {
+			return n, true
 		}
 	case TypeBoolean:
 		if b, ok := segment.Bool(v); ok {

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/destemu/destemu/segment"
 )
 
 // FieldType is the type of a custom field, and the target type of a
@@ -47,7 +49,7 @@ type CustomField struct {
 // FieldValue is one custom field value of a user or a customer.
 type FieldValue struct {
 	Alias string
-	Value any // string (text, date as RFC 3339), float64 (number) or bool
+	Value any // string (text, date as RFC 3339), json.Number (number) or bool
 }
 
 // FieldValues are the custom field values of a user or a customer. They are
@@ -106,7 +108,7 @@ func (f FieldValues) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads an object of values, ordered by alias.
 func (f *FieldValues) UnmarshalJSON(data []byte) error {
 	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
+	if err := segment.UnmarshalNumbers(data, &m); err != nil {
 		return err
 	}
 	out := make(FieldValues, 0, len(m))

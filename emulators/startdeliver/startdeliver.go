@@ -125,7 +125,7 @@ func (d *Destination) Provision(s emulators.Settings) emulators.State {
 // indexes, which are not part of it.
 func (d *Destination) LoadState(data json.RawMessage) (emulators.State, error) {
 	a := newAccount()
-	if err := json.Unmarshal(data, a); err != nil {
+	if err := segment.UnmarshalNumbers(data, a); err != nil {
 		return nil, err
 	}
 	if err := a.check(); err != nil {

@@ -22,8 +22,11 @@ func TestConvert(t *testing.T) {
 		{TypeText, json.Number("1e3"), "1000", true},
 		{TypeText, true, "true", true},
 		{TypeText, map[string]any{}, nil, false},
-		{TypeNumber, json.Number("42"), 42.0, true},
-		{TypeNumber, " 3.5 ", 3.5, true},
+		{TypeNumber, json.Number("42"), json.Number("42"), true},
+		{TypeNumber, " 3.5 ", json.Number("3.5"), true},
+		// S2-10: a number keeps every digit, never through float64.
+		{TypeNumber, json.Number("1234567890123456789"), json.Number("1234567890123456789"), true},
+		{TypeText, json.Number("1234567890123456789"), "1234567890123456789", true},
 		{TypeNumber, "twelve", nil, false},
 		{TypeNumber, "NaN", nil, false},
 		{TypeBoolean, "TRUE", true, true},
@@ -38,7 +41,7 @@ func TestConvert(t *testing.T) {
 			t.Errorf("convert(%s, %#v) = %#v, %v; want %#v, %v", tc.typ, tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
-	if valueKey(42.0) != "42" || valueKey("42") != "42" || valueKey(true) != "true" {
+	if valueKey(42.0) != "42" || valueKey("42") != "42" || valueKey(json.Number("42.0")) != "42" || valueKey(true) != "true" {
 		t.Error("index keys of equal values differ")
 	}
 }
@@ -54,7 +57,7 @@ func TestFieldValuesJSON(t *testing.T) {
 		t.Fatalf("%s, %v", b, err)
 	}
 	var back FieldValues
-	if err := json.Unmarshal(b, &back); err != nil || len(back) != 2 || back[0].Alias != "a" || back[1].Value != 2.0 {
+	if err := json.Unmarshal(b, &back); err != nil || len(back) != 2 || back[0].Alias != "a" || back[1].Value != json.Number("2") {
 		t.Fatalf("%+v, %v", back, err)
 	}
 	f.remove("b")

@@ -131,6 +131,43 @@ func TestStartdeliverV2(t *testing.T) {
 		wantStatus(t, err, http.StatusBadRequest, "segmentOverrideMatchingField")
 	})
 
+	t.Run("S2-4 an override path holding a 19-digit number matches the user whose text field holds it", func(t *testing.T) {
+		t.Parallel()
+		cfg := externalID()
+		cfg.Users = []client.StartdeliverUserSpec{{CustomFields: map[string]any{"externalId": "1234567890123456789"}}}
+		f := newFixture(t, srv, v2, cfg, map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId",
+			"segmentOverrideMatchingField": "properties.accountNo"})
+		res := f.send(t, client.Track("nobody", "E", map[string]any{"accountNo": json.Number("1234567890123456789")}))
+		if res.Data["userId"] != float64(1) || res.Data["createdUser"] != nil {
+			t.Fatalf("answer %+v: want user 1 matched, no user created", res)
+		}
+		if us := f.users(t, nil); len(us) != 1 {
+			t.Fatalf("%d users: %+v", len(us), us)
+		}
+	})
+
+	t.Run("S2-10 a number field keeps every digit, and numeric text matches it", func(t *testing.T) {
+		t.Parallel()
+		cfg := externalID()
+		cfg.CustomFields = append(cfg.CustomFields, client.StartdeliverCustomField{Alias: "accountNo", Type: "number", Entity: "user"})
+		f := newFixture(t, srv, v2, cfg, matchOn("accountNo"))
+		f.send(t, client.Track("12345678901234567890123", "E", nil))
+		var raw json.RawMessage
+		if err := f.c.Do(ctx, http.MethodGet, client.AccountPath(v2, "acme", "users", "1"), nil, nil, &raw); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(raw), `"accountNo":12345678901234567890123`) {
+			t.Fatalf("user %s: want accountNo 12345678901234567890123", raw)
+		}
+		// ...890124 is a different number, though float64 cannot tell them apart.
+		if res := f.send(t, client.Track("12345678901234567890124", "E", nil)); res.Data["createdUser"] != true {
+			t.Fatalf("answer %+v: want a second user", res)
+		}
+		if res := f.send(t, client.Track("12345678901234567890123.0", "E", nil)); res.Data["userId"] != float64(1) {
+			t.Fatalf("answer %+v: want user 1", res)
+		}
+	})
+
 	t.Run("S2-5 override missing: userId fallback when allowed, else ignored and logged", func(t *testing.T) {
 		t.Parallel()
 		cfg := externalID()

@@ -165,7 +165,8 @@ func (st *State) setAttribute(r *emulators.Request, ct ContentType, what, name s
 }
 
 // convert turns a scalar into the stored form of an attribute type: string
-// as text (999 → "999"), number as float64 ("123" → 123), boolean from
+// as text (999 → "999"), number as a json.Number with every digit ("123" →
+// 123), boolean from
 // true/false/1/0, date as 2006-01-02 and datetime as RFC 3339 in UTC.
 func convert(t AttributeType, v any) (any, bool) {
 	switch t {
@@ -175,7 +176,7 @@ func convert(t AttributeType, v any) (any, bool) {
 		if _, isBool := v.(bool); isBool {
 			return nil, false // (decision) true is not the number 1
 		}
-		return segment.Number(v)
+		return segment.Decimal(v)
 	case TypeBoolean:
 		return segment.Bool(v)
 	case TypeDate:

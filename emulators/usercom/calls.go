@@ -3,6 +3,7 @@ package usercom
 import (
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -305,12 +306,13 @@ func employees(r *emulators.Request, name string, v any) (int64, bool) {
 	if v == nil {
 		return 0, false
 	}
-	f, ok := segment.Number(v)
-	if _, isBool := v.(bool); isBool || !ok || f != float64(int64(f)) || f < 0 {
+	d, ok := segment.Decimal(v)
+	n, err := strconv.ParseInt(string(d), 10, 64)
+	if !ok || err != nil || n < 0 {
 		r.Warn("trait %q: %s is not a whole number of employees; ignored", name, describe(v))
 		return 0, false
 	}
-	return int64(f), true
+	return n, true
 }
 
 func sortedKeys(m map[string]any) []string {

@@ -103,8 +103,11 @@ func TestConvert(t *testing.T) {
 		{TypeString, json.Number("999"), "999", true},
 		{TypeString, true, "true", true},
 		{TypeString, "x", "x", true},
-		{TypeNumber, "123", 123.0, true},
-		{TypeNumber, json.Number("1.5"), 1.5, true},
+		{TypeNumber, "123", json.Number("123"), true},
+		{TypeNumber, json.Number("1.5"), json.Number("1.5"), true},
+		// UC-8, UC-9: every digit is kept, whatever the type.
+		{TypeNumber, json.Number("9007199254740993"), json.Number("9007199254740993"), true},
+		{TypeString, json.Number("9007199254740993"), "9007199254740993", true},
 		{TypeNumber, "abc", nil, false},
 		{TypeNumber, true, nil, false},
 		{TypeBoolean, "TRUE", true, true},
@@ -173,7 +176,7 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := s2.(*State)
-	if u, ok := st.lookupUser("u1"); !ok || u.Attributes["custom_integer"] != 7.0 || u.PageViews != 1 || len(st.userOccs[u.ID]) != 1 {
+	if u, ok := st.lookupUser("u1"); !ok || u.Attributes["custom_integer"] != json.Number("7") || u.PageViews != 1 || len(st.userOccs[u.ID]) != 1 {
 		t.Fatalf("u1 after reload: %+v", u)
 	}
 	if u, ok := st.lookupUser("a1"); !ok || len(u.Companies) != 1 {

@@ -86,7 +86,7 @@ func (*Emulator) Provision(emulators.Settings) emulators.State { return newState
 // indexes.
 func (*Emulator) LoadState(data json.RawMessage) (emulators.State, error) {
 	st := newState()
-	if err := json.Unmarshal(data, st); err != nil {
+	if err := segment.UnmarshalNumbers(data, st); err != nil {
 		return nil, emulators.BadRequest("usercom state: %s", err.Error())
 	}
 	if err := st.reindex(); err != nil {

@@ -363,6 +363,23 @@ func TestUsercom(t *testing.T) {
 		}
 	})
 
+	t.Run("UC-8 numbers above 2^53 keep every digit, as text and as numbers", func(t *testing.T) {
+		t.Parallel()
+		a := newApp(t, srv, &client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{
+			{ContentType: "user", Name: "account_no", Type: "number"}}})
+		a.send(client.Identify("u1", map[string]any{"big": json.Number("9007199254740993"), "account_no": json.Number("9007199254740993")}))
+		if u := a.user("u1"); u.Attributes["big"] != "9007199254740993" {
+			t.Fatalf("attributes: %#v", u.Attributes)
+		}
+		var raw json.RawMessage
+		if err := a.c.Do(a.ctx, http.MethodGet, client.AccountPath("usercom", "app", "users", "u1"), nil, nil, &raw); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(raw), `"account_no":9007199254740993`) {
+			t.Fatalf("user %s: want account_no 9007199254740993", raw)
+		}
+	})
+
 	t.Run("UC-9 defined attributes convert; unconvertible values are ignored and logged", func(t *testing.T) {
 		t.Parallel()
 		a := newApp(t, srv, &client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{
