@@ -27,10 +27,10 @@ const DefaultMaxNamespaces = 1000
 
 // Config is everything the destemu binary can be told.
 type Config struct {
-	Addr          string
-	Strict        bool
-	BodyLimit     int64
-	LogCapacity   int
+	Addr        string
+	Strict      bool
+	BodyLimit   int64
+	LogCapacity int
 	// LogBodyBytes bounds the request bodies each namespace's log keeps.
 	LogBodyBytes int64
 	// MaxNamespaces bounds how many namespaces exist at once (0: no bound).
