@@ -1,0 +1,35 @@
+package startdeliver
+
+import (
+	"slices"
+	"time"
+
+	"github.com/destemu/destemu/emulators"
+)
+
+// Stored reports the account's users and usage events (emulators.Retainer).
+func (*Destination) Stored(st emulators.State) (users, events int) {
+	a := st.(*Account)
+	return len(a.Users), len(a.Events)
+}
+
+// TrimEvents drops the oldest usage events beyond keep, and those received
+// before before, then rebuilds the event indexes, which hold positions
+// (emulators.Retainer).
+func (*Destination) TrimEvents(st emulators.State, keep int, before time.Time) int {
+	a := st.(*Account)
+	drop := max(len(a.Events)-keep, 0)
+	for !before.IsZero() && drop < len(a.Events) && a.Events[drop].Received.Before(before) {
+		drop++
+	}
+	if drop == 0 {
+		return 0
+	}
+	a.Events = slices.Clone(a.Events[drop:]) // a fresh array frees the dropped ones
+	a.eventsByUser = make(map[int64][]int)
+	a.eventsByCustomer = make(map[int64][]int)
+	for i, ev := range a.Events {
+		a.indexEvent(i, ev)
+	}
+	return drop
+}
