@@ -102,3 +102,26 @@ func (c *Client) Batch(ctx context.Context, writeKey string, msgs ...Message) er
 	req.Header.Set("Authorization", BasicAuth(writeKey))
 	return c.roundTrip(req, nil)
 }
+
+// TrackingAnswer posts a hand-made request to the tracking API,
+// /v1/{endpoint} ("batch", "track", "t", ...), and returns the answer; a
+// refusal is an Answer, not an error. The body goes as written, with
+// r.Authorization (the write key as Basic auth, or "" for a write key in
+// the body) and r.Header (Content-Type: text/plain for the browser's).
+func (c *Client) TrackingAnswer(ctx context.Context, endpoint string, r RawRequest) (*Answer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/v1/"+endpoint, bytes.NewReader(r.Body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, vs := range r.Header {
+		req.Header.Del(k)
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if r.Authorization != "" {
+		req.Header.Set("Authorization", r.Authorization)
+	}
+	return c.exchange(req)
+}

@@ -223,7 +223,7 @@ func (w *World) deliver(d *Delivery, e *Entry) (Answer, *Namespace) {
 		}
 		delay = f.delay
 	}
-	ans := w.judge(d, e, emu, info, ns, key, m, decodeErr, authOK)
+	ans := w.judge(&judgement{d: d, e: e, emu: emu, info: info, ns: ns, key: key, m: m, decodeErr: decodeErr, authOK: authOK})
 	ans.Delay = delay
 	if ns == nil { // judge made it if it provisioned a key there
 		if ns, _ = w.Namespace(d.Namespace, false); ns != nil {
@@ -254,13 +254,28 @@ func faultAnswer(f *fault) Answer {
 	return Answer{Status: a.Status, RetryAfter: time.Duration(a.RetryAfter), Body: &ErrorBody{Message: a.Message}}
 }
 
+// judgement is what judge decides on: the delivery with the log entry that
+// records it, its destination, the namespace it reached, and what reading
+// its Authorization header and body found.
+type judgement struct {
+	d         *Delivery
+	e         *Entry
+	emu       Emulator
+	info      Info
+	ns        *Namespace
+	key       *Key // nil when the key is unknown (or in another namespace)
+	m         *segment.Message
+	decodeErr error
+	authOK    bool // the Authorization header named a key
+}
+
 // judge applies the webhook contract in the order a vendor checks: who is
 // calling (401/403), then what they sent (413/400/501), then the
 // destination's own rules under the account's lock.
-func (w *World) judge(d *Delivery, e *Entry, emu Emulator, info Info, ns *Namespace, key *Key,
-	m *segment.Message, decodeErr error, authOK bool) Answer {
+func (w *World) judge(j *judgement) Answer {
+	d, e, info, key, m := j.d, j.e, j.info, j.key, j.m
 	// Who is calling (G-2, G-11, G-12).
-	if !authOK {
+	if !j.authOK {
 		return refuse(http.StatusUnauthorized, "missing or malformed Authorization header: want Basic base64(\"<apiKey>:\")")
 	}
 	if key != nil {
@@ -279,8 +294,8 @@ func (w *World) judge(d *Delivery, e *Entry, emu Emulator, info Info, ns *Namesp
 	if err != nil {
 		return refuse(http.StatusBadRequest, "%s", err)
 	}
-	if decodeErr != nil {
-		return refuse(http.StatusBadRequest, "%s", decodeErr)
+	if j.decodeErr != nil {
+		return refuse(http.StatusBadRequest, "%s", j.decodeErr)
 	}
 	if !info.Accepted(m.Type) {
 		return refuse(http.StatusNotImplemented, "%s does not accept %s calls (it accepts %s)", info.Name, m.TypeName, typeList(info.Accepts))
@@ -296,15 +311,15 @@ func (w *World) judge(d *Delivery, e *Entry, emu Emulator, info Info, ns *Namesp
 		if err != nil {
 			return refuse(http.StatusBadRequest, "%s", err)
 		}
-		if ns == nil { // the key is about to be provisioned: now the namespace may be made
-			if ns, err = w.Namespace(d.Namespace, true); err != nil {
+		if j.ns == nil { // the key is about to be provisioned: now the namespace may be made
+			if j.ns, err = w.Namespace(d.Namespace, true); err != nil {
 				return refuseErr(err.(*Error))
 			}
 		}
 		var created bool
 		value, _ := ParseBasicAuth(d.Authorization) // e.Key may be cut
-		if key, created = w.provision(ns, emu, info.Slug, value, s); key == nil {
-			return refuse(http.StatusUnauthorized, "unknown API key for %s in namespace %q (the key is in use in another namespace, or the namespace was deleted)", info.Name, ns.Name)
+		if key, created = w.provision(j.ns, j.emu, info.Slug, value, s); key == nil {
+			return refuse(http.StatusUnauthorized, "unknown API key for %s in namespace %q (the key is in use in another namespace, or the namespace was deleted)", info.Name, j.ns.Name)
 		} else if created {
 			warnings = append(warnings, fmt.Sprintf("provisioned %s account %q for an unknown key", info.Name, key.account.ID))
 		}

@@ -18,36 +18,132 @@ import (
 	"github.com/destemu/destemu/segment"
 )
 
-// Emulator is one emulated destination. Its methods other than Info and
-// Resources are called with the account's lock held, so a destination never
-// locks anything itself: check-and-act on one account is atomic.
-type Emulator interface {
+// Destination is what one emulated destination implements, typed by S, the
+// vendor-side state it keeps per account (a pointer to its own State type).
+// The platform holds it as an Emulator (see Register), which does once for
+// every destination what each would otherwise write itself: the type
+// assertion of an account's state and the decoding of a snapshot's state.
+//
+// Its methods other than Info and Resources are called with the account's
+// lock held, so a destination never locks anything itself: check-and-act on
+// one account is atomic.
+type Destination[S any] interface {
 	// Info describes the destination: slug, accepted calls, settings.
 	Info() Info
 	// NewState returns the vendor-side state of an account created through
 	// the control plane, from its "config" object (nil when none was
-	// given). A bad config is a *Error naming the field.
-	NewState(config json.RawMessage) (State, error)
+	// given). A bad config is a *Error naming the field. NewState(nil) is
+	// also the empty state a snapshot's state is decoded into.
+	NewState(config json.RawMessage) (S, error)
 	// Provision returns the state of an account auto-provisioned for an
 	// unknown key (G-11), from the settings of the request that named it.
-	Provision(s Settings) State
-	// LoadState decodes a state written with json.Marshal (snapshots).
-	LoadState(data json.RawMessage) (State, error)
+	Provision(s Settings) S
+	// Reindex rebuilds what the state keeps beside its JSON (indexes, id
+	// sequences) after the platform decoded a snapshot into it, and refuses
+	// a state that is not consistent.
+	Reindex(s S) error
 	// Handle applies one valid message of an accepted type to the state. It
 	// returns a *Error to refuse the message, and must then leave the
 	// state unchanged: validate first, then mutate. The one exception is a
 	// vendor's metering of requests: Promoter's daily limit counts a
 	// request it refuses too (PR-13, a decision in docs/promoter.md).
-	Handle(r *Request, state State) error
+	Handle(r *Request, s S) error
 	// Resources lists the destination's control-plane routes below
 	// /_emulator/{slug}/accounts/{id}/.
-	Resources() []Resource
+	Resources() []Resource[S]
+}
+
+// Emulator is a destination as the platform holds it, its state type
+// erased: what Register makes of a Destination. World and the server only
+// ever see Emulators.
+type Emulator interface {
+	Info() Info
+	NewState(config json.RawMessage) (State, error)
+	Provision(s Settings) State
+	// LoadState decodes a state written with json.Marshal (snapshots).
+	LoadState(data json.RawMessage) (State, error)
+	Handle(r *Request, s State) error
+	Resources() []Resource[State]
 }
 
 // State is one account's vendor-side state, owned by its destination. It is
 // only touched with the account's lock held and must survive a round trip
 // through json.Marshal and Emulator.LoadState.
 type State any
+
+// Register turns a destination into the Emulator the platform holds.
+func Register[S any](d Destination[S]) Emulator {
+	return typed[S]{d: d, slug: d.Info().Slug}
+}
+
+// typed is the one adapter between a Destination and the platform: the
+// only place an account's state is asserted to its type.
+type typed[S any] struct {
+	d    Destination[S]
+	slug string
+}
+
+func (t typed[S]) Info() Info { return t.d.Info() }
+
+func (t typed[S]) NewState(config json.RawMessage) (State, error) {
+	s, err := t.d.NewState(config)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (t typed[S]) Provision(s Settings) State { return t.d.Provision(s) }
+
+// LoadState decodes into a fresh NewState(nil), keeping numbers exact
+// (UseNumber, as segment.Decode does for messages), so a big id or a price
+// survives a snapshot round trip in every destination alike.
+func (t typed[S]) LoadState(data json.RawMessage) (State, error) {
+	s, err := t.d.NewState(nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := segment.UnmarshalNumbers(data, &s); err != nil {
+		return nil, BadRequest("%s state: %s", t.slug, err)
+	}
+	if err := t.d.Reindex(s); err != nil {
+		return nil, BadRequest("%s state: %s", t.slug, err)
+	}
+	return s, nil
+}
+
+func (t typed[S]) state(st State) (S, error) {
+	s, ok := st.(S)
+	if !ok {
+		return s, Errorf(http.StatusInternalServerError, "%s: account state is %T, not %T", t.slug, st, s)
+	}
+	return s, nil
+}
+
+func (t typed[S]) Handle(r *Request, st State) error {
+	s, err := t.state(st)
+	if err != nil {
+		return err
+	}
+	return t.d.Handle(r, s)
+}
+
+func (t typed[S]) Resources() []Resource[State] {
+	rs := t.d.Resources()
+	out := make([]Resource[State], len(rs))
+	for i, r := range rs {
+		h := r.Handle
+		out[i] = Resource[State]{Method: r.Method, Path: r.Path, Summary: r.Summary, Status: r.Status,
+			Handle: func(req *ResourceRequest, st State) (any, error) {
+				s, err := t.state(st)
+				if err != nil {
+					return nil, err
+				}
+				return h(req, s)
+			}}
+	}
+	return out
+}
 
 // Info describes a destination.
 type Info struct {
@@ -202,22 +298,22 @@ func Conflict(format string, args ...any) *Error {
 // Resource is one control-plane route of a destination, mounted at
 // /_emulator/{slug}/accounts/{id}/{Path}. Path segments in braces are
 // parameters: "users/{id}".
-type Resource struct {
+type Resource[S any] struct {
 	Method  string // http.MethodGet, ...
 	Path    string
 	Summary string // one line for the OpenAPI document
 	// Status is the success status; 200 when zero.
 	Status int
 	// Handle runs with the account's lock held and returns the value to
-	// answer with as JSON, or a *Error.
-	Handle func(r *ResourceRequest) (any, error)
+	// answer with as JSON, or a *Error. The platform encodes the answer
+	// before it releases the lock, so the value may share memory with s.
+	Handle func(r *ResourceRequest, s S) (any, error)
 }
 
 // ResourceRequest is one control-plane call on an account's state.
 type ResourceRequest struct {
 	Now       time.Time // the namespace clock
 	AccountID string
-	State     State
 	Params    map[string]string // path parameters by name
 	Query     url.Values
 	Body      []byte

@@ -137,7 +137,7 @@ func basic(key string) string {
 // always encode (#13 item 1).
 func TestLogKeepsUnencodableBodiesAsText(t *testing.T) {
 	t.Parallel()
-	w, err := NewWorld(Config{Emulators: []Emulator{nop{}}})
+	w, err := NewWorld(Config{Emulators: []Emulator{Register(nop{})}})
 	if err != nil {
 		t.Fatal(err)
 	}

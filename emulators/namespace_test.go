@@ -11,7 +11,7 @@ import (
 // provisioned key do (#13 item 3).
 func TestRefusedWebhooksCreateNothing(t *testing.T) {
 	t.Parallel()
-	w, err := NewWorld(Config{Emulators: []Emulator{nop{}}, Strict: true})
+	w, err := NewWorld(Config{Emulators: []Emulator{Register(nop{})}, Strict: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func TestRefusedWebhooksCreateNothing(t *testing.T) {
 		t.Fatalf("%d namespaces after refused requests, want 1", n)
 	}
 
-	lenient, _ := NewWorld(Config{Emulators: []Emulator{nop{}}})
+	lenient, _ := NewWorld(Config{Emulators: []Emulator{Register(nop{})}})
 	bad := lenient.Deliver(&Delivery{Destination: "nop", Authorization: basic("k"), Namespace: "n1", Body: []byte(`{"type":"nope"}`)})
 	if bad.Status != http.StatusBadRequest || len(lenient.Namespaces()) != 1 {
 		t.Fatalf("a refused message: %d, %d namespaces", bad.Status, len(lenient.Namespaces()))
@@ -45,7 +45,7 @@ func TestRefusedWebhooksCreateNothing(t *testing.T) {
 // names the limit, from a webhook or the control plane alike.
 func TestMaxNamespaces(t *testing.T) {
 	t.Parallel()
-	w, err := NewWorld(Config{Emulators: []Emulator{nop{}}, MaxNamespaces: 2})
+	w, err := NewWorld(Config{Emulators: []Emulator{Register(nop{})}, MaxNamespaces: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestMaxNamespaces(t *testing.T) {
 // echoed in the answer nor kept in the log (#13 item 4).
 func TestErrorsQuoteBoundedInput(t *testing.T) {
 	t.Parallel()
-	w, err := NewWorld(Config{Emulators: []Emulator{nop{}}, Strict: true})
+	w, err := NewWorld(Config{Emulators: []Emulator{Register(nop{})}, Strict: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,6 +78,21 @@ type Config struct {
 
 // World is every namespace of one server: the emulators, the accounts, the
 // keys and the request logs. Two Worlds share nothing.
+//
+// Lock order. Four levels of locks guard the world; a goroutine holding one
+// only ever takes a lock of a later level:
+//
+//  1. World.structure (which accounts and keys exist; written by Snapshot
+//     and Restore)
+//  2. World.mu (the namespaces map and the key index generation)
+//  3. Namespace.mu (a namespace's accounts)
+//  4. Account.mu (an account's keys, settings, messageIds and state; every
+//     webhook and every destination method runs under it)
+//
+// Below them, the request log, the fault rules and the clocks each have
+// their own lock, taken last and never held while taking another. A webhook
+// with a known key takes only level 4, then the log's lock after
+// releasing it.
 type World struct {
 	cfg       Config
 	emulators map[string]registered

@@ -17,17 +17,17 @@ type nop struct{}
 func (nop) Info() Info {
 	return Info{Slug: "nop", Name: "Nop", Accepts: []segment.Type{segment.Track}}
 }
-func (nop) NewState(json.RawMessage) (State, error)  { return struct{}{}, nil }
-func (nop) Provision(Settings) State                 { return struct{}{} }
-func (nop) LoadState(json.RawMessage) (State, error) { return struct{}{}, nil }
-func (nop) Handle(*Request, State) error             { return nil }
-func (nop) Resources() []Resource                    { return nil }
+func (nop) NewState(json.RawMessage) (*struct{}, error) { return &struct{}{}, nil }
+func (nop) Provision(Settings) *struct{}                { return &struct{}{} }
+func (nop) Reindex(*struct{}) error                     { return nil }
+func (nop) Handle(*Request, *struct{}) error            { return nil }
+func (nop) Resources() []Resource[*struct{}]            { return nil }
 
 // TestCreateInDeletedNamespace: a create that holds a namespace deleted in
 // the meantime fails, and claims no key in the live index.
 func TestCreateInDeletedNamespace(t *testing.T) {
 	t.Parallel()
-	w, err := NewWorld(Config{Emulators: []Emulator{nop{}}})
+	w, err := NewWorld(Config{Emulators: []Emulator{Register(nop{})}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestCreateInDeletedNamespace(t *testing.T) {
 	if k := w.lookupKey("nop", "k"); k != nil {
 		t.Fatal("the key was claimed in the live index")
 	}
-	if key, _ := w.provision(ns, nop{}, "nop", "k2", Settings{}); key != nil {
+	if key, _ := w.provision(ns, Register(nop{}), "nop", "k2", Settings{}); key != nil {
 		t.Fatal("provisioned into a deleted namespace")
 	}
 	// The name can be used again: a fresh namespace.
@@ -78,16 +78,16 @@ func TestDedupeSweepIsAmortised(t *testing.T) {
 	}
 }
 
-// panicky is a destination whose LoadState panics on any document.
+// panicky is a destination whose Reindex panics on any state.
 type panicky struct{ nop }
 
-func (panicky) LoadState(json.RawMessage) (State, error) { panic("broken state") }
+func (panicky) Reindex(*struct{}) error { panic("broken state") }
 
 // TestRestoreContainsLoadStatePanics: a destination that panics on a bad
 // state makes Restore fail with an error, not crash the process.
 func TestRestoreContainsLoadStatePanics(t *testing.T) {
 	t.Parallel()
-	w, err := NewWorld(Config{Emulators: []Emulator{panicky{}}})
+	w, err := NewWorld(Config{Emulators: []Emulator{Register(panicky{})}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,6 +59,6 @@ steps:
 `))
 	fmt.Println(err)
 	// Output:
-	// broken.yaml:4:5: steps[1]: unknown step kind "sned" (want one of send, call, assert, wait, clock, revoke, activate, deactivate or fault; did you mean "send"?)
+	// broken.yaml:4:5: steps[1]: unknown step kind "sned" (want one of send, call, assert, wait, clock, revoke, activate, deactivate, fault or source; did you mean "send"?)
 	// broken.yaml:5:22: steps[2].clock.advance: "a week" is not a positive duration (want Go duration text with optional days: "90s", "10m", "24h", "7d", "1d12h")
 }

@@ -382,7 +382,7 @@ func (p *parser) requires(v field) *Requires {
 
 func (p *parser) setup(v field) Setup {
 	var s Setup
-	f := p.mapping(v.val, "setup", []string{"accounts", "calls"})
+	f := p.mapping(v.val, "setup", []string{"accounts", "sources", "calls"})
 	seen := map[[2]string]bool{}
 	p.keys = map[string]map[string]string{}
 	if x, ok := f["accounts"]; ok {
@@ -409,6 +409,11 @@ func (p *parser) setup(v field) Setup {
 				byKey[k.Value] = a.ID
 			}
 			s.Accounts = append(s.Accounts, a)
+		}
+	}
+	if x, ok := f["sources"]; ok {
+		for i, sn := range p.list(x, "setup.sources") {
+			s.Sources = append(s.Sources, p.source(sn, fmt.Sprintf("setup.sources[%d]", i+1)))
 		}
 	}
 	if x, ok := f["calls"]; ok {
@@ -579,9 +584,11 @@ func (p *parser) step(n *yaml.Node, what string) Step {
 		st.Deactivate = p.keyRef(x.val, kw)
 	case KindFault:
 		st.Fault = p.fault(x.val, kw)
+	case KindSource:
+		st.Source = p.sourceSend(x.val, kw)
 	}
 	if v, ok := f["expect"]; ok {
-		if kind != KindSend && kind != KindCall {
+		if kind != KindSend && kind != KindCall && kind != KindSource {
 			p.errf(v.key, "%s: \"expect\" checks the answer of a send or a call, not of a %s step", what, kind)
 		} else {
 			st.Expect = p.expect(v.val, what+".expect", st.Send)

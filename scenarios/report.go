@@ -91,6 +91,8 @@ func (st *Step) Title() string {
 	switch {
 	case st.Send != nil:
 		return st.Send.title()
+	case st.Source != nil:
+		return st.Source.title()
 	case st.Call != nil:
 		return st.Call.title()
 	case st.Assert != nil:

@@ -98,7 +98,11 @@ func RunWith(ctx context.Context, c *client.Client, s *Scenario, opts Options) (
 	return rep, nil
 }
 
-// Seed applies a scenario's setup (accounts, then calls) in c's namespace,
+// trackingDestination is the request log's name for the tracking API: a
+// wait step may wait for its entries.
+const trackingDestination = "tracking"
+
+// Seed applies a scenario's setup (accounts, sources, then calls) in c's namespace,
 // keys as written: what destemu --seed does at start, so a sandbox starts
 // provisioned. Its steps are not run.
 func Seed(ctx context.Context, c *client.Client, s *Scenario) error {
@@ -116,6 +120,11 @@ func Seed(ctx context.Context, c *client.Client, s *Scenario) error {
 	for i := range s.Setup.Accounts {
 		if err := r.account(ctx, &s.Setup.Accounts[i]); err != nil {
 			return s.errAt(s.Setup.Accounts[i].line, "setup.accounts[%d]: %s", i+1, err)
+		}
+	}
+	for i := range s.Setup.Sources {
+		if err := r.source(ctx, &s.Setup.Sources[i]); err != nil {
+			return s.errAt(s.Setup.Sources[i].line, "setup.sources[%d]: %s", i+1, err)
 		}
 	}
 	for i := range s.Setup.Calls {
@@ -173,11 +182,16 @@ func (s *Scenario) Check(destinations []string) error {
 	for _, a := range s.Setup.Accounts {
 		check(a.Destination, a.line)
 	}
+	for _, src := range s.Setup.Sources {
+		for _, c := range src.Connections {
+			check(c.Destination, c.line)
+		}
+	}
 	for _, st := range s.Steps {
 		switch {
 		case st.Send != nil:
 			check(st.Send.Destination, st.Send.destLine)
-		case st.Wait != nil:
+		case st.Wait != nil && st.Wait.Destination != trackingDestination:
 			check(st.Wait.Destination, st.Wait.destLine)
 		case st.Revoke != nil, st.Activate != nil, st.Deactivate != nil:
 			k := st.keyRef()
@@ -302,6 +316,11 @@ func (r *runner) run(ctx context.Context, s *Scenario, rep *Report) {
 		step(StepReport{Kind: "setup", Name: "account " + a.Destination + "/" + a.ID, Line: a.line},
 			func() error { return r.account(ctx, a) })
 	}
+	for i := range s.Setup.Sources {
+		src := &s.Setup.Sources[i]
+		step(StepReport{Kind: "setup", Name: "source " + src.WriteKey, Line: src.line},
+			func() error { return r.source(ctx, src) })
+	}
 	for i := range s.Setup.Calls {
 		c := &s.Setup.Calls[i]
 		step(StepReport{Kind: "setup", Name: c.title(), Line: c.line},
@@ -349,6 +368,8 @@ func (r *runner) step(ctx context.Context, st *Step) error {
 		return r.keyStatus(ctx, st.Deactivate, r.c.DeactivateKey)
 	case st.Fault != nil:
 		return r.fault(ctx, st.Fault)
+	case st.Source != nil:
+		return r.sourceSend(ctx, st.Source, st.Expect)
 	}
 	return errors.New("empty step")
 }

@@ -42,11 +42,36 @@ type Requires struct {
 // defining an attribute). It is also what destemu --seed applies.
 type Setup struct {
 	Accounts []Account `yaml:"accounts,omitempty"`
-	Calls    []Call    `yaml:"calls,omitempty"`
+	// Sources are tracking API sources, made after the accounts: a write
+	// key and the destinations it delivers to (docs/tracking.md).
+	Sources []Source `yaml:"sources,omitempty"`
+	Calls   []Call   `yaml:"calls,omitempty"`
 }
 
 // IsZero reports whether the setup is empty (for printing).
-func (s Setup) IsZero() bool { return len(s.Accounts) == 0 && len(s.Calls) == 0 }
+func (s Setup) IsZero() bool { return len(s.Accounts) == 0 && len(s.Sources) == 0 && len(s.Calls) == 0 }
+
+// Source is a tracking API source: a write key and its connections. Run
+// makes the write key and the connections' API keys unique to its
+// namespace, as it does account keys.
+type Source struct {
+	WriteKey    string       `yaml:"writeKey"`
+	Name        string       `yaml:"name,omitempty"`
+	Connections []Connection `yaml:"connections,omitempty"`
+
+	line int
+}
+
+// Connection connects a source to a destination: the API key and the
+// settings Segment sends it, and whether it is enabled (true when unset).
+type Connection struct {
+	Destination string `yaml:"destination"`
+	APIKey      string `yaml:"apiKey"`
+	Settings    Value  `yaml:"settings,omitempty"`
+	Enabled     *bool  `yaml:"enabled,omitempty"`
+
+	line int
+}
 
 // Account creates one account of a destination.
 type Account struct {
@@ -94,7 +119,9 @@ type Step struct {
 	Activate   *KeyRef `yaml:"activate,omitempty"`
 	Deactivate *KeyRef `yaml:"deactivate,omitempty"`
 	Fault      *Fault  `yaml:"fault,omitempty"`
-	// Expect checks the answer of a send or a call. Without it a send must
+	// Source sends through Segment's tracking API, as an SDK does.
+	Source *SourceSend `yaml:"source,omitempty"`
+	// Expect checks the answer of a send, a source or a call. Without it a send must
 	// answer 200 and a call any 2xx.
 	Expect *Expect `yaml:"expect,omitempty"`
 
@@ -113,11 +140,12 @@ const (
 	KindActivate   = "activate"
 	KindDeactivate = "deactivate"
 	KindFault      = "fault"
+	KindSource     = "source"
 )
 
 // Kinds lists the step kinds in the order documentation gives them.
 func Kinds() []string {
-	return []string{KindSend, KindCall, KindAssert, KindWait, KindClock, KindRevoke, KindActivate, KindDeactivate, KindFault}
+	return []string{KindSend, KindCall, KindAssert, KindWait, KindClock, KindRevoke, KindActivate, KindDeactivate, KindFault, KindSource}
 }
 
 // Kind returns the step's kind.
@@ -141,8 +169,29 @@ func (s *Step) Kind() string {
 		return KindDeactivate
 	case s.Fault != nil:
 		return KindFault
+	case s.Source != nil:
+		return KindSource
 	}
 	return ""
+}
+
+// SourceSend sends one message, or a batch, through Segment's tracking
+// API (/v1/...) with a source's write key: the destinations connected to
+// it get each message before the answer, as docs/tracking.md describes.
+type SourceSend struct {
+	WriteKey string `yaml:"writeKey"`
+	// WriteKeyIn is where the write key goes: "auth" (the Basic-auth user
+	// name, as the server libraries send it; the default) or "body" (a
+	// "writeKey" field, as analytics.js and older analytics-python do).
+	WriteKeyIn string `yaml:"writeKeyIn,omitempty"`
+	// Endpoint is the path after /v1/: "batch" for a batch, the message's
+	// type for a message, unless given ("import", "t", "p", "b", ...).
+	Endpoint string `yaml:"endpoint,omitempty"`
+	// Message is one message; Batch a list of them.
+	Message Value `yaml:"message,omitempty"`
+	Batch   Value `yaml:"batch,omitempty"`
+	// Headers are added to the request (Content-Type: text/plain, Origin).
+	Headers map[string]string `yaml:"headers,omitempty"`
 }
 
 // Send delivers a Segment message to a destination's webhook as Segment

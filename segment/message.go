@@ -353,5 +353,11 @@ func (m *Message) Disabled(names []string) bool {
 			return v == false
 		}
 	}
-	return m.Integrations["All"] == false
+	// analytics-go's DisableAll sends "all": the All key in any casing.
+	for k, v := range m.Integrations {
+		if strings.EqualFold(k, "All") {
+			return v == false
+		}
+	}
+	return false
 }

@@ -20,11 +20,11 @@ type noop struct{}
 func (noop) Info() emulators.Info {
 	return emulators.Info{Slug: "noop", Name: "Noop", Accepts: segment.Types}
 }
-func (noop) NewState(json.RawMessage) (emulators.State, error)  { return struct{}{}, nil }
-func (noop) Provision(emulators.Settings) emulators.State       { return struct{}{} }
-func (noop) LoadState(json.RawMessage) (emulators.State, error) { return struct{}{}, nil }
-func (noop) Resources() []emulators.Resource                    { return nil }
-func (noop) Handle(r *emulators.Request, _ emulators.State) error {
+func (noop) NewState(json.RawMessage) (*struct{}, error) { return &struct{}{}, nil }
+func (noop) Provision(emulators.Settings) *struct{}      { return &struct{}{} }
+func (noop) Reindex(*struct{}) error                     { return nil }
+func (noop) Resources() []emulators.Resource[*struct{}]  { return nil }
+func (noop) Handle(r *emulators.Request, _ *struct{}) error {
 	r.Did("nothing")
 	return nil
 }
@@ -56,7 +56,7 @@ func BenchmarkBareGin(b *testing.B) {
 // destination that does nothing. The body carries no messageId, so every
 // request is applied rather than answered as a duplicate.
 func BenchmarkWebhookNoop(b *testing.B) {
-	h := testkit.BenchServer(b, testkit.WithEmulators(noop{})).Handler()
+	h := testkit.BenchServer(b, testkit.WithEmulators(emulators.Register(noop{}))).Handler()
 	testkit.BenchAccount(b, h, "noop", client.AccountSpec{ID: "a", Keys: []client.KeySpec{{Value: "bench-key"}}})
 	body := bytes.Replace(benchBody, []byte(`"messageId":"m-1",`), nil, 1)
 	testkit.ServeBenchmark(b, h, "/noop", testkit.SegmentHeader("bench-key", nil), testkit.SameBody(body))

@@ -44,26 +44,22 @@ func (probe) Info() emulators.Info {
 	}
 }
 
-func (probe) NewState(cfg json.RawMessage) (emulators.State, error) {
+func (probe) NewState(cfg json.RawMessage) (*probeState, error) {
 	if len(cfg) > 0 && string(cfg) != "{}" {
 		return nil, emulators.BadRequest("probe takes no config")
 	}
 	return &probeState{}, nil
 }
 
-func (probe) Provision(emulators.Settings) emulators.State { return &probeState{} }
+func (probe) Provision(emulators.Settings) *probeState { return &probeState{} }
 
-func (probe) LoadState(data json.RawMessage) (emulators.State, error) {
-	var s probeState
-	return &s, json.Unmarshal(data, &s)
-}
+func (probe) Reindex(*probeState) error { return nil }
 
-func (probe) Handle(r *emulators.Request, st emulators.State) error {
+func (probe) Handle(r *emulators.Request, s *probeState) error {
 	m := r.Message
 	if m.Event == "refuse me" {
 		return emulators.BadRequest("properties.reason: the probe refuses this event")
 	}
-	s := st.(*probeState)
 	first, _ := segment.Get(m.Traits, "first_name")
 	s.Events = append(s.Events, probeEvent{Type: m.TypeName, User: m.UserKey(), Event: m.Event,
 		Time: m.Timestamp, Settings: r.Settings.Map(), FirstName: first})
@@ -72,11 +68,11 @@ func (probe) Handle(r *emulators.Request, st emulators.State) error {
 	return nil
 }
 
-func (probe) Resources() []emulators.Resource {
-	return []emulators.Resource{{
+func (probe) Resources() []emulators.Resource[*probeState] {
+	return []emulators.Resource[*probeState]{{
 		Method: http.MethodGet, Path: "events", Summary: "List stored events",
-		Handle: func(r *emulators.ResourceRequest) (any, error) {
-			return r.State.(*probeState).Events, nil
+		Handle: func(r *emulators.ResourceRequest, s *probeState) (any, error) {
+			return s.Events, nil
 		},
 	}}
 }
@@ -87,7 +83,7 @@ var regionEU = map[string]any{"region": "eu"}
 
 func startProbe(t *testing.T, opts ...testkit.Option) *client.Client {
 	t.Helper()
-	srv := testkit.Start(t, append([]testkit.Option{testkit.WithEmulators(probe{})}, opts...)...)
+	srv := testkit.Start(t, append([]testkit.Option{testkit.WithEmulators(emulators.Register(probe{}))}, opts...)...)
 	return srv.Client()
 }
 
@@ -125,7 +121,7 @@ func wantStatus(t *testing.T, err error, status int, contains string) *client.Er
 
 func TestWebhookContract(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(probe{}))
+	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
 
 	t.Run("G-1 the webhook of destination S is POST /S", func(t *testing.T) {
 		t.Parallel()
@@ -220,7 +216,7 @@ func TestWebhookContract(t *testing.T) {
 
 	t.Run("G-5 a body that is not a JSON object is 400; over the limit is 413", func(t *testing.T) {
 		t.Parallel()
-		small := testkit.Start(t, testkit.WithEmulators(probe{}), testkit.WithConfig(func(c *serverConfig) { c.BodyLimit = 256 })).Client()
+		small := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})), testkit.WithConfig(func(c *serverConfig) { c.BodyLimit = 256 })).Client()
 		newAccount(t, small, "a")
 		for _, body := range []string{`[]`, `"x"`, `{"type":`, "{\"type\":\"track\",\"userId\":\"\xff\xfe\",\"event\":\"E\"}", ``} {
 			err := small.SendRaw(ctx, "probe", client.RawRequest{Authorization: client.BasicAuth(keyOf(small, "a")), Body: []byte(body)}, nil)
@@ -470,7 +466,7 @@ func TestWebhookContract(t *testing.T) {
 			t.Fatalf("namespace 2 account a sees %d events", n)
 		}
 		// A key of one namespace is unknown when sent in another's name.
-		strict := testkit.Start(t, testkit.WithEmulators(probe{}), testkit.WithStrict())
+		strict := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})), testkit.WithStrict())
 		s1, s2 := testkit.Isolated(t, strict).Client(), testkit.Isolated(t, strict).Client()
 		newAccount(t, s1, "a")
 		wantStatus(t, sendErr(s2, client.Track("u", "E", nil), keyOf(s1, "a")), 401, "unknown API key")

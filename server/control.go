@@ -493,7 +493,7 @@ func (s *Server) setKeyStatus(dest string, st emulators.KeyStatus) handlerFunc {
 }
 
 // resource serves one of a destination's own routes, under the account lock.
-func (s *Server) resource(dest string, res emulators.Resource) handlerFunc {
+func (s *Server) resource(dest string, res emulators.Resource[emulators.State]) handlerFunc {
 	return func(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
 		a, err := ns.Account(dest, c.Param("account"))
 		if err != nil {
@@ -513,8 +513,8 @@ func (s *Server) resource(dest string, res emulators.Resource) handlerFunc {
 		// The answer is encoded while the lock is held: it may share memory
 		// with the account's state, which the next webhook may change.
 		v, err := a.WithState(func(st emulators.State) (any, error) {
-			v, err := res.Handle(&emulators.ResourceRequest{Now: now, AccountID: a.ID, State: st,
-				Params: params, Query: c.Request.URL.Query(), Body: body})
+			v, err := res.Handle(&emulators.ResourceRequest{Now: now, AccountID: a.ID,
+				Params: params, Query: c.Request.URL.Query(), Body: body}, st)
 			if err != nil || v == nil {
 				return nil, err
 			}
@@ -529,20 +529,9 @@ func (s *Server) resource(dest string, res emulators.Resource) handlerFunc {
 	}
 }
 
-// listResult is every list answer's shape.
-type listResult[T any] struct {
-	Items []T `json:"items"`
-	Total int `json:"total"`
-}
+func list[T any](items []T) emulators.List[T] { return emulators.ListAll(items) }
 
-func list[T any](items []T) listResult[T] { return listOf(items, len(items)) }
-
-func listOf[T any](items []T, total int) listResult[T] {
-	if items == nil {
-		items = []T{}
-	}
-	return listResult[T]{Items: items, Total: total}
-}
+func listOf[T any](items []T, total int) emulators.List[T] { return emulators.ListOf(items, total) }
 
 func decodeBody(c *gin.Context, v any) error {
 	body, err := io.ReadAll(io.LimitReader(c.Request.Body, 8<<20))

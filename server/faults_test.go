@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/destemu/destemu/client"
+	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/testkit"
 )
 
 func TestFaults(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(probe{}))
+	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
 
 	t.Run("status fault answers for the next N matching requests and changes no state", func(t *testing.T) {
 		t.Parallel()
@@ -126,7 +127,7 @@ func TestFaults(t *testing.T) {
 	t.Run("the same seed faults the same requests", func(t *testing.T) {
 		t.Parallel()
 		pattern := func() string {
-			s := testkit.Start(t, testkit.WithEmulators(probe{}), testkit.WithConfig(func(c *serverConfig) { c.RandomSeed = 42 }))
+			s := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})), testkit.WithConfig(func(c *serverConfig) { c.RandomSeed = 42 }))
 			c := s.Client().Namespace("replay")
 			newAccount(t, c, "a")
 			if _, err := c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultStatus, Status: 503}, Probability: 0.5}); err != nil {

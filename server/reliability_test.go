@@ -21,7 +21,7 @@ import (
 // is kept as text (#13 item 1).
 func TestRequestLogAnswersAfterNonJSONBody(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(probe{}))
+	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
 	for _, body := range []string{"not json at all", `{"type":"track"} trailing`} {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/probe", strings.NewReader(body))
 		req.Header.Set("Authorization", client.BasicAuth("k"))
@@ -68,7 +68,7 @@ func TestClientRefusesEmptySuccess(t *testing.T) {
 // it used and the timeout asked for (#13 item 10).
 func TestWaitSaysItsCap(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(probe{}))
+	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
 	server.SetMaxWait(srv.Server(), 20*time.Millisecond)
 	_, err := srv.Client().WaitRequests(ctx, client.RequestFilter{Event: "Never"}, 1, time.Hour)
 	wantStatus(t, err, http.StatusRequestTimeout, "timed out after 20ms (the longest wait; the timeout asked for was 1h0m0s)")
@@ -78,7 +78,7 @@ func TestWaitSaysItsCap(t *testing.T) {
 // refused naming the key, not applied as an alias (#13 item 10).
 func TestDuplicateTopLevelKeyRefused(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(probe{}))
+	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
 	body := `{"type":"track","event":"E","userId":"u","type":"alias","previousId":"p"}`
 	req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/probe", strings.NewReader(body))
 	req.Header.Set("Authorization", client.BasicAuth("k"))
@@ -99,7 +99,7 @@ func TestDuplicateTopLevelKeyRefused(t *testing.T) {
 // miss of the token, shorter, longer or one byte off.
 func TestAdminTokenNearMisses(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(probe{}), testkit.WithAdminToken("s3cret"))
+	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})), testkit.WithAdminToken("s3cret"))
 	for _, tok := range []string{"s3cre", "s3creT", "", "s3crets3cret"} {
 		_, err := client.New(srv.URL(), client.WithAdminToken(tok)).Namespaces(ctx)
 		wantStatus(t, err, 401, "Bearer")
@@ -113,7 +113,7 @@ func TestAdminTokenNearMisses(t *testing.T) {
 func BenchmarkWebhookWaiters(b *testing.B) {
 	for _, waiters := range []int{0, 50} {
 		b.Run("waiters="+strconv.Itoa(waiters), func(b *testing.B) {
-			srv := testkit.BenchServer(b, testkit.WithEmulators(noop{}))
+			srv := testkit.BenchServer(b, testkit.WithEmulators(emulators.Register(noop{})))
 			h := srv.Handler()
 			testkit.BenchAccount(b, h, "noop", client.AccountSpec{ID: "a", Keys: []client.KeySpec{{Value: "bench-key"}}})
 			ctx, cancel := context.WithCancel(context.Background())

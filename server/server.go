@@ -77,11 +77,11 @@ type Config struct {
 // plane shows them. Registration is this explicit list, never init().
 func DefaultEmulators() []emulators.Emulator {
 	return []emulators.Emulator{
-		startdeliver.New(),
-		startdeliver.NewV2(),
-		connect.New(),
-		promoter.New(),
-		usercom.New(),
+		emulators.Register(startdeliver.New()),
+		emulators.Register(startdeliver.NewV2()),
+		emulators.Register(connect.New()),
+		emulators.Register(promoter.New()),
+		emulators.Register(usercom.New()),
 	}
 }
 

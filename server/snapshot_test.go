@@ -27,7 +27,7 @@ var snapT0 = time.Date(2030, 3, 1, 9, 0, 0, 0, time.UTC)
 // withAll runs the built-in destinations and the probe, so the round trip
 // covers every destination registered in DefaultEmulators.
 func withAll() testkit.Option {
-	return testkit.WithEmulators(append(server.DefaultEmulators(), probe{})...)
+	return testkit.WithEmulators(append(server.DefaultEmulators(), emulators.Register(probe{}))...)
 }
 
 func must[T any](t testing.TB) func(T, error) T {
@@ -329,7 +329,7 @@ func putSnapshot(t *testing.T, url string, doc []byte) (int, string) {
 // so that two exports of an unchanged state are the same bytes.
 func frozenProbeServer(t *testing.T) *testkit.Server {
 	t.Helper()
-	srv := testkit.Start(t, testkit.WithEmulators(probe{}))
+	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
 	c := srv.Client()
 	must[*client.ClockState](t)(c.FreezeClockAt(ctx, snapT0))
 	newAccount(t, c, "a")
@@ -410,7 +410,7 @@ func TestSnapshotInvalidImportChangesNothing(t *testing.T) {
 func TestSnapshotImportReplacesEverything(t *testing.T) {
 	t.Parallel()
 	doc := must[json.RawMessage](t)(frozenProbeServer(t).Client().Snapshot(ctx))
-	c := testkit.Start(t, testkit.WithEmulators(probe{})).Client()
+	c := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{}))).Client()
 	must[*client.Account](t)(c.Namespace("gone").CreateAccount(ctx, "probe", client.AccountSpec{ID: "g", Keys: []client.KeySpec{{Value: "k-g"}}}))
 	must[*client.FaultRule](t)(c.AddFault(ctx, client.FaultRule{Match: client.FaultMatch{Event: "E"}, Action: client.FaultAction{Kind: "status", Status: 503}}))
 	must[*client.Result](t)(c.Send(ctx, "probe", "k-g", regionEU, client.Track("u", "Before", nil)))
@@ -487,7 +487,7 @@ func TestSnapshotHandWritten(t *testing.T) {
 // size (413), not cut short and refused as broken JSON.
 func TestSnapshotImportLimit(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(probe{}), testkit.WithConfig(func(c *serverConfig) { c.SnapshotLimit = 1024 }))
+	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})), testkit.WithConfig(func(c *serverConfig) { c.SnapshotLimit = 1024 }))
 	doc := must[json.RawMessage](t)(srv.Client().Snapshot(ctx))
 	if status, msg := putSnapshot(t, srv.URL(), doc); status != http.StatusNoContent {
 		t.Fatalf("a small import: %d %q", status, msg)
@@ -505,9 +505,9 @@ func TestSnapshotImportLimit(t *testing.T) {
 // the end every key must lead a webhook to the account that holds it.
 func TestSnapshotUnderLoad(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(probe{}))
+	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
 	c := srv.Client()
-	other := testkit.Start(t, testkit.WithEmulators(probe{})).Client()
+	other := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{}))).Client()
 	newAccount(t, c, "a")
 	tolerated := func(err error) bool { s := client.StatusOf(err); return err == nil || s == 404 || s == 409 }
 
@@ -701,7 +701,7 @@ func TestStateFileSurvivesRestart(t *testing.T) {
 func TestStateFileSavesEveryInterval(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "state.json")
-	c, sf := startWithStateFile(t, path, 10*time.Millisecond, testkit.WithEmulators(probe{}))
+	c, sf := startWithStateFile(t, path, 10*time.Millisecond, testkit.WithEmulators(emulators.Register(probe{})))
 	defer sf.Close()
 	newAccount(t, c, "saved-by-the-ticker")
 	deadline := time.After(10 * time.Second)
@@ -728,7 +728,7 @@ func TestStateFileSavesEveryInterval(t *testing.T) {
 func TestStateFileIdleNotRewritten(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "state.json")
-	c, sf := startWithStateFile(t, path, 0, testkit.WithEmulators(probe{}))
+	c, sf := startWithStateFile(t, path, 0, testkit.WithEmulators(emulators.Register(probe{})))
 	defer sf.Close()
 	must[*client.ClockState](t)(c.AdvanceClock(ctx, time.Hour))
 	newAccount(t, c, "a")
@@ -756,7 +756,7 @@ func TestStateFileIdleNotRewritten(t *testing.T) {
 // the file is left byte for byte (and mode for mode) as it was.
 func TestStateFileBrokenStopsStartup(t *testing.T) {
 	t.Parallel()
-	src := testkit.Start(t, testkit.WithEmulators(probe{}))
+	src := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
 	newAccount(t, src.Client(), "a")
 	good := must[[]byte](t)(src.Server().Snapshot())
 	for _, tc := range []struct {
@@ -817,7 +817,7 @@ func TestStateFileDirectory(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".state.json.tmp-123"), []byte(`{"version":1,"namesp`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, sf := startWithStateFile(t, path, 0, testkit.WithEmulators(probe{}))
+	c, sf := startWithStateFile(t, path, 0, testkit.WithEmulators(emulators.Register(probe{})))
 	defer sf.Close()
 	if names := dirNames(t, dir); len(names) != 1 || names[0] != "state.json" {
 		t.Fatalf("the directory holds %v", names)

@@ -17,6 +17,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/destemu/destemu/client"
+	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/emulators/promoter"
 	"github.com/destemu/destemu/scenarios"
 	"github.com/destemu/destemu/server"
@@ -99,7 +100,7 @@ func TestContainerLifecycle(t *testing.T) {
 // missing seed file stops Run before any container is made.
 func TestRunRejects(t *testing.T) {
 	t.Parallel()
-	for _, opt := range []testkit.Option{testkit.WithEmulators(promoter.New()), testkit.WithConfig(func(*server.Config) {})} {
+	for _, opt := range []testkit.Option{testkit.WithEmulators(emulators.Register(promoter.New())), testkit.WithConfig(func(*server.Config) {})} {
 		c, err := testkit.Run(context.Background(), testkit.DefaultImage, opt)
 		if c != nil || err == nil || !strings.HasPrefix(err.Error(), "run destemu: ") || !strings.Contains(err.Error(), "in-process only") {
 			t.Errorf("Run: %v, %v; want a run destemu error naming the option", c, err)

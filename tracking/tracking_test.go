@@ -413,6 +413,7 @@ func TestIntegrationsObject(t *testing.T) {
 		"all off, one on":   {map[string]any{"All": false, "Zendesk Connect": true}, [2]string{"ok", "skipped"}},
 		"all off, object":   {map[string]any{"All": false, "Promoter.io": map[string]any{}}, [2]string{"skipped", "ok"}},
 		"old name disabled": {map[string]any{"Outbound": false}, [2]string{"skipped", "ok"}},
+		"all, lower case":   {map[string]any{"all": false, "Promoter.io": true}, [2]string{"skipped", "ok"}}, // analytics-go's DisableAll
 	} {
 		got := send(tc.in)
 		if len(got) != 2 || got[0].Outcome != tc.want[0] || got[1].Outcome != tc.want[1] {

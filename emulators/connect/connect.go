@@ -29,23 +29,23 @@ const Slug = "connect"
 // name, as for every destination.
 const SettingPublicAPIKey = "publicApiKey"
 
-// Connect is the Zendesk Connect emulator. Its only state of its own is a
-// cache of time zone names already found valid, shared by all accounts;
-// everything vendor-side lives in each account's *State.
-type Connect struct {
+// Destination is the Zendesk Connect destination. Its only state of its own
+// is a cache of time zone names already found valid, shared by all
+// accounts; everything vendor-side lives in each account's *State.
+type Destination struct {
 	zones *zoneChecker
 	info  emulators.Info // built once: the platform reads it per request
 }
 
 // New returns the Connect emulator, ready to register with the server.
-func New() *Connect { return &Connect{zones: newZoneChecker(), info: info()} }
+func New() *Destination { return &Destination{zones: newZoneChecker(), info: info()} }
 
-var _ emulators.Emulator = (*Connect)(nil)
+var _ emulators.Destination[*State] = (*Destination)(nil)
 
 // Info describes the destination. Group is not accepted (CN-1, a decision:
 // Connect has no account or company object to put a group in), so the
 // platform answers it 501.
-func (c *Connect) Info() emulators.Info { return c.info }
+func (c *Destination) Info() emulators.Info { return c.info }
 
 func info() emulators.Info {
 	return emulators.Info{
@@ -80,7 +80,7 @@ type Config struct {
 // NewState builds an environment from its Config (nil for an empty one).
 // Seeded users follow the webhook's rules: ids unique and non-empty,
 // timezones IANA names; anything else is a 400 naming the field.
-func (c *Connect) NewState(config json.RawMessage) (emulators.State, error) {
+func (c *Destination) NewState(config json.RawMessage) (*State, error) {
 	s := newState("", "")
 	if len(bytes.TrimSpace(config)) == 0 || string(bytes.TrimSpace(config)) == "null" {
 		return s, nil
@@ -123,34 +123,19 @@ func uniqueTokens(tokens []string) []string {
 
 // Provision returns the state of an environment auto-provisioned for an
 // unknown key (G-11): empty, with the public key the settings name.
-func (c *Connect) Provision(st emulators.Settings) emulators.State {
+func (c *Destination) Provision(st emulators.Settings) *State {
 	return newState("", st.String(SettingPublicAPIKey))
 }
 
-// LoadState decodes a state written with json.Marshal and rebuilds its
-// indexes (aliases, the events view).
-func (c *Connect) LoadState(data json.RawMessage) (emulators.State, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	s := &State{}
-	if err := dec.Decode(s); err != nil {
-		return nil, emulators.BadRequest("connect state: %s", err.Error())
-	}
-	if err := s.rebuild(); err != nil {
-		return nil, emulators.BadRequest("connect state: %s", err.Error())
-	}
-	return s, nil
-}
+// Reindex rebuilds the indexes of a state the platform decoded (aliases,
+// the events view).
+func (c *Destination) Reindex(s *State) error { return s.rebuild() }
 
 // Handle applies one message to an environment (CN-1..CN-9, EN-1). Nothing
 // in a valid message makes Connect refuse it: what it cannot store (a bad
 // timezone, a token without a device type) is left out and the request log
 // says why.
-func (c *Connect) Handle(r *emulators.Request, st emulators.State) error {
-	s, ok := st.(*State)
-	if !ok {
-		return emulators.Errorf(http.StatusInternalServerError, "connect: account state is %T, not *connect.State", st)
-	}
+func (c *Destination) Handle(r *emulators.Request, s *State) error {
 	m := r.Message
 	if want, got := s.PublicAPIKey, r.Settings.String(SettingPublicAPIKey); want != "" && got != "" && got != want {
 		// (decision) The private key authenticates server-side calls; a

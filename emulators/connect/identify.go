@@ -88,7 +88,7 @@ type profile struct {
 }
 
 // identify creates or updates the message's user (CN-2..CN-7, EN-1).
-func (c *Connect) identify(r *emulators.Request, s *State) {
+func (c *Destination) identify(r *emulators.Request, s *State) {
 	p := c.readProfile(r)
 	u := s.userFor(r)
 	changed := make([]string, 0, fieldCount+3)
@@ -148,7 +148,7 @@ func (u *User) field(f int) *string {
 
 // readProfile reads an identify's traits and context into a profile,
 // warning about what it leaves out.
-func (c *Connect) readProfile(r *emulators.Request) profile {
+func (c *Destination) readProfile(r *emulators.Request) profile {
 	m := r.Message
 	var std [traitCount]traitValue
 	p := profile{}
@@ -208,7 +208,7 @@ func textTrait(r *emulators.Request, t traitValue) (string, bool) {
 
 // readTimezone applies CN-6: the timezone trait, else context.timezone, is
 // stored only when it is an IANA zone name.
-func (c *Connect) readTimezone(r *emulators.Request, t traitValue, p *profile) {
+func (c *Destination) readTimezone(r *emulators.Request, t traitValue, p *profile) {
 	fromContext := !t.ok
 	if fromContext {
 		v, ok := r.Message.Context["timezone"]

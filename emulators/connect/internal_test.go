@@ -119,7 +119,7 @@ func TestLoadStateRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := c.LoadState(data)
+	loaded, err := emulators.Register(c).LoadState(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,11 +127,11 @@ func TestLoadStateRoundTrip(t *testing.T) {
 	if string(again) != string(data) {
 		t.Errorf("round trip changed the state:\n%s\n%s", data, again)
 	}
-	s, l := st.(*State), loaded.(*State)
+	s, l := st, loaded.(*State)
 	if !reflect.DeepEqual(s.aliases, l.aliases) || !reflect.DeepEqual(s.eventCounts(now), l.eventCounts(now)) {
 		t.Errorf("indexes differ: %v %v / %v %v", s.aliases, s.eventCounts(now), l.aliases, l.eventCounts(now))
 	}
-	if _, err := c.LoadState(json.RawMessage(`{"users":{"u1":{"id":"u2"}}}`)); err == nil {
+	if _, err := emulators.Register(c).LoadState(json.RawMessage(`{"users":{"u1":{"id":"u2"}}}`)); err == nil {
 		t.Error("a user under another id's key loaded")
 	}
 }

@@ -12,20 +12,14 @@ import (
 
 // Resources lists the control-plane views of an environment, below
 // /_emulator/connect/accounts/{id}/. They only read.
-func (c *Connect) Resources() []emulators.Resource {
-	return []emulators.Resource{
+func (c *Destination) Resources() []emulators.Resource[*State] {
+	return []emulators.Resource[*State]{
 		{Method: http.MethodGet, Path: "environment", Summary: "The environment: name, public key, user and event counts", Handle: getEnvironment},
 		{Method: http.MethodGet, Path: "users", Summary: "List users (filters: email, first_name, last_name, phone_number, timezone, apns, fcm, alias)", Handle: listUsers},
 		{Method: http.MethodGet, Path: "users/{id}", Summary: "One user with its tokens and events, by id or alias", Handle: getUser},
 		{Method: http.MethodGet, Path: "events", Summary: "List events (filters: userId, name, type, from, to on the event time)", Handle: listEvents},
 		{Method: http.MethodGet, Path: "event-counts", Summary: "The events view: per event name, received in the last 24 hours and last received (filter: name)", Handle: listEventCounts},
 	}
-}
-
-// List is the answer of every list resource.
-type List[T any] struct {
-	Items []T `json:"items"`
-	Total int `json:"total"`
 }
 
 // Environment describes one environment (an account).
@@ -59,19 +53,7 @@ type EventItem struct {
 	Event
 }
 
-func stateOf(r *emulators.ResourceRequest) (*State, error) {
-	s, ok := r.State.(*State)
-	if !ok {
-		return nil, emulators.Errorf(http.StatusInternalServerError, "connect: account state is %T, not *connect.State", r.State)
-	}
-	return s, nil
-}
-
-func getEnvironment(r *emulators.ResourceRequest) (any, error) {
-	s, err := stateOf(r)
-	if err != nil {
-		return nil, err
-	}
+func getEnvironment(r *emulators.ResourceRequest, s *State) (any, error) {
 	var events int64
 	for _, u := range s.Users {
 		events += int64(len(u.Events))
@@ -82,16 +64,12 @@ func getEnvironment(r *emulators.ResourceRequest) (any, error) {
 	}, nil
 }
 
-func listUsers(r *emulators.ResourceRequest) (any, error) {
-	s, err := stateOf(r)
-	if err != nil {
-		return nil, err
-	}
+func listUsers(r *emulators.ResourceRequest, s *State) (any, error) {
 	q := r.Query
 	if err := onlyParams(q, "email", "first_name", "last_name", "phone_number", "timezone", "apns", "fcm", "alias"); err != nil {
 		return nil, err
 	}
-	out := List[UserSummary]{Items: []UserSummary{}}
+	out := emulators.List[UserSummary]{Items: []UserSummary{}}
 	for _, u := range s.Users {
 		if !matches(q, "email", u.Email) || !matches(q, "first_name", u.FirstName) ||
 			!matches(q, "last_name", u.LastName) || !matches(q, "phone_number", u.PhoneNumber) ||
@@ -106,11 +84,7 @@ func listUsers(r *emulators.ResourceRequest) (any, error) {
 	return out, nil
 }
 
-func getUser(r *emulators.ResourceRequest) (any, error) {
-	s, err := stateOf(r)
-	if err != nil {
-		return nil, err
-	}
+func getUser(r *emulators.ResourceRequest, s *State) (any, error) {
 	id := r.Param("id")
 	u := s.Users[s.resolve(id)]
 	if u == nil {
@@ -119,11 +93,7 @@ func getUser(r *emulators.ResourceRequest) (any, error) {
 	return UserDetail{User: u, EventCount: len(u.Events)}, nil
 }
 
-func listEvents(r *emulators.ResourceRequest) (any, error) {
-	s, err := stateOf(r)
-	if err != nil {
-		return nil, err
-	}
+func listEvents(r *emulators.ResourceRequest, s *State) (any, error) {
 	q := r.Query
 	if err := onlyParams(q, "userId", "name", "type", "from", "to"); err != nil {
 		return nil, err
@@ -143,7 +113,7 @@ func listEvents(r *emulators.ResourceRequest) (any, error) {
 			users[u.ID] = u
 		}
 	}
-	out := List[EventItem]{Items: []EventItem{}}
+	out := emulators.List[EventItem]{Items: []EventItem{}}
 	for _, u := range users {
 		for _, ev := range u.Events {
 			// from is inclusive, to exclusive.
@@ -159,15 +129,11 @@ func listEvents(r *emulators.ResourceRequest) (any, error) {
 	return out, nil
 }
 
-func listEventCounts(r *emulators.ResourceRequest) (any, error) {
-	s, err := stateOf(r)
-	if err != nil {
-		return nil, err
-	}
+func listEventCounts(r *emulators.ResourceRequest, s *State) (any, error) {
 	if err := onlyParams(r.Query, "name"); err != nil {
 		return nil, err
 	}
-	out := List[EventCount]{Items: []EventCount{}}
+	out := emulators.List[EventCount]{Items: []EventCount{}}
 	if r.Query.Has("name") {
 		if _, ok := s.received[r.Query.Get("name")]; ok {
 			out.Items = append(out.Items, s.eventCount(r.Query.Get("name"), r.Now))

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/destemu/destemu/client"
+	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/emulators/promoter"
 	"github.com/destemu/destemu/testkit"
 )
@@ -16,7 +17,7 @@ import (
 // 24-hour rule, so each iteration stores the custom event, checks the
 // campaign and records why no survey was sent: the whole track path.
 func BenchmarkWebhookPromoter(b *testing.B) {
-	h := testkit.BenchServer(b, testkit.WithEmulators(promoter.New())).Handler()
+	h := testkit.BenchServer(b, testkit.WithEmulators(emulators.Register(promoter.New()))).Handler()
 	limit := 1 << 40 // high enough for any b.N
 	testkit.BenchAccount(b, h, "promoter", client.AccountSpec{ID: "bench",
 		Keys: []client.KeySpec{{Value: "bench-key"}},

@@ -35,18 +35,19 @@ const Slug = "promoter"
 // 50,000 Segment requests per day").
 const DefaultDailyLimit = 50000
 
-// Emulator is the Promoter destination. It holds no state of its own: every
-// account's state is a *State owned by the platform and passed to Handle.
-type Emulator struct{}
+// Destination is the Promoter destination. It holds no state of its own:
+// every account's state is a *State owned by the platform and passed to
+// Handle.
+type Destination struct{}
 
 // New returns the Promoter destination for server.DefaultEmulators.
-func New() *Emulator { return &Emulator{} }
+func New() *Destination { return &Destination{} }
 
-var _ emulators.Emulator = (*Emulator)(nil)
+var _ emulators.Destination[*State] = (*Destination)(nil)
 
 // Info describes Promoter: identify and track only (PR-1), no settings
 // besides the API key, which the platform reads from Basic auth.
-func (*Emulator) Info() emulators.Info {
+func (*Destination) Info() emulators.Info {
 	return emulators.Info{
 		Slug:         Slug,
 		Name:         "Promoter.io",
@@ -60,7 +61,7 @@ func (*Emulator) Info() emulators.Info {
 // plane from its config: {"dailyLimit": N, "contactLists": [...],
 // "campaigns": [...]}. A nil config is an empty account with the default
 // limit.
-func (*Emulator) NewState(config json.RawMessage) (emulators.State, error) {
+func (*Destination) NewState(config json.RawMessage) (*State, error) {
 	s := newState()
 	if len(config) == 0 || string(config) == "null" {
 		return s, nil
@@ -79,29 +80,15 @@ func (*Emulator) NewState(config json.RawMessage) (emulators.State, error) {
 // key (G-11). Promoter has no setting that names vendor-side configuration,
 // so the account starts empty: contacts and custom events are stored, and
 // surveys start once a campaign is created through the control plane.
-func (*Emulator) Provision(emulators.Settings) emulators.State { return newState() }
+func (*Destination) Provision(emulators.Settings) *State { return newState() }
 
-// LoadState decodes a state written with json.Marshal and rebuilds its
-// indexes.
-func (*Emulator) LoadState(data json.RawMessage) (emulators.State, error) {
-	s := newState()
-	if err := segment.UnmarshalNumbers(data, s); err != nil {
-		return nil, emulators.BadRequest("promoter state: %s", err.Error())
-	}
-	if err := s.reindex(); err != nil {
-		return nil, emulators.BadRequest("promoter state: %s", err)
-	}
-	return s, nil
-}
+// Reindex rebuilds the indexes of a state the platform decoded.
+func (*Destination) Reindex(s *State) error { return s.reindex() }
 
 // Handle applies one identify or track. Every request that reaches it counts
 // against the account's daily limit first (PR-13); past the limit it is
 // answered 429 and changes nothing.
-func (*Emulator) Handle(r *emulators.Request, st emulators.State) error {
-	s, ok := st.(*State)
-	if !ok {
-		return emulators.Errorf(http.StatusInternalServerError, "promoter: account state is %T, not *promoter.State", st)
-	}
+func (*Destination) Handle(r *emulators.Request, s *State) error {
 	if err := s.admitLocked(r.Now); err != nil {
 		return err
 	}

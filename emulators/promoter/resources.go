@@ -16,34 +16,23 @@ import (
 // (campaigns, contact lists, the daily limit) and read-only views of what
 // the webhook built (contacts, surveys, custom events), plus recording a
 // survey response, which in Promoter arrives by email, not through Segment.
-func (*Emulator) Resources() []emulators.Resource {
-	return []emulators.Resource{
-		{Method: http.MethodGet, Path: "campaigns", Summary: "List Segment campaigns (filters: status, triggerEvent, contactList)", Handle: onState(listCampaigns)},
-		{Method: http.MethodPost, Path: "campaigns", Summary: "Create a Segment campaign (draft, or ready with \"activate\": true)", Status: http.StatusCreated, Handle: onState(createCampaign)},
-		{Method: http.MethodGet, Path: "campaigns/{id}", Summary: "Get a campaign", Handle: onState(getCampaign)},
-		{Method: http.MethodPost, Path: "campaigns/{id}/activate", Summary: "Activate a campaign: draft becomes ready", Handle: onState(activateCampaign)},
-		{Method: http.MethodGet, Path: "contact-lists", Summary: "List contact lists", Handle: onState(listContactLists)},
-		{Method: http.MethodPost, Path: "contact-lists", Summary: "Create a contact list", Status: http.StatusCreated, Handle: onState(createContactList)},
-		{Method: http.MethodGet, Path: "contact-lists/{id}", Summary: "Get a contact list", Handle: onState(getContactList)},
-		{Method: http.MethodGet, Path: "contacts", Summary: "List contacts (filters: email, list)", Handle: onState(listContacts)},
-		{Method: http.MethodGet, Path: "contacts/{userId}", Summary: "Get a contact by userId", Handle: onState(getContact)},
-		{Method: http.MethodGet, Path: "surveys", Summary: "List surveys (filters: campaign, contact, status, from, to on triggeredAt)", Handle: onState(listSurveys)},
-		{Method: http.MethodGet, Path: "surveys/{id}", Summary: "Get a survey", Handle: onState(getSurvey)},
-		{Method: http.MethodPost, Path: "surveys/{id}/response", Summary: "Record the contact's response to a delivered survey", Handle: onState(respondSurvey)},
-		{Method: http.MethodGet, Path: "custom-events", Summary: "List stored custom events (filters: event, userId, from, to on timestamp)", Handle: onState(listCustomEvents)},
-		{Method: http.MethodGet, Path: "daily-limit", Summary: "Read today's request count, the daily limit and when it resets", Handle: onState(getDailyLimit)},
-		{Method: http.MethodPut, Path: "daily-limit", Summary: "Set the account's daily request limit", Handle: onState(setDailyLimit)},
-	}
-}
-
-// onState adapts a handler of the account's *State to a Resource handler.
-func onState(h func(*State, *emulators.ResourceRequest) (any, error)) func(*emulators.ResourceRequest) (any, error) {
-	return func(r *emulators.ResourceRequest) (any, error) {
-		s, ok := r.State.(*State)
-		if !ok {
-			return nil, emulators.Errorf(http.StatusInternalServerError, "promoter: account state is %T, not *promoter.State", r.State)
-		}
-		return h(s, r)
+func (*Destination) Resources() []emulators.Resource[*State] {
+	return []emulators.Resource[*State]{
+		{Method: http.MethodGet, Path: "campaigns", Summary: "List Segment campaigns (filters: status, triggerEvent, contactList)", Handle: listCampaigns},
+		{Method: http.MethodPost, Path: "campaigns", Summary: "Create a Segment campaign (draft, or ready with \"activate\": true)", Status: http.StatusCreated, Handle: createCampaign},
+		{Method: http.MethodGet, Path: "campaigns/{id}", Summary: "Get a campaign", Handle: getCampaign},
+		{Method: http.MethodPost, Path: "campaigns/{id}/activate", Summary: "Activate a campaign: draft becomes ready", Handle: activateCampaign},
+		{Method: http.MethodGet, Path: "contact-lists", Summary: "List contact lists", Handle: listContactLists},
+		{Method: http.MethodPost, Path: "contact-lists", Summary: "Create a contact list", Status: http.StatusCreated, Handle: createContactList},
+		{Method: http.MethodGet, Path: "contact-lists/{id}", Summary: "Get a contact list", Handle: getContactList},
+		{Method: http.MethodGet, Path: "contacts", Summary: "List contacts (filters: email, list)", Handle: listContacts},
+		{Method: http.MethodGet, Path: "contacts/{userId}", Summary: "Get a contact by userId", Handle: getContact},
+		{Method: http.MethodGet, Path: "surveys", Summary: "List surveys (filters: campaign, contact, status, from, to on triggeredAt)", Handle: listSurveys},
+		{Method: http.MethodGet, Path: "surveys/{id}", Summary: "Get a survey", Handle: getSurvey},
+		{Method: http.MethodPost, Path: "surveys/{id}/response", Summary: "Record the contact's response to a delivered survey", Handle: respondSurvey},
+		{Method: http.MethodGet, Path: "custom-events", Summary: "List stored custom events (filters: event, userId, from, to on timestamp)", Handle: listCustomEvents},
+		{Method: http.MethodGet, Path: "daily-limit", Summary: "Read today's request count, the daily limit and when it resets", Handle: getDailyLimit},
+		{Method: http.MethodPut, Path: "daily-limit", Summary: "Set the account's daily request limit", Handle: setDailyLimit},
 	}
 }
 
@@ -90,7 +79,7 @@ func (tr timeRange) contains(t time.Time) bool {
 	return (tr.from.IsZero() || !t.Before(tr.from)) && (tr.to.IsZero() || !t.After(tr.to))
 }
 
-func listCampaigns(s *State, r *emulators.ResourceRequest) (any, error) {
+func listCampaigns(r *emulators.ResourceRequest, s *State) (any, error) {
 	if err := filters(r.Query, "status", "triggerEvent", "contactList"); err != nil {
 		return nil, err
 	}
@@ -101,10 +90,10 @@ func listCampaigns(s *State, r *emulators.ResourceRequest) (any, error) {
 			out = append(out, c)
 		}
 	}
-	return listOf(out), nil
+	return emulators.ListAll(out), nil
 }
 
-func createCampaign(s *State, r *emulators.ResourceRequest) (any, error) {
+func createCampaign(r *emulators.ResourceRequest, s *State) (any, error) {
 	var spec CampaignSpec
 	if err := r.Decode(&spec); err != nil {
 		return nil, err
@@ -120,7 +109,7 @@ func (s *State) campaign(id string) (*Campaign, error) {
 	return c, nil
 }
 
-func getCampaign(s *State, r *emulators.ResourceRequest) (any, error) {
+func getCampaign(r *emulators.ResourceRequest, s *State) (any, error) {
 	return s.campaign(r.Param("id"))
 }
 
@@ -128,7 +117,7 @@ func getCampaign(s *State, r *emulators.ResourceRequest) (any, error) {
 // ready to receive Segment events. (decision) Activating an activated
 // campaign is not an error and changes nothing, so set-up scripts may
 // repeat it.
-func activateCampaign(s *State, r *emulators.ResourceRequest) (any, error) {
+func activateCampaign(r *emulators.ResourceRequest, s *State) (any, error) {
 	c, err := s.campaign(r.Param("id"))
 	if err != nil {
 		return nil, err
@@ -137,14 +126,14 @@ func activateCampaign(s *State, r *emulators.ResourceRequest) (any, error) {
 	return c, nil
 }
 
-func listContactLists(s *State, r *emulators.ResourceRequest) (any, error) {
+func listContactLists(r *emulators.ResourceRequest, s *State) (any, error) {
 	if err := filters(r.Query); err != nil {
 		return nil, err
 	}
-	return listOf(s.ContactLists), nil
+	return emulators.ListAll(s.ContactLists), nil
 }
 
-func createContactList(s *State, r *emulators.ResourceRequest) (any, error) {
+func createContactList(r *emulators.ResourceRequest, s *State) (any, error) {
 	var spec ContactListSpec
 	if err := r.Decode(&spec); err != nil {
 		return nil, err
@@ -152,7 +141,7 @@ func createContactList(s *State, r *emulators.ResourceRequest) (any, error) {
 	return s.addList(spec, "", r.Now)
 }
 
-func getContactList(s *State, r *emulators.ResourceRequest) (any, error) {
+func getContactList(r *emulators.ResourceRequest, s *State) (any, error) {
 	l, ok := s.lists[r.Param("id")]
 	if !ok {
 		return nil, emulators.NotFound("contact list %q not found", r.Param("id"))
@@ -161,7 +150,7 @@ func getContactList(s *State, r *emulators.ResourceRequest) (any, error) {
 }
 
 // listContacts answers contacts oldest first (ties by userId).
-func listContacts(s *State, r *emulators.ResourceRequest) (any, error) {
+func listContacts(r *emulators.ResourceRequest, s *State) (any, error) {
 	if err := filters(r.Query, "email", "list"); err != nil {
 		return nil, err
 	}
@@ -178,10 +167,10 @@ func listContacts(s *State, r *emulators.ResourceRequest) (any, error) {
 	slices.SortFunc(out, func(a, b ContactView) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.UserID, b.UserID))
 	})
-	return listOf(out), nil
+	return emulators.ListAll(out), nil
 }
 
-func getContact(s *State, r *emulators.ResourceRequest) (any, error) {
+func getContact(r *emulators.ResourceRequest, s *State) (any, error) {
 	c, ok := s.Contacts[r.Param("userId")]
 	if !ok {
 		return nil, emulators.NotFound("contact %q not found", r.Param("userId"))
@@ -191,7 +180,7 @@ func getContact(s *State, r *emulators.ResourceRequest) (any, error) {
 
 // listSurveys answers surveys in the order they were triggered, each as it
 // stands at the clock's now.
-func listSurveys(s *State, r *emulators.ResourceRequest) (any, error) {
+func listSurveys(r *emulators.ResourceRequest, s *State) (any, error) {
 	if err := filters(r.Query, "campaign", "contact", "status", "from", "to"); err != nil {
 		return nil, err
 	}
@@ -215,7 +204,7 @@ func listSurveys(s *State, r *emulators.ResourceRequest) (any, error) {
 			out = append(out, v)
 		}
 	}
-	return listOf(out), nil
+	return emulators.ListAll(out), nil
 }
 
 func (s *State) survey(id string) (*Survey, error) {
@@ -226,7 +215,7 @@ func (s *State) survey(id string) (*Survey, error) {
 	return sv, nil
 }
 
-func getSurvey(s *State, r *emulators.ResourceRequest) (any, error) {
+func getSurvey(r *emulators.ResourceRequest, s *State) (any, error) {
 	sv, err := s.survey(r.Param("id"))
 	if err != nil {
 		return nil, err
@@ -244,7 +233,7 @@ type ResponseSpec struct {
 // respondSurvey records a response, which stops the reminder if it comes
 // before the reminder is due (PR-12). A survey not yet delivered, or
 // already answered, is a 409.
-func respondSurvey(s *State, r *emulators.ResourceRequest) (any, error) {
+func respondSurvey(r *emulators.ResourceRequest, s *State) (any, error) {
 	sv, err := s.survey(r.Param("id"))
 	if err != nil {
 		return nil, err
@@ -267,7 +256,7 @@ func respondSurvey(s *State, r *emulators.ResourceRequest) (any, error) {
 	return sv.view(r.Now), nil
 }
 
-func listCustomEvents(s *State, r *emulators.ResourceRequest) (any, error) {
+func listCustomEvents(r *emulators.ResourceRequest, s *State) (any, error) {
 	if err := filters(r.Query, "event", "userId", "from", "to"); err != nil {
 		return nil, err
 	}
@@ -281,10 +270,10 @@ func listCustomEvents(s *State, r *emulators.ResourceRequest) (any, error) {
 			out = append(out, ev)
 		}
 	}
-	return listOf(out), nil
+	return emulators.ListAll(out), nil
 }
 
-func getDailyLimit(s *State, r *emulators.ResourceRequest) (any, error) {
+func getDailyLimit(r *emulators.ResourceRequest, s *State) (any, error) {
 	return s.dailyLimitView(r.Now), nil
 }
 
@@ -295,7 +284,7 @@ type LimitSpec struct {
 
 // setDailyLimit changes the limit; today's count is kept, so lowering the
 // limit below it refuses the rest of the day.
-func setDailyLimit(s *State, r *emulators.ResourceRequest) (any, error) {
+func setDailyLimit(r *emulators.ResourceRequest, s *State) (any, error) {
 	var spec LimitSpec
 	if err := r.Decode(&spec); err != nil {
 		return nil, err

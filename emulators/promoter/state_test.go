@@ -28,11 +28,10 @@ func send(t *testing.T, s *State, now time.Time, raw map[string]any) *emulators.
 // LoadState is the same state, indexes included (a track after the reload
 // is throttled by the survey made before it).
 func TestSnapshotRoundTrip(t *testing.T) {
-	st, err := New().NewState(json.RawMessage(`{"dailyLimit": 100, "campaigns": [{"id": "c", "name": "NPS", "triggerEvent": "Signed Up", "throttleDays": 30, "reminderDays": 2, "activate": true}]}`))
+	s, err := New().NewState(json.RawMessage(`{"dailyLimit": 100, "campaigns": [{"id": "c", "name": "NPS", "triggerEvent": "Signed Up", "throttleDays": 30, "reminderDays": 2, "activate": true}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := st.(*State)
 	send(t, s, base, map[string]any{"type": "identify", "userId": "u1", "traits": map[string]any{"email": "u1@example.com", "n": json.Number("3")}})
 	send(t, s, base, map[string]any{"type": "track", "userId": "u1", "event": "Signed Up"})
 	s.Surveys[0].Response = &Response{Score: 7, RespondedAt: base.Add(time.Hour)}
@@ -41,7 +40,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := New().LoadState(data)
+	loaded, err := emulators.Register(New()).LoadState(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +53,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if len(l.Surveys) != 1 || l.Counter.Count != 1 || !l.Counter.Day.Equal(utcDay(base.Add(dayDur(2)))) {
 		t.Errorf("after reload: %d surveys, count %d; actions %v", len(l.Surveys), l.Counter.Count, r.Actions())
 	}
-	if _, err := New().LoadState(json.RawMessage(`[]`)); err == nil {
+	if _, err := emulators.Register(New()).LoadState(json.RawMessage(`[]`)); err == nil {
 		t.Error("a non-object snapshot loaded")
 	}
 }
@@ -120,7 +119,7 @@ func TestLoadStateRefusesBrokenRecords(t *testing.T) {
 		`{"customEvents":[null]}`,
 		`{"surveys":[{"id":"srv_1"},{"id":"srv_1"}]}`,
 	} {
-		if _, err := New().LoadState(json.RawMessage(doc)); err == nil {
+		if _, err := emulators.Register(New()).LoadState(json.RawMessage(doc)); err == nil {
 			t.Errorf("LoadState(%s) accepted", doc)
 		}
 	}
@@ -130,7 +129,7 @@ func TestLoadStateRefusesBrokenRecords(t *testing.T) {
 // by hand) never leads to a generated id that repeats one in use.
 func TestLoadStateMovesSequencesPastIDs(t *testing.T) {
 	t.Parallel()
-	st, err := New().LoadState(json.RawMessage(`{
+	st, err := emulators.Register(New()).LoadState(json.RawMessage(`{
 		"contacts":{"u1":{"email":"a@b.c"}},
 		"campaigns":[{"id":"cmp_1","name":"NPS","triggerEvent":"Bought","status":"ready","contactList":"segment-list"}],
 		"contactLists":[{"id":"segment-list","name":"Segment List"}],

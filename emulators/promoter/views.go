@@ -88,16 +88,3 @@ func (s *State) contactView(c *Contact) ContactView {
 	}
 	return v
 }
-
-// List is the envelope of every control-plane list.
-type List[T any] struct {
-	Items []T `json:"items"`
-	Total int `json:"total"`
-}
-
-func listOf[T any](items []T) List[T] {
-	if items == nil {
-		items = []T{}
-	}
-	return List[T]{Items: items, Total: len(items)}
-}

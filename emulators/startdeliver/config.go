@@ -92,7 +92,7 @@ type AppCache struct {
 // is the cache entry to store when the message is applied (nil when the
 // cached copy was used); it is kept apart so that a refused message
 // changes nothing.
-func (a *Account) appConfig(now time.Time) (cfg AppConfig, fresh *AppCache) {
+func (a *State) appConfig(now time.Time) (cfg AppConfig, fresh *AppCache) {
 	if a.Cache != nil && now.Sub(a.Cache.ReadAt) < cacheTTL {
 		return a.Cache.Config, nil
 	}
@@ -105,7 +105,7 @@ func (a *Account) appConfig(now time.Time) (cfg AppConfig, fresh *AppCache) {
 // validate checks a configuration against the account's fields, so a
 // mistake shows when it is written rather than on the next identify
 // (decision). The message names the field at fault.
-func (c *AppConfig) validate(a *Account) error {
+func (c *AppConfig) validate(a *State) error {
 	if c.IdentifyEnabled && (c.StartdeliverMatchingField == nil || c.ExternalMatchingField == nil) {
 		return emulators.BadRequest("identifyEnabled needs startdeliverMatchingField and externalMatchingField")
 	}
@@ -146,7 +146,7 @@ func (c *AppConfig) validate(a *Account) error {
 
 // checkMatchTarget: a field matched on must be a text or number custom
 // field of the entity (S2-3); users may also be matched on email.
-func (a *Account) checkMatchTarget(e Entity, name string, t TargetField) error {
+func (a *State) checkMatchTarget(e Entity, name string, t TargetField) error {
 	if e == EntityUser && t.Field == emailField {
 		if t.Type != TypeText {
 			return emulators.BadRequest("%s.type must be text for email", name)
@@ -168,7 +168,7 @@ func (a *Account) checkMatchTarget(e Entity, name string, t TargetField) error {
 
 // checkMapping: a mapping writes a standard field (as text) or an existing
 // custom field of its own type, from a well-formed path.
-func (a *Account) checkMapping(e Entity, name string, m Mapping) error {
+func (a *State) checkMapping(e Entity, name string, m Mapping) error {
 	if _, err := segment.ParsePath(m.ExternalField); err != nil {
 		return emulators.BadRequest("%s.externalField: %s", name, err)
 	}
@@ -193,7 +193,7 @@ func (a *Account) checkMapping(e Entity, name string, m Mapping) error {
 
 // apply fills an empty account from its creation config, checking every
 // reference; an error names the config field at fault.
-func (a *Account) apply(cfg Config, v2 bool) error {
+func (a *State) apply(cfg Config, v2 bool) error {
 	for i, f := range cfg.CustomFields {
 		if err := a.addField(f); err != nil {
 			return emulators.Errorf(err.(*emulators.Error).Status, "customFields[%d]: %s", i, err.Error())
@@ -224,7 +224,7 @@ func (a *Account) apply(cfg Config, v2 bool) error {
 
 // addField defines a custom field: 400 for a bad alias, entity or type,
 // 409 when the entity already has that alias.
-func (a *Account) addField(f CustomField) error {
+func (a *State) addField(f CustomField) error {
 	switch {
 	case f.Alias == "":
 		return emulators.BadRequest("alias is required")
@@ -266,7 +266,7 @@ func indexValues(x valueIndex, alias string, values FieldValues, id int64) {
 
 // convertValues converts the custom field values of a create call to their
 // stored form; the error starts with the field's JSON name.
-func (a *Account) convertValues(e Entity, values map[string]any) (FieldValues, error) {
+func (a *State) convertValues(e Entity, values map[string]any) (FieldValues, error) {
 	aliases := make([]string, 0, len(values))
 	for k := range values {
 		aliases = append(aliases, k)
@@ -288,7 +288,7 @@ func (a *Account) convertValues(e Entity, values map[string]any) (FieldValues, e
 }
 
 // createUser adds a user from a spec; nothing changes on error.
-func (a *Account) createUser(spec UserSpec, now time.Time) (*User, error) {
+func (a *State) createUser(spec UserSpec, now time.Time) (*User, error) {
 	values, err := a.convertValues(EntityUser, spec.CustomFields)
 	if err != nil {
 		return nil, err
@@ -306,7 +306,7 @@ func (a *Account) createUser(spec UserSpec, now time.Time) (*User, error) {
 }
 
 // createCustomer adds a customer from a spec; nothing changes on error.
-func (a *Account) createCustomer(spec CustomerSpec, now time.Time) (*Customer, error) {
+func (a *State) createCustomer(spec CustomerSpec, now time.Time) (*Customer, error) {
 	values, err := a.convertValues(EntityCustomer, spec.CustomFields)
 	if err != nil {
 		return nil, err

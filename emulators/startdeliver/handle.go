@@ -10,7 +10,7 @@ import (
 type handler struct {
 	v2 bool
 	r  *emulators.Request
-	a  *Account
+	a  *State
 }
 
 // matchField returns the user custom field the settings match on: it must

@@ -227,11 +227,11 @@ func (x valueIndex) first(key string) (int64, bool) {
 	return 0, false
 }
 
-// Account is one Startdeliver account: the destination's state. The
+// State is one Startdeliver account: the destination's state. The
 // platform holds the account's lock around every use, so nothing here
 // locks. Exported fields are the state (json.Marshal round-trips them);
 // the unexported indexes are rebuilt by reindex.
-type Account struct {
+type State struct {
 	Fields    []CustomField `json:"customFields"`
 	Users     []*User       `json:"users"`
 	Customers []*Customer   `json:"customers"`
@@ -250,14 +250,14 @@ type Account struct {
 	eventsByCustomer map[int64][]int
 }
 
-func newAccount() *Account {
-	a := &Account{Fields: []CustomField{}, Users: []*User{}, Customers: []*Customer{}, Events: []*UsageEvent{}}
+func newState() *State {
+	a := &State{Fields: []CustomField{}, Users: []*User{}, Customers: []*Customer{}, Events: []*UsageEvent{}}
 	a.reindex()
 	return a
 }
 
 // field returns the custom field of an entity with an alias.
-func (a *Account) field(e Entity, alias string) (CustomField, bool) {
+func (a *State) field(e Entity, alias string) (CustomField, bool) {
 	for _, f := range a.Fields {
 		if f.Entity == e && f.Alias == alias {
 			return f, true
@@ -266,7 +266,7 @@ func (a *Account) field(e Entity, alias string) (CustomField, bool) {
 	return CustomField{}, false
 }
 
-func (a *Account) index(e Entity) map[string]valueIndex {
+func (a *State) index(e Entity) map[string]valueIndex {
 	if e == EntityCustomer {
 		return a.customers
 	}
@@ -274,7 +274,7 @@ func (a *Account) index(e Entity) map[string]valueIndex {
 }
 
 // reindex rebuilds every index from the exported state.
-func (a *Account) reindex() {
+func (a *State) reindex() {
 	a.users = map[string]valueIndex{emailField: {}}
 	a.customers = map[string]valueIndex{}
 	for _, f := range a.Fields {
@@ -304,7 +304,7 @@ func (a *Account) reindex() {
 	}
 }
 
-func (a *Account) indexEvent(i int, ev *UsageEvent) {
+func (a *State) indexEvent(i int, ev *UsageEvent) {
 	a.eventsByUser[ev.UserID] = append(a.eventsByUser[ev.UserID], i)
 	if ev.CustomerID != 0 {
 		a.eventsByCustomer[ev.CustomerID] = append(a.eventsByCustomer[ev.CustomerID], i)
@@ -313,7 +313,7 @@ func (a *Account) indexEvent(i int, ev *UsageEvent) {
 
 // check verifies what the indexes rely on in a loaded state: ids are
 // positions, references point at existing records.
-func (a *Account) check() error {
+func (a *State) check() error {
 	for i, u := range a.Users {
 		if u == nil || u.ID != int64(i+1) {
 			return fmt.Errorf("users[%d]: id must be %d", i, i+1)
@@ -336,7 +336,7 @@ func (a *Account) check() error {
 }
 
 // user returns the user with an id, or nil.
-func (a *Account) user(id int64) *User {
+func (a *State) user(id int64) *User {
 	if id < 1 || id > int64(len(a.Users)) {
 		return nil
 	}
@@ -344,7 +344,7 @@ func (a *Account) user(id int64) *User {
 }
 
 // customer returns the customer with an id, or nil.
-func (a *Account) customer(id int64) *Customer {
+func (a *State) customer(id int64) *Customer {
 	if id < 1 || id > int64(len(a.Customers)) {
 		return nil
 	}
@@ -353,7 +353,7 @@ func (a *Account) customer(id int64) *Customer {
 
 // userBy finds the user whose field (a custom field alias, or "email")
 // holds the value with index key k; the lowest id wins.
-func (a *Account) userBy(field, k string) *User {
+func (a *State) userBy(field, k string) *User {
 	if id, ok := a.users[field].first(k); ok {
 		return a.user(id)
 	}
@@ -362,20 +362,20 @@ func (a *Account) userBy(field, k string) *User {
 
 // customerBy finds the customer whose custom field holds the value with
 // index key k.
-func (a *Account) customerBy(alias, k string) *Customer {
+func (a *State) customerBy(alias, k string) *Customer {
 	if id, ok := a.customers[alias].first(k); ok {
 		return a.customer(id)
 	}
 	return nil
 }
 
-func (a *Account) newUser(now time.Time) *User {
+func (a *State) newUser(now time.Time) *User {
 	u := &User{ID: int64(len(a.Users) + 1), Created: now, Updated: now}
 	a.Users = append(a.Users, u)
 	return u
 }
 
-func (a *Account) newCustomer(now time.Time) *Customer {
+func (a *State) newCustomer(now time.Time) *Customer {
 	c := &Customer{ID: int64(len(a.Customers) + 1), Created: now, Updated: now}
 	a.Customers = append(a.Customers, c)
 	return c
@@ -383,7 +383,7 @@ func (a *Account) newCustomer(now time.Time) *Customer {
 
 // setUserField writes a user's field: a standard text field or a custom
 // field, in its stored form, keeping the indexes current.
-func (a *Account) setUserField(u *User, name string, value any) {
+func (a *State) setUserField(u *User, name string, value any) {
 	if p := u.standard(name); p != nil {
 		s, _ := value.(string)
 		if name == emailField {
@@ -408,7 +408,7 @@ func (a *Account) setUserField(u *User, name string, value any) {
 }
 
 // setCustomerField is setUserField for a customer.
-func (a *Account) setCustomerField(c *Customer, name string, value any) {
+func (a *State) setCustomerField(c *Customer, name string, value any) {
 	if p := c.standard(name); p != nil {
 		*p, _ = value.(string)
 		return
@@ -424,14 +424,14 @@ func (a *Account) setCustomerField(c *Customer, name string, value any) {
 }
 
 // addEvent stores a usage event and indexes it by user and customer.
-func (a *Account) addEvent(ev *UsageEvent) {
+func (a *State) addEvent(ev *UsageEvent) {
 	ev.ID = int64(len(a.Events) + 1)
 	a.Events = append(a.Events, ev)
 	a.indexEvent(len(a.Events)-1, ev)
 }
 
 // eventsOf returns the events at the given positions.
-func (a *Account) eventsOf(positions []int) []*UsageEvent {
+func (a *State) eventsOf(positions []int) []*UsageEvent {
 	out := make([]*UsageEvent, len(positions))
 	for i, p := range positions {
 		out[i] = a.Events[p]

@@ -13,8 +13,8 @@ import (
 // Resources lists the control-plane routes: custom fields, users,
 // customers and usage events for both destinations, and the Segment app
 // configuration for v2.
-func (d *Destination) Resources() []emulators.Resource {
-	rs := []emulators.Resource{
+func (d *Destination) Resources() []emulators.Resource[*State] {
+	rs := []emulators.Resource[*State]{
 		{Method: http.MethodGet, Path: "custom-fields", Summary: "List custom fields (filters: entity, type, alias)", Handle: listFields},
 		{Method: http.MethodPost, Path: "custom-fields", Summary: "Create a user or customer custom field", Status: http.StatusCreated, Handle: createField},
 		{Method: http.MethodDelete, Path: "custom-fields/{entity}/{alias}", Summary: "Delete a custom field and its values", Handle: deleteField},
@@ -28,52 +28,40 @@ func (d *Destination) Resources() []emulators.Resource {
 	}
 	if d.v2 {
 		rs = append(rs,
-			emulators.Resource{Method: http.MethodGet, Path: "segment-app", Summary: "Read the Segment app configuration", Handle: getApp},
-			emulators.Resource{Method: http.MethodPut, Path: "segment-app", Summary: "Replace the Segment app configuration (events see it once the 10-minute cache expires)", Handle: putApp},
-			emulators.Resource{Method: http.MethodGet, Path: "segment-app/cache", Summary: "Read the cached copy of the Segment app configuration", Handle: getCache},
-			emulators.Resource{Method: http.MethodPost, Path: "segment-app/flush", Summary: "Empty the configuration cache: the next event reads the configuration", Handle: flushCache},
+			emulators.Resource[*State]{Method: http.MethodGet, Path: "segment-app", Summary: "Read the Segment app configuration", Handle: getApp},
+			emulators.Resource[*State]{Method: http.MethodPut, Path: "segment-app", Summary: "Replace the Segment app configuration (events see it once the 10-minute cache expires)", Handle: putApp},
+			emulators.Resource[*State]{Method: http.MethodGet, Path: "segment-app/cache", Summary: "Read the cached copy of the Segment app configuration", Handle: getCache},
+			emulators.Resource[*State]{Method: http.MethodPost, Path: "segment-app/flush", Summary: "Empty the configuration cache: the next event reads the configuration", Handle: flushCache},
 		)
 	}
 	return rs
 }
 
-func account(r *emulators.ResourceRequest) *Account { return r.State.(*Account) }
-
 // defaultLimit bounds a list when the call gives no limit (decision: an
 // account may hold a million users).
 const defaultLimit = 1000
 
-// page cuts one page out of the matches; total counts all of them.
-type page[T any] struct {
-	Items []T `json:"items"`
-	Total int `json:"total"`
-}
-
 // paginate reads limit and offset and returns the page of items.
-func paginate[T any](q url.Values, items []T) (page[T], error) {
+func paginate[T any](q url.Values, items []T) (emulators.List[T], error) {
 	limit, offset := defaultLimit, 0
 	for name, dst := range map[string]*int{"limit": &limit, "offset": &offset} {
 		if s := q.Get(name); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 0 {
-				return page[T]{}, emulators.BadRequest("query parameter %q must be a whole number ≥ 0", name)
+				return emulators.List[T]{}, emulators.BadRequest("query parameter %q must be a whole number ≥ 0", name)
 			}
 			*dst = n
 		}
 	}
 	total := len(items)
 	offset = min(offset, total)
-	items = items[offset:min(total, offset+limit)]
-	if items == nil {
-		items = []T{}
-	}
-	return page[T]{Items: items, Total: total}, nil
+	return emulators.ListOf(items[offset:min(total, offset+limit)], total), nil
 }
 
-func listFields(r *emulators.ResourceRequest) (any, error) {
+func listFields(r *emulators.ResourceRequest, a *State) (any, error) {
 	var out []CustomField
 	q := r.Query
-	for _, f := range account(r).Fields {
+	for _, f := range a.Fields {
 		if matches(q, "entity", string(f.Entity)) && matches(q, "type", string(f.Type)) && matches(q, "alias", f.Alias) {
 			out = append(out, f)
 		}
@@ -86,19 +74,18 @@ func matches(q url.Values, name, value string) bool {
 	return !q.Has(name) || q.Get(name) == value
 }
 
-func createField(r *emulators.ResourceRequest) (any, error) {
+func createField(r *emulators.ResourceRequest, a *State) (any, error) {
 	var f CustomField
 	if err := r.Decode(&f); err != nil {
 		return nil, err
 	}
-	if err := account(r).addField(f); err != nil {
+	if err := a.addField(f); err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
-func deleteField(r *emulators.ResourceRequest) (any, error) {
-	a := account(r)
+func deleteField(r *emulators.ResourceRequest, a *State) (any, error) {
 	e, alias := Entity(r.Param("entity")), r.Param("alias")
 	i := slices.IndexFunc(a.Fields, func(f CustomField) bool { return f.Entity == e && f.Alias == alias })
 	if i < 0 {
@@ -130,7 +117,7 @@ type filter struct {
 
 // filters reads the list filters of an entity: "id", the standard fields,
 // "customerId" for users, or a custom field alias. Anything else is a 400.
-func (a *Account) filters(e Entity, q url.Values) ([]filter, error) {
+func (a *State) filters(e Entity, q url.Values) ([]filter, error) {
 	var out []filter
 	for name := range q {
 		if name == "limit" || name == "offset" {
@@ -170,8 +157,7 @@ func match(fs []filter, values FieldValues, standard func(string) string) bool {
 	return true
 }
 
-func listUsers(r *emulators.ResourceRequest) (any, error) {
-	a := account(r)
+func listUsers(r *emulators.ResourceRequest, a *State) (any, error) {
 	return list(a, EntityUser, r.Query, a.Users)
 }
 
@@ -183,7 +169,7 @@ type record interface {
 
 // list filters users or customers and returns a page of them. The platform
 // encodes the answer under the account's lock, so records need no copy.
-func list[T record](a *Account, e Entity, q url.Values, all []T) (any, error) {
+func list[T record](a *State, e Entity, q url.Values, all []T) (any, error) {
 	fs, err := a.filters(e, q)
 	if err != nil {
 		return nil, err
@@ -219,12 +205,12 @@ func (c *Customer) field(name string) string {
 	return *c.standard(name)
 }
 
-func createUser(r *emulators.ResourceRequest) (any, error) {
+func createUser(r *emulators.ResourceRequest, a *State) (any, error) {
 	var spec UserSpec
 	if err := r.Decode(&spec); err != nil {
 		return nil, err
 	}
-	u, err := account(r).createUser(spec, r.Now)
+	u, err := a.createUser(spec, r.Now)
 	if err != nil {
 		return nil, emulators.BadRequest("%s", err)
 	}
@@ -237,8 +223,7 @@ type UserView struct {
 	UsageEvents []*UsageEvent `json:"usageEvents"`
 }
 
-func getUser(r *emulators.ResourceRequest) (any, error) {
-	a := account(r)
+func getUser(r *emulators.ResourceRequest, a *State) (any, error) {
 	u := a.user(idParam(r))
 	if u == nil {
 		return nil, emulators.NotFound("no user %q", r.Param("id"))
@@ -251,17 +236,16 @@ func idParam(r *emulators.ResourceRequest) int64 {
 	return id
 }
 
-func listCustomers(r *emulators.ResourceRequest) (any, error) {
-	a := account(r)
+func listCustomers(r *emulators.ResourceRequest, a *State) (any, error) {
 	return list(a, EntityCustomer, r.Query, a.Customers)
 }
 
-func createCustomer(r *emulators.ResourceRequest) (any, error) {
+func createCustomer(r *emulators.ResourceRequest, a *State) (any, error) {
 	var spec CustomerSpec
 	if err := r.Decode(&spec); err != nil {
 		return nil, err
 	}
-	c, err := account(r).createCustomer(spec, r.Now)
+	c, err := a.createCustomer(spec, r.Now)
 	if err != nil {
 		return nil, emulators.BadRequest("%s", err)
 	}
@@ -276,8 +260,7 @@ type CustomerView struct {
 	UsageEvents []*UsageEvent `json:"usageEvents"`
 }
 
-func getCustomer(r *emulators.ResourceRequest) (any, error) {
-	a := account(r)
+func getCustomer(r *emulators.ResourceRequest, a *State) (any, error) {
 	c := a.customer(idParam(r))
 	if c == nil {
 		return nil, emulators.NotFound("no customer %q", r.Param("id"))
@@ -293,8 +276,7 @@ func getCustomer(r *emulators.ResourceRequest) (any, error) {
 
 // listEvents lists usage events; from is inclusive and to exclusive, both
 // RFC 3339 and compared with the event time.
-func listEvents(r *emulators.ResourceRequest) (any, error) {
-	a := account(r)
+func listEvents(r *emulators.ResourceRequest, a *State) (any, error) {
 	q := r.Query
 	var from, to time.Time
 	for name, dst := range map[string]*time.Time{"from": &from, "to": &to} {
@@ -344,8 +326,8 @@ func intersect(all, some []*UsageEvent) []*UsageEvent {
 	return out
 }
 
-func getApp(r *emulators.ResourceRequest) (any, error) {
-	if a := account(r); a.App != nil {
+func getApp(r *emulators.ResourceRequest, a *State) (any, error) {
+	if a := a; a.App != nil {
 		return a.App, nil
 	}
 	return &AppConfig{}, nil
@@ -353,12 +335,11 @@ func getApp(r *emulators.ResourceRequest) (any, error) {
 
 // putApp replaces the configuration. Events keep reading the cached copy
 // until it is 10 minutes old or flushed (S2-11).
-func putApp(r *emulators.ResourceRequest) (any, error) {
+func putApp(r *emulators.ResourceRequest, a *State) (any, error) {
 	var cfg AppConfig
 	if err := r.Decode(&cfg); err != nil {
 		return nil, err
 	}
-	a := account(r)
 	if err := cfg.validate(a); err != nil {
 		return nil, err
 	}
@@ -375,8 +356,8 @@ type CacheView struct {
 	Configuration *AppConfig `json:"configuration,omitempty"`
 }
 
-func getCache(r *emulators.ResourceRequest) (any, error) {
-	c := account(r).Cache
+func getCache(r *emulators.ResourceRequest, a *State) (any, error) {
+	c := a.Cache
 	if c == nil {
 		return CacheView{}, nil
 	}
@@ -384,8 +365,7 @@ func getCache(r *emulators.ResourceRequest) (any, error) {
 	return CacheView{Cached: true, ReadAt: &c.ReadAt, ExpiresAt: &exp, Fresh: r.Now.Before(exp), Configuration: &c.Config}, nil
 }
 
-func flushCache(r *emulators.ResourceRequest) (any, error) {
-	a := account(r)
+func flushCache(r *emulators.ResourceRequest, a *State) (any, error) {
 	was := a.Cache != nil
 	a.Cache = nil
 	return map[string]bool{"flushed": was}, nil

@@ -92,10 +92,12 @@ func commonSettings() []emulators.Setting {
 // Info describes the destination.
 func (d *Destination) Info() emulators.Info { return d.info }
 
+var _ emulators.Destination[*State] = (*Destination)(nil)
+
 // NewState builds an account from its creation config (see Config); nil
 // gives an empty account whose rules apply in full (G-11: nothing implicit).
-func (d *Destination) NewState(config json.RawMessage) (emulators.State, error) {
-	a := newAccount()
+func (d *Destination) NewState(config json.RawMessage) (*State, error) {
+	a := newState()
 	if config == nil {
 		return a, nil
 	}
@@ -112,8 +114,8 @@ func (d *Destination) NewState(config json.RawMessage) (emulators.State, error) 
 // Provision returns the account made for an unknown key (G-11): it holds
 // the user custom field the settings name, as text, so the first event
 // matches or creates a user at once.
-func (d *Destination) Provision(s emulators.Settings) emulators.State {
-	a := newAccount()
+func (d *Destination) Provision(s emulators.Settings) *State {
+	a := newState()
 	if alias := s.String(SettingMatchField); alias != "" && !isStandard(EntityUser, alias) {
 		a.Fields = append(a.Fields, CustomField{Alias: alias, Type: TypeText, Entity: EntityUser})
 		a.reindex()
@@ -121,26 +123,18 @@ func (d *Destination) Provision(s emulators.Settings) emulators.State {
 	return a
 }
 
-// LoadState decodes a state written with json.Marshal and rebuilds the
-// indexes, which are not part of it.
-func (d *Destination) LoadState(data json.RawMessage) (emulators.State, error) {
-	a := newAccount()
-	if err := segment.UnmarshalNumbers(data, a); err != nil {
-		return nil, err
-	}
+// Reindex checks a state the platform decoded and rebuilds the indexes,
+// which are not part of it.
+func (d *Destination) Reindex(a *State) error {
 	if err := a.check(); err != nil {
-		return nil, err
+		return err
 	}
 	a.reindex()
-	return a, nil
+	return nil
 }
 
 // Handle applies one message.
-func (d *Destination) Handle(r *emulators.Request, st emulators.State) error {
-	a, ok := st.(*Account)
-	if !ok {
-		return emulators.Errorf(500, "startdeliver: state of type %T", st)
-	}
+func (d *Destination) Handle(r *emulators.Request, a *State) error {
 	h := handler{v2: d.v2, r: r, a: a}
 	switch r.Message.Type {
 	case segment.Identify:

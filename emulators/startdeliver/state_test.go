@@ -90,11 +90,11 @@ func TestStateRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := d.LoadState(data)
+	loaded, err := emulators.Register(d).LoadState(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := loaded.(*Account)
+	a := loaded.(*State)
 	if u := a.userBy("externalId", "e-1"); u == nil || u.ID != 1 || u.CustomerID != 1 {
 		t.Fatalf("custom field index after load: %+v", u)
 	}
@@ -111,7 +111,7 @@ func TestStateRoundTrip(t *testing.T) {
 	if string(again) != string(data) {
 		t.Fatalf("second round trip differs:\n%s\n%s", data, again)
 	}
-	if _, err := d.LoadState(json.RawMessage(`{"users":[{"id":5}]}`)); err == nil {
+	if _, err := emulators.Register(d).LoadState(json.RawMessage(`{"users":[{"id":5}]}`)); err == nil {
 		t.Fatal("a user whose id is not its position was loaded")
 	}
 }
@@ -136,7 +136,7 @@ func TestHandleRefusalChangesNothing(t *testing.T) {
 	}
 }
 
-func send(t *testing.T, d *Destination, st emulators.State, now time.Time, body string) *emulators.Request {
+func send(t *testing.T, d *Destination, st *State, now time.Time, body string) *emulators.Request {
 	t.Helper()
 	m, err := segment.Decode([]byte(body), now)
 	if err != nil {
@@ -166,11 +166,11 @@ func TestAddFieldIndexesExistingValues(t *testing.T) {
 	_ = json.Unmarshal(data, &doc)
 	doc["customFields"] = []any{} // the values stay, the field goes
 	data, _ = json.Marshal(doc)
-	loaded, err := d.LoadState(data)
+	loaded, err := emulators.Register(d).LoadState(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := loaded.(*Account)
+	a := loaded.(*State)
 	if err := a.addField(CustomField{Alias: "externalId", Type: TypeText, Entity: EntityUser}); err != nil {
 		t.Fatal(err)
 	}

@@ -151,7 +151,7 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
-	send := func(st emulators.State, raw string) *emulators.Request {
+	send := func(st *State, raw string) *emulators.Request {
 		t.Helper()
 		m, err := segment.Decode([]byte(raw), t0)
 		if err != nil {
@@ -171,7 +171,7 @@ func TestStateRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2, err := e.LoadState(data)
+	s2, err := emulators.Register(e).LoadState(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,12 +186,12 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Fatal("indexes not rebuilt")
 	}
 	// The reloaded state keeps working: same user, same event.
-	r := send(s2, `{"type":"track","userId":"u1","event":"Signed Up"}`)
+	r := send(st, `{"type":"track","userId":"u1","event":"Signed Up"}`)
 	if len(st.Users) != 2 || st.events["Signed Up"].Occurrences != 2 || strings.Contains(strings.Join(r.Actions(), ";"), "created user") {
 		t.Fatalf("after reload: %d users, actions %v", len(st.Users), r.Actions())
 	}
 	again, _ := json.Marshal(s2)
-	if _, err := e.LoadState(again); err != nil {
+	if _, err := emulators.Register(e).LoadState(again); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -223,17 +223,17 @@ func TestLoadStateRefusesInconsistentSnapshots(t *testing.T) {
 		`{"attributes":[{"content_type":"person","name":"x","type":"string"}]}`,
 		`[]`,
 	} {
-		if _, err := New().LoadState(json.RawMessage(data)); err == nil {
+		if _, err := emulators.Register(New()).LoadState(json.RawMessage(data)); err == nil {
 			t.Errorf("LoadState(%s) accepted", data)
 		}
 	}
 	// Missing maps are made, so a sparse snapshot still works.
-	s, err := New().LoadState(json.RawMessage(`{"users":[{"id":1,"user_id":"u1"}],"companies":[{"id":1,"group_id":"g","member_ids":[1]}]}`))
+	s, err := emulators.Register(New()).LoadState(json.RawMessage(`{"users":[{"id":1,"user_id":"u1"}],"companies":[{"id":1,"group_id":"g","member_ids":[1]}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	m, _ := segment.Decode([]byte(`{"type":"group","userId":"u1","groupId":"g","traits":{"tier":"gold"}}`), time.Time{})
-	if err := New().Handle(&emulators.Request{Message: m}, s); err != nil {
+	if err := New().Handle(&emulators.Request{Message: m}, s.(*State)); err != nil {
 		t.Fatal(err)
 	}
 }

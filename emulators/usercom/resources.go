@@ -13,13 +13,6 @@ import (
 	"github.com/destemu/destemu/segment"
 )
 
-// List is the answer of every list resource: the matching items and how
-// many there are.
-type List[T any] struct {
-	Items []T `json:"items"`
-	Total int `json:"total"`
-}
-
 // Domain is a trusted domain as the control plane shows it.
 type Domain struct {
 	Domain string `json:"domain"`
@@ -41,8 +34,8 @@ type CompanyDetail struct {
 
 // Resources lists the control-plane routes of an app, below
 // /_emulator/usercom/accounts/{id}/.
-func (*Emulator) Resources() []emulators.Resource {
-	return []emulators.Resource{
+func (*Destination) Resources() []emulators.Resource[*State] {
+	return []emulators.Resource[*State]{
 		{Method: http.MethodGet, Path: "trusted-domains", Summary: "List the app's trusted domains (UC-3)", Handle: listDomains},
 		{Method: http.MethodPost, Path: "trusted-domains", Summary: "Trust a domain and its sub-domains (UC-3)", Status: http.StatusCreated, Handle: addDomain},
 		{Method: http.MethodDelete, Path: "trusted-domains/{domain}", Summary: "Stop trusting a domain (UC-3)", Handle: removeDomain},
@@ -58,44 +51,12 @@ func (*Emulator) Resources() []emulators.Resource {
 	}
 }
 
-func state(r *emulators.ResourceRequest) *State { return r.State.(*State) }
+// The platform encodes a resource's answer before it releases the account
+// lock (see emulators.Resource), so answers may share memory with the state:
+// nothing here is copied.
 
-// The platform encodes a resource's answer after the account lock is
-// released, so answers never alias state that a webhook may change
-// meanwhile: users, companies and event definitions are copied. Attributes,
-// occurrences and page views are never changed once recorded.
-
-func (u *User) clone() *User {
-	c := *u
-	c.Attributes = maps.Clone(u.Attributes)
-	c.Companies = slices.Clone(u.Companies)
-	if u.LastSeen != nil {
-		t := *u.LastSeen
-		c.LastSeen = &t
-	}
-	return &c
-}
-
-func (c *Company) clone() *Company {
-	d := *c
-	d.Attributes = maps.Clone(c.Attributes)
-	d.MemberIDs = slices.Clone(c.MemberIDs)
-	if c.Employees != nil {
-		n := *c.Employees
-		d.Employees = &n
-	}
-	return &d
-}
-
-func (e *EventDefinition) clone() *EventDefinition {
-	d := *e
-	d.Properties = slices.Clone(e.Properties)
-	return &d
-}
-
-func listDomains(r *emulators.ResourceRequest) (any, error) {
-	st := state(r)
-	out := List[Domain]{Items: make([]Domain, 0, len(st.TrustedDomains))}
+func listDomains(r *emulators.ResourceRequest, st *State) (any, error) {
+	out := emulators.List[Domain]{Items: make([]Domain, 0, len(st.TrustedDomains))}
 	for _, d := range st.TrustedDomains {
 		out.Items = append(out.Items, Domain{d})
 	}
@@ -103,32 +64,32 @@ func listDomains(r *emulators.ResourceRequest) (any, error) {
 	return out, nil
 }
 
-func addDomain(r *emulators.ResourceRequest) (any, error) {
+func addDomain(r *emulators.ResourceRequest, st *State) (any, error) {
 	var in Domain
 	if err := r.Decode(&in); err != nil {
 		return nil, err
 	}
-	d, err := state(r).addDomain(in.Domain)
+	d, err := st.addDomain(in.Domain)
 	if err != nil {
 		return nil, err
 	}
 	return Domain{d}, nil
 }
 
-func removeDomain(r *emulators.ResourceRequest) (any, error) {
-	d, err := state(r).removeDomain(r.Param("domain"))
+func removeDomain(r *emulators.ResourceRequest, st *State) (any, error) {
+	d, err := st.removeDomain(r.Param("domain"))
 	if err != nil {
 		return nil, err
 	}
 	return Domain{d}, nil
 }
 
-func createAttribute(r *emulators.ResourceRequest) (any, error) {
+func createAttribute(r *emulators.ResourceRequest, st *State) (any, error) {
 	var in AttributeSpec
 	if err := r.Decode(&in); err != nil {
 		return nil, err
 	}
-	return state(r).defineAttribute(in, OriginDefined, r.Now)
+	return st.defineAttribute(in, OriginDefined, r.Now)
 }
 
 var attributeFilters = filters[*Attribute]{fields: map[string]func(*Attribute) string{
@@ -138,8 +99,8 @@ var attributeFilters = filters[*Attribute]{fields: map[string]func(*Attribute) s
 	"origin":       func(a *Attribute) string { return string(a.Origin) },
 }}
 
-func listAttributes(r *emulators.ResourceRequest) (any, error) {
-	return attributeFilters.list(r.Query, state(r).Attributes, nil)
+func listAttributes(r *emulators.ResourceRequest, st *State) (any, error) {
+	return attributeFilters.list(r.Query, st.Attributes)
 }
 
 var userFilters = filters[*User]{
@@ -168,17 +129,16 @@ var userFilters = filters[*User]{
 	time:       func(u *User) time.Time { return u.CreatedAt },
 }
 
-func listUsers(r *emulators.ResourceRequest) (any, error) {
-	return userFilters.list(r.Query, state(r).Users, (*User).clone)
+func listUsers(r *emulators.ResourceRequest, st *State) (any, error) {
+	return userFilters.list(r.Query, st.Users)
 }
 
-func getUser(r *emulators.ResourceRequest) (any, error) {
-	st := state(r)
+func getUser(r *emulators.ResourceRequest, st *State) (any, error) {
 	u, ok := st.lookupUser(r.Param("user"))
 	if !ok {
 		return nil, emulators.NotFound("no user with userId, anonymousId or id %q", r.Param("user"))
 	}
-	return UserDetail{User: u.clone(),
+	return UserDetail{User: u,
 		PageViewLog: slices.Clip(append([]*PageView{}, st.userViews[u.ID]...)),
 		Events:      slices.Clip(append([]*Occurrence{}, st.userOccs[u.ID]...))}, nil
 }
@@ -209,22 +169,20 @@ func companyFilters(st *State) filters[*Company] {
 	}
 }
 
-func listCompanies(r *emulators.ResourceRequest) (any, error) {
-	st := state(r)
-	return companyFilters(st).list(r.Query, st.Companies, (*Company).clone)
+func listCompanies(r *emulators.ResourceRequest, st *State) (any, error) {
+	return companyFilters(st).list(r.Query, st.Companies)
 }
 
-func getCompany(r *emulators.ResourceRequest) (any, error) {
-	st := state(r)
+func getCompany(r *emulators.ResourceRequest, st *State) (any, error) {
 	c, ok := st.companies[r.Param("groupId")]
 	if !ok {
 		return nil, emulators.NotFound("no company with groupId %q", r.Param("groupId"))
 	}
 	members := make([]*User, 0, len(c.MemberIDs))
 	for _, id := range c.MemberIDs {
-		members = append(members, st.Users[id-1].clone())
+		members = append(members, st.Users[id-1])
 	}
-	return CompanyDetail{Company: c.clone(), Members: members}, nil
+	return CompanyDetail{Company: c, Members: members}, nil
 }
 
 var eventFilters = filters[*EventDefinition]{
@@ -234,8 +192,8 @@ var eventFilters = filters[*EventDefinition]{
 	time: func(e *EventDefinition) time.Time { return e.CreatedAt },
 }
 
-func listEvents(r *emulators.ResourceRequest) (any, error) {
-	return eventFilters.list(r.Query, state(r).Events, (*EventDefinition).clone)
+func listEvents(r *emulators.ResourceRequest, st *State) (any, error) {
+	return eventFilters.list(r.Query, st.Events)
 }
 
 var occurrenceFilters = filters[*Occurrence]{
@@ -251,8 +209,8 @@ var occurrenceFilters = filters[*Occurrence]{
 	time:       func(o *Occurrence) time.Time { return o.Timestamp },
 }
 
-func listOccurrences(r *emulators.ResourceRequest) (any, error) {
-	return occurrenceFilters.list(r.Query, state(r).Occurrences, nil)
+func listOccurrences(r *emulators.ResourceRequest, st *State) (any, error) {
+	return occurrenceFilters.list(r.Query, st.Occurrences)
 }
 
 var pageViewFilters = filters[*PageView]{
@@ -269,8 +227,8 @@ var pageViewFilters = filters[*PageView]{
 	time: func(v *PageView) time.Time { return v.Timestamp },
 }
 
-func listPageViews(r *emulators.ResourceRequest) (any, error) {
-	return pageViewFilters.list(r.Query, state(r).PageViews, nil)
+func listPageViews(r *emulators.ResourceRequest, st *State) (any, error) {
+	return pageViewFilters.list(r.Query, st.PageViews)
 }
 
 // filters describes the query parameters a list takes: exact matches on
@@ -285,22 +243,17 @@ type filters[T any] struct {
 	time       func(T) time.Time
 }
 
-// list answers the items that match the query, each passed through snapshot
-// when it is not nil.
-func (f filters[T]) list(q url.Values, items []T, snapshot func(T) T) (List[T], error) {
+// list answers the items that match the query.
+func (f filters[T]) list(q url.Values, items []T) (emulators.List[T], error) {
 	match, err := f.matcher(q)
 	if err != nil {
-		return List[T]{}, err
+		return emulators.List[T]{}, err
 	}
-	out := List[T]{Items: make([]T, 0, len(items))}
+	out := emulators.List[T]{Items: make([]T, 0, len(items))}
 	for _, it := range items {
-		if !match(it) {
-			continue
+		if match(it) {
+			out.Items = append(out.Items, it)
 		}
-		if snapshot != nil {
-			it = snapshot(it)
-		}
-		out.Items = append(out.Items, it)
 	}
 	out.Total = len(out.Items)
 	return out, nil

@@ -11,7 +11,6 @@ package usercom
 
 import (
 	"encoding/json"
-	"net/http"
 
 	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/segment"
@@ -20,18 +19,20 @@ import (
 // Slug names the destination in URLs: the webhook is POST /usercom.
 const Slug = "usercom"
 
-// Emulator is the User.com destination. It holds no state of its own: every
-// app's state is a *State the platform keeps per account and hands to
+// Destination is the User.com destination. It holds no state of its own:
+// every app's state is a *State the platform keeps per account and hands to
 // Handle with the account's lock held.
-type Emulator struct{}
+type Destination struct{}
 
-// New returns the User.com emulator, for server.DefaultEmulators.
-func New() *Emulator { return &Emulator{} }
+// New returns the User.com destination, for server.DefaultEmulators.
+func New() *Destination { return &Destination{} }
+
+var _ emulators.Destination[*State] = (*Destination)(nil)
 
 // Info describes the destination. The API key is the app's Segment API key
 // and comes from Basic auth, so no setting is listed (the seed's only
 // setting is that key).
-func (*Emulator) Info() emulators.Info {
+func (*Destination) Info() emulators.Info {
 	return emulators.Info{
 		Slug:         Slug,
 		Name:         "User.com",
@@ -55,7 +56,7 @@ type Config struct {
 }
 
 // NewState builds an app from its Config; nil config is an empty app.
-func (*Emulator) NewState(config json.RawMessage) (emulators.State, error) {
+func (*Destination) NewState(config json.RawMessage) (*State, error) {
 	st := newState()
 	if len(config) == 0 || string(config) == "null" {
 		return st, nil
@@ -80,29 +81,15 @@ func (*Emulator) NewState(config json.RawMessage) (emulators.State, error) {
 // Provision returns an empty app for an auto-provisioned key (G-11): no
 // trusted domains, so every domain is allowed, and no attribute
 // definitions, so every custom trait is created as a string (UC-8).
-func (*Emulator) Provision(emulators.Settings) emulators.State { return newState() }
+func (*Destination) Provision(emulators.Settings) *State { return newState() }
 
-// LoadState decodes a state written with json.Marshal and rebuilds its
-// indexes.
-func (*Emulator) LoadState(data json.RawMessage) (emulators.State, error) {
-	st := newState()
-	if err := segment.UnmarshalNumbers(data, st); err != nil {
-		return nil, emulators.BadRequest("usercom state: %s", err.Error())
-	}
-	if err := st.reindex(); err != nil {
-		return nil, emulators.BadRequest("usercom state: %s", err.Error())
-	}
-	return st, nil
-}
+// Reindex rebuilds the indexes of a state the platform decoded.
+func (*Destination) Reindex(st *State) error { return st.reindex() }
 
 // Handle applies one message to an app. The only refusal is an untrusted
 // domain (UC-3), checked before anything changes; everything after it is
 // applied, with values that cannot be stored ignored and logged (UC-9).
-func (*Emulator) Handle(r *emulators.Request, state emulators.State) error {
-	st, ok := state.(*State)
-	if !ok {
-		return emulators.Errorf(http.StatusInternalServerError, "usercom: account state is %T, not *usercom.State", state)
-	}
+func (*Destination) Handle(r *emulators.Request, st *State) error {
 	if err := st.checkDomain(r.Header, r.Message); err != nil {
 		return err
 	}
