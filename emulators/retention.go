@@ -17,17 +17,42 @@ type Retention struct {
 	MaxAge time.Duration
 }
 
-// Retainer is implemented by a destination that stores events, so that the
-// platform can keep their number bounded. Both methods run with the
-// account's lock held.
-type Retainer interface {
+// Retainer is implemented by a destination that stores events, typed by its
+// state as Destination is, so that the platform can keep their number
+// bounded. Both methods run with the account's lock held.
+type Retainer[S any] interface {
 	// Stored reports how many users (or contacts) and events the state
 	// holds. It must be cheap: it is asked after every applied message.
-	Stored(state State) (users, events int)
+	Stored(s S) (users, events int)
 	// TrimEvents drops the oldest events until at most keep remain, and
 	// those that arrived before before (unless it is zero), and returns how
 	// many it dropped. Users stay.
-	TrimEvents(state State, keep int, before time.Time) int
+	TrimEvents(s S, keep int, before time.Time) int
+}
+
+// retainer is what the platform sees of a Retainer through Register's
+// adapter; ok is false for a destination that stores no events.
+type retainer interface {
+	stored(st State) (users, events int, ok bool)
+	trimEvents(st State, keep int, before time.Time)
+}
+
+func (t typed[S]) stored(st State) (users, events int, ok bool) {
+	r, ok := t.d.(Retainer[S])
+	s, err := t.state(st)
+	if !ok || err != nil {
+		return 0, 0, false
+	}
+	users, events = r.Stored(s)
+	return users, events, true
+}
+
+func (t typed[S]) trimEvents(st State, keep int, before time.Time) {
+	if r, ok := t.d.(Retainer[S]); ok {
+		if s, err := t.state(st); err == nil {
+			r.TrimEvents(s, keep, before)
+		}
+	}
 }
 
 // retainLocked trims the account's events after a message was applied. It
@@ -35,7 +60,7 @@ type Retainer interface {
 // looks at ages at most 64 times per MaxAge, so a trim that rebuilds a
 // destination's indexes costs amortised O(1) per message.
 func (a *Account) retainLocked(now time.Time, r Retention) {
-	ret, ok := a.emu.(Retainer)
+	ret, ok := a.emu.(retainer)
 	if !ok {
 		return
 	}
@@ -47,21 +72,20 @@ func (a *Account) retainLocked(now time.Time, r Retention) {
 	if keep < 0 {
 		keep = int(^uint(0) >> 1)
 	}
-	if _, n := ret.Stored(a.state); n <= keep+keep/8 && before.IsZero() {
+	if _, n, ok := ret.stored(a.state); !ok || n <= keep+keep/8 && before.IsZero() {
 		return
 	}
-	ret.TrimEvents(a.state, keep, before)
+	ret.trimEvents(a.state, keep, before)
 }
 
 // Stored reports the account's users (or contacts) and stored events, for
 // /metrics; ok is false for a destination that stores no events.
 func (a *Account) Stored() (users, events int, ok bool) {
-	ret, ok := a.emu.(Retainer)
+	ret, ok := a.emu.(retainer)
 	if !ok {
 		return 0, 0, false
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	users, events = ret.Stored(a.state)
-	return users, events, true
+	return ret.stored(a.state)
 }

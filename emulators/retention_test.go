@@ -7,24 +7,28 @@ import (
 	"time"
 )
 
-// keeper stores every track's event name: a destination with a Retainer.
-type keeper struct{ nop }
+// keeper stores when each track arrived: a destination with a Retainer.
+type keeper struct{}
 
 type keeperState struct {
 	Events []time.Time
 	Users  map[string]bool
 }
 
-func (keeper) Provision(Settings) State { return &keeperState{Users: map[string]bool{}} }
-func (keeper) Handle(r *Request, st State) error {
-	s := st.(*keeperState)
+func (keeper) Info() Info { return nop{}.Info() }
+func (keeper) NewState(json.RawMessage) (*keeperState, error) {
+	return &keeperState{Users: map[string]bool{}}, nil
+}
+func (keeper) Provision(Settings) *keeperState     { return &keeperState{Users: map[string]bool{}} }
+func (keeper) Reindex(*keeperState) error          { return nil }
+func (keeper) Resources() []Resource[*keeperState] { return nil }
+func (keeper) Stored(s *keeperState) (int, int)    { return len(s.Users), len(s.Events) }
+func (keeper) Handle(r *Request, s *keeperState) error {
 	s.Events = append(s.Events, r.Now)
 	s.Users[r.Message.UserID] = true
 	return nil
 }
-func (keeper) Stored(st State) (int, int) { s := st.(*keeperState); return len(s.Users), len(s.Events) }
-func (keeper) TrimEvents(st State, keep int, before time.Time) int {
-	s := st.(*keeperState)
+func (keeper) TrimEvents(s *keeperState, keep int, before time.Time) int {
 	drop := max(len(s.Events)-keep, 0)
 	for !before.IsZero() && drop < len(s.Events) && s.Events[drop].Before(before) {
 		drop++
@@ -33,14 +37,14 @@ func (keeper) TrimEvents(st State, keep int, before time.Time) int {
 	return drop
 }
 
-var _ Retainer = keeper{}
+var _ Retainer[*keeperState] = keeper{}
 
 // TestRetention: an account's stored events stay within the count (1/8
 // slack, trimmed back to the count) and, by age, within MaxAge on the
 // namespace clock (#13 item 9).
 func TestRetention(t *testing.T) {
 	t.Parallel()
-	w, err := NewWorld(Config{Emulators: []Emulator{keeper{}}, Retention: Retention{Events: 16, MaxAge: time.Hour}})
+	w, err := NewWorld(Config{Emulators: []Emulator{Register(keeper{})}, Retention: Retention{Events: 16, MaxAge: time.Hour}})
 	if err != nil {
 		t.Fatal(err)
 	}

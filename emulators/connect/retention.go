@@ -10,8 +10,7 @@ import (
 // Stored reports the environment's users and events (emulators.Retainer).
 // Events are numbered in arrival order and only a trim removes them, so
 // their count is the count at the last trim plus the numbers given since.
-func (*Connect) Stored(st emulators.State) (users, events int) {
-	s := st.(*State)
+func (*Destination) Stored(s *State) (users, events int) {
 	if !s.counted {
 		s.countEvents()
 	}
@@ -30,9 +29,8 @@ func (s *State) countEvents() {
 // TrimEvents drops the oldest events beyond keep, and those received before
 // before, from every user, and rebuilds the events view's index from what
 // is left: its totals then count the stored events (emulators.Retainer).
-func (c *Connect) TrimEvents(st emulators.State, keep int, before time.Time) int {
-	s := st.(*State)
-	_, stored := c.Stored(st)
+func (c *Destination) TrimEvents(s *State, keep int, before time.Time) int {
+	_, stored := c.Stored(s)
 	// Events are numbered 1, 2, ... in arrival order: the oldest to keep is
 	// the keep-th newest number.
 	cut := s.LastEventID - int64(keep)
@@ -62,3 +60,6 @@ func (c *Connect) TrimEvents(st emulators.State, keep int, before time.Time) int
 	s.events, s.countedAt, s.counted = stored-dropped, s.LastEventID, true
 	return dropped
 }
+
+// The platform trims the events of a long-running sandbox through these.
+var _ emulators.Retainer[*State] = (*Destination)(nil)

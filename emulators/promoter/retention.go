@@ -9,15 +9,13 @@ import (
 
 // Stored reports the account's contacts and custom events
 // (emulators.Retainer).
-func (*Emulator) Stored(st emulators.State) (users, events int) {
-	s := st.(*State)
+func (*Destination) Stored(s *State) (users, events int) {
 	return len(s.Contacts), len(s.CustomEvents)
 }
 
 // TrimEvents drops the oldest custom events beyond keep, and those received
 // before before (emulators.Retainer).
-func (*Emulator) TrimEvents(st emulators.State, keep int, before time.Time) int {
-	s := st.(*State)
+func (*Destination) TrimEvents(s *State, keep int, before time.Time) int {
 	drop := max(len(s.CustomEvents)-keep, 0)
 	for !before.IsZero() && drop < len(s.CustomEvents) && s.CustomEvents[drop].ReceivedAt.Before(before) {
 		drop++
@@ -27,3 +25,6 @@ func (*Emulator) TrimEvents(st emulators.State, keep int, before time.Time) int 
 	}
 	return drop
 }
+
+// The platform trims the events of a long-running sandbox through these.
+var _ emulators.Retainer[*State] = (*Destination)(nil)

@@ -8,16 +8,14 @@ import (
 )
 
 // Stored reports the account's users and usage events (emulators.Retainer).
-func (*Destination) Stored(st emulators.State) (users, events int) {
-	a := st.(*Account)
+func (*Destination) Stored(a *State) (users, events int) {
 	return len(a.Users), len(a.Events)
 }
 
 // TrimEvents drops the oldest usage events beyond keep, and those received
 // before before, then rebuilds the event indexes, which hold positions
 // (emulators.Retainer).
-func (*Destination) TrimEvents(st emulators.State, keep int, before time.Time) int {
-	a := st.(*Account)
+func (*Destination) TrimEvents(a *State, keep int, before time.Time) int {
 	drop := max(len(a.Events)-keep, 0)
 	for !before.IsZero() && drop < len(a.Events) && a.Events[drop].Received.Before(before) {
 		drop++
@@ -26,6 +24,7 @@ func (*Destination) TrimEvents(st emulators.State, keep int, before time.Time) i
 		return 0
 	}
 	a.Events = slices.Clone(a.Events[drop:]) // a fresh array frees the dropped ones
+	a.EventsDropped += int64(drop)
 	a.eventsByUser = make(map[int64][]int)
 	a.eventsByCustomer = make(map[int64][]int)
 	for i, ev := range a.Events {
@@ -33,3 +32,6 @@ func (*Destination) TrimEvents(st emulators.State, keep int, before time.Time) i
 	}
 	return drop
 }
+
+// The platform trims the events of a long-running sandbox through these.
+var _ emulators.Retainer[*State] = (*Destination)(nil)

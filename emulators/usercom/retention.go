@@ -9,8 +9,7 @@ import (
 
 // Stored reports the app's users and stored events: event occurrences and
 // page views (emulators.Retainer).
-func (*Emulator) Stored(state emulators.State) (users, events int) {
-	st := state.(*State)
+func (*Destination) Stored(st *State) (users, events int) {
 	return len(st.Users), len(st.Occurrences) + len(st.PageViews)
 }
 
@@ -18,8 +17,7 @@ func (*Emulator) Stored(state emulators.State) (users, events int) {
 // together, and drops those older than before; User.com records no arrival
 // time, so age is the event time here. The per-user indexes are rebuilt
 // (emulators.Retainer).
-func (*Emulator) TrimEvents(state emulators.State, keep int, before time.Time) int {
-	st := state.(*State)
+func (*Destination) TrimEvents(st *State, keep int, before time.Time) int {
 	excess := max(len(st.Occurrences)+len(st.PageViews)-keep, 0)
 	// Drop the oldest of both lists, merged by event time, as one list.
 	o, v := 0, 0
@@ -51,3 +49,23 @@ func (*Emulator) TrimEvents(state emulators.State, keep int, before time.Time) i
 	}
 	return o + v
 }
+
+// nextOccurrenceID and nextPageViewID go on from the newest id, so that ids
+// stay unique once retention has dropped the oldest (they start again at 1
+// only when age has dropped them all).
+func (st *State) nextOccurrenceID() int64 {
+	if n := len(st.Occurrences); n > 0 {
+		return st.Occurrences[n-1].ID + 1
+	}
+	return 1
+}
+
+func (st *State) nextPageViewID() int64 {
+	if n := len(st.PageViews); n > 0 {
+		return st.PageViews[n-1].ID + 1
+	}
+	return 1
+}
+
+// The platform trims the events of a long-running sandbox through these.
+var _ emulators.Retainer[*State] = (*Destination)(nil)
