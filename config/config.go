@@ -49,6 +49,14 @@ type Config struct {
 	// StateInterval (zero: only at stop) and at a graceful stop.
 	StateFile     string
 	StateInterval time.Duration
+	// SnapshotLimit bounds an imported snapshot in bytes.
+	SnapshotLimit int64
+	// ReadTimeout, WriteTimeout, IdleTimeout and MaxHeaderBytes bound the
+	// HTTP server's connections (server.Server.HTTPServer).
+	ReadTimeout    time.Duration
+	WriteTimeout   time.Duration
+	IdleTimeout    time.Duration
+	MaxHeaderBytes int64
 	// Seeds are scenario files whose setup is applied at start, into the
 	// default namespace, before /readyz answers 200.
 	Seeds []string
@@ -57,7 +65,8 @@ type Config struct {
 // Server returns the server part of the configuration.
 func (c Config) Server() server.Config {
 	return server.Config{Strict: c.Strict, BodyLimit: c.BodyLimit, LogCapacity: c.LogCapacity, AdminToken: c.AdminToken,
-		RandomSeed: c.RandomSeed, LogBodyBytes: int(c.LogBodyBytes), MaxNamespaces: c.MaxNamespaces,
+		RandomSeed: c.RandomSeed, SnapshotLimit: c.SnapshotLimit, ReadTimeout: c.ReadTimeout, WriteTimeout: c.WriteTimeout,
+		IdleTimeout: c.IdleTimeout, MaxHeaderBytes: int(c.MaxHeaderBytes), LogBodyBytes: int(c.LogBodyBytes), MaxNamespaces: c.MaxNamespaces,
 		Retention: emulators.Retention{Events: c.RetainEvents, MaxAge: c.RetainAge}}
 }
 
@@ -100,6 +109,12 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	seeds := newList(env("SEED", ""))
 	fs.Var(seeds, "seed", "a scenario file whose setup is applied at start; repeat it for more (DESTEMU_SEED, a comma-separated list)")
 	fs.StringVar(&interval, "state-interval", env("STATE_INTERVAL", "30s"), "how often to save the state file; 0 saves only at a graceful stop (DESTEMU_STATE_INTERVAL)")
+	var snapLimit, readTO, writeTO, idleTO, headerBytes string
+	fs.StringVar(&snapLimit, "snapshot-limit", env("SNAPSHOT_LIMIT", "256MiB"), "largest snapshot PUT /_emulator/snapshot imports; suffixes KiB and MiB allowed (DESTEMU_SNAPSHOT_LIMIT)")
+	fs.StringVar(&readTO, "read-timeout", env("READ_TIMEOUT", server.DefaultReadTimeout.String()), "time to read a whole request, headers and body; 0 for none (DESTEMU_READ_TIMEOUT)")
+	fs.StringVar(&writeTO, "write-timeout", env("WRITE_TIMEOUT", server.DefaultWriteTimeout.String()), "time to write an answer; long-polls and fault latencies get theirs on top; 0 for none (DESTEMU_WRITE_TIMEOUT)")
+	fs.StringVar(&idleTO, "idle-timeout", env("IDLE_TIMEOUT", server.DefaultIdleTimeout.String()), "how long an idle keep-alive connection stays open; 0 for none (DESTEMU_IDLE_TIMEOUT)")
+	fs.StringVar(&headerBytes, "max-header-bytes", env("MAX_HEADER_BYTES", "64KiB"), "largest request headers; larger ones are answered 431 (DESTEMU_MAX_HEADER_BYTES)")
 
 	if v := getenv(EnvPrefix + "STRICT"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -157,6 +172,20 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	}
 	if c.StateInterval, err = time.ParseDuration(interval); err != nil || c.StateInterval < 0 {
 		return c, fmt.Errorf("state-interval %q: want a duration such as 30s, or 0 to save only at stop", interval)
+	}
+	if c.SnapshotLimit, err = parseSize(snapLimit); err != nil {
+		return c, fmt.Errorf("snapshot-limit: %w", err)
+	}
+	if c.MaxHeaderBytes, err = parseSize(headerBytes); err != nil {
+		return c, fmt.Errorf("max-header-bytes: %w", err)
+	}
+	for _, t := range []struct {
+		name, value string
+		dst         *time.Duration
+	}{{"read-timeout", readTO, &c.ReadTimeout}, {"write-timeout", writeTO, &c.WriteTimeout}, {"idle-timeout", idleTO, &c.IdleTimeout}} {
+		if *t.dst, err = time.ParseDuration(t.value); err != nil || *t.dst < 0 {
+			return c, fmt.Errorf("%s %q: want a duration such as 30s, or 0 for none", t.name, t.value)
+		}
 	}
 	return c, nil
 }

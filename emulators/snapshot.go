@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"sync"
 	"time"
@@ -94,36 +95,153 @@ func ParseSnapshot(data []byte) (Snapshot, error) {
 	return s, nil
 }
 
-// Snapshot exports every namespace. Each account is copied under its own
-// lock while webhooks go on; changes to which accounts and keys exist wait
-// until it is done, so the document always imports again. It fails only if
-// a destination's state cannot be written as JSON.
-func (w *World) Snapshot() (Snapshot, error) {
+// snapshotNamespace is what WriteSnapshot takes of a namespace while
+// nothing can change which accounts and keys exist.
+type snapshotNamespace struct {
+	name     string
+	clock    clock.State
+	accounts []*Account
+	headers  []AccountSnapshot // each account's id, settings and keys; no state
+	sources  []Source
+}
+
+// WriteSnapshot writes every namespace to out as one snapshot document, an
+// account at a time, so that no more than one account's document is in
+// memory whatever the size of the world. progress, when not nil, is called
+// before each account is written (the server moves its write deadline
+// there, so a client that stops reading is cut off).
+//
+// Which accounts and keys exist is taken first, in one short critical
+// section during which accounts, namespaces and keys can neither be created
+// nor deleted: the document then never holds a key in two accounts and
+// always imports again. Each account's state is then copied under its own
+// lock and marshalled after the lock is released, so a webhook waits for
+// a copy of one account, never for a client reading the document or for
+// the marshalling. An account deleted meanwhile is written as it was when
+// the export began.
+//
+// It fails if out does, or if a destination's state cannot be written as
+// JSON; out then holds part of a document.
+func (w *World) WriteSnapshot(out io.Writer, progress func()) error {
+	plan := w.snapshotPlan()
+	sw := &snapshotWriter{out: out}
+	sw.enc = json.NewEncoder(&sw.buf)
+	sw.enc.SetEscapeHTML(false) // keep "<" and "&" in user data readable in the file
+	sw.raw(`{"version":`)
+	sw.value(SnapshotVersion)
+	sw.raw(`,"namespaces":[`)
+	for i, ns := range plan {
+		if i > 0 {
+			sw.raw(",")
+		}
+		sw.raw(`{"name":`)
+		sw.value(ns.name)
+		sw.raw(`,"clock":`)
+		sw.value(ns.clock)
+		sw.raw(`,"accounts":[`)
+		for j, a := range ns.accounts {
+			if progress != nil {
+				progress()
+			}
+			if j > 0 {
+				sw.raw(",")
+			}
+			if err := sw.account(a, ns.headers[j]); err != nil {
+				return fmt.Errorf("namespace %q, %s account %q: %w", ns.name, a.dest, a.ID, err)
+			}
+		}
+		sw.raw("]")
+		if len(ns.sources) > 0 {
+			sw.raw(`,"sources":`)
+			sw.value(ns.sources)
+		}
+		sw.raw("}")
+	}
+	sw.raw("]}\n")
+	return sw.err
+}
+
+// snapshotPlan lists every namespace with its accounts, their keys and
+// sources, under the structure lock.
+func (w *World) snapshotPlan() []snapshotNamespace {
 	w.structure.Lock()
 	defer w.structure.Unlock()
-	out := Snapshot{Version: SnapshotVersion, Namespaces: []NamespaceSnapshot{}}
+	var plan []snapshotNamespace
 	for _, ns := range w.Namespaces() {
-		nss := NamespaceSnapshot{Name: ns.Name, Clock: ns.Clock.State(), Accounts: []AccountSnapshot{}}
+		sn := snapshotNamespace{name: ns.Name, clock: ns.Clock.State(), accounts: ns.allAccounts(), sources: w.Sources(ns)}
 		// Only what Restore reads is written, so that an unchanged world
 		// exports the same bytes every time (and an idle server does not
 		// rewrite its state file): a frozen clock's instant, a running
 		// clock's offset. The rest moves with real time by itself.
-		if nss.Clock.Frozen {
-			nss.Clock.Offset = 0
+		if sn.clock.Frozen {
+			sn.clock.Offset = 0
 		} else {
-			nss.Clock.Now = time.Time{}
+			sn.clock.Now = time.Time{}
 		}
-		for _, a := range ns.allAccounts() {
-			as, err := a.snapshot()
-			if err != nil {
-				return Snapshot{}, fmt.Errorf("namespace %q, %s account %q: %w", ns.Name, a.dest, a.ID, err)
-			}
-			nss.Accounts = append(nss.Accounts, as)
+		sn.headers = make([]AccountSnapshot, len(sn.accounts))
+		for i, a := range sn.accounts {
+			sn.headers[i] = a.snapshotHeader()
 		}
-		nss.Sources = w.Sources(ns)
-		out.Namespaces = append(out.Namespaces, nss)
+		plan = append(plan, sn)
 	}
-	return out, nil
+	return plan
+}
+
+// snapshotWriter writes a document in pieces, keeping the first error.
+type snapshotWriter struct {
+	out io.Writer
+	buf bytes.Buffer
+	enc *json.Encoder
+	err error
+}
+
+func (sw *snapshotWriter) raw(s string) {
+	if sw.err == nil {
+		_, sw.err = io.WriteString(sw.out, s)
+	}
+}
+
+// value writes v as the encoder writes it, without its newline.
+func (sw *snapshotWriter) value(v any) {
+	if sw.err != nil {
+		return
+	}
+	sw.buf.Reset()
+	if sw.err = sw.enc.Encode(v); sw.err == nil {
+		_, sw.err = sw.out.Write(bytes.TrimSuffix(sw.buf.Bytes(), []byte("\n")))
+	}
+}
+
+// account writes one account: its header as AccountSnapshot's fields
+// marshal, then its state, the last field, from a copy taken under the
+// account's lock. Only this one account's document is in memory.
+func (sw *snapshotWriter) account(a *Account, as AccountSnapshot) error {
+	if sw.err != nil {
+		return sw.err
+	}
+	state := a.snapshotContents(&as)
+	sw.buf.Reset()
+	if err := sw.enc.Encode(as); err != nil {
+		return err
+	}
+	head := bytes.TrimSuffix(sw.buf.Bytes(), []byte("\n"))
+	head = append(head[:len(head)-1], `,"state":`...) // as ends with "}"
+	if _, sw.err = sw.out.Write(head); sw.err != nil {
+		return sw.err
+	}
+	sw.buf.Reset()
+	if err := sw.enc.Encode(state); err != nil {
+		sw.buf.Reset()
+		return fmt.Errorf("writing the state: %w", err)
+	}
+	body := bytes.TrimSuffix(sw.buf.Bytes(), []byte("\n"))
+	if _, sw.err = sw.out.Write(append(body, '}')); sw.err != nil {
+		return sw.err
+	}
+	if sw.buf.Cap() > 64<<10 {
+		sw.buf = bytes.Buffer{} // do not keep the largest account's document
+	}
+	return nil
 }
 
 // allAccounts lists every account of the namespace by destination and id.
@@ -145,25 +263,30 @@ func (ns *Namespace) allAccounts() []*Account {
 	return out
 }
 
-func (a *Account) snapshot() (AccountSnapshot, error) {
+// snapshotHeader is the account without its state and seen ids.
+func (a *Account) snapshotHeader() AccountSnapshot {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	state, err := json.Marshal(a.state)
-	if err != nil {
-		return AccountSnapshot{}, fmt.Errorf("writing the state: %w", err)
-	}
 	as := AccountSnapshot{Destination: a.dest, ID: a.ID, Created: a.created, Settings: a.settings,
-		Config: a.config, Provisioned: a.provisioned, Keys: make([]Key, len(a.keys)), State: state}
+		Config: a.config, Provisioned: a.provisioned, Keys: make([]Key, len(a.keys))}
 	for i, k := range a.keys {
 		as.Keys[i] = *k
 	}
+	return as
+}
+
+// snapshotContents fills in the seen ids and returns a copy of the state
+// that the caller may marshal without the lock.
+func (a *Account) snapshotContents(as *AccountSnapshot) any {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if len(a.seen) > 0 {
 		as.Seen = make(map[string]time.Time, len(a.seen))
 		for id, t := range a.seen {
 			as.Seen[id] = t
 		}
 	}
-	return as, nil
+	return copyForJSON(a.state)
 }
 
 // Restore replaces all state with the snapshot's: every namespace, account,
@@ -181,28 +304,92 @@ func (w *World) Restore(s Snapshot) error {
 	if s.Version != SnapshotVersion {
 		return BadRequest("snapshot version %d is not supported (this build reads version %d)", s.Version, SnapshotVersion)
 	}
-	keys := new(sync.Map)
-	sources := make(map[string]*Source)
-	built := make(map[string]*Namespace, len(s.Namespaces)+1)
+	r := w.newRestorer()
 	for i, nss := range s.Namespaces {
-		ns, err := w.restoreNamespace(nss, keys)
+		ns, err := r.begin(i, nss.Name)
 		if err != nil {
-			return BadRequest("snapshot: namespaces[%d]: %s", i, err)
+			return err
 		}
-		if err := w.restoreSources(ns, nss.Sources, sources); err != nil {
-			return BadRequest("snapshot: namespaces[%d]: namespace %q, %s", i, ns.Name, err)
+		for j, as := range nss.Accounts {
+			if err := r.account(i, ns, j, as); err != nil {
+				return err
+			}
 		}
-		if built[ns.Name] != nil {
-			return BadRequest("snapshot: namespaces[%d]: namespace %q is given twice", i, ns.Name)
+		if err := r.finish(i, ns, nss.Clock, nss.Sources); err != nil {
+			return err
 		}
-		built[ns.Name] = ns
 	}
+	r.swap()
+	return nil
+}
 
+// restorer builds a new world generation aside, namespace by namespace;
+// nothing is visible until swap.
+type restorer struct {
+	w       *World
+	keys    *sync.Map // the new generation's key index
+	sources map[string]*Source
+	built   map[string]*Namespace
+}
+
+func (w *World) newRestorer() *restorer {
+	return &restorer{w: w, keys: new(sync.Map), sources: make(map[string]*Source), built: make(map[string]*Namespace)}
+}
+
+// begin starts the i-th namespace of a document.
+func (r *restorer) begin(i int, name string) (*Namespace, error) {
+	if !ValidName(name) {
+		return nil, BadRequest("snapshot: namespaces[%d]: namespace %q is not a valid name (1 to 64 letters, digits, '.', '_', '-')", i, name)
+	}
+	r.w.mu.RLock() // newNamespace reads the current generation
+	ns := r.w.newNamespace(name)
+	r.w.mu.RUnlock()
+	ns.keys = r.keys
+	return ns, nil
+}
+
+// account builds the j-th account of ns, the i-th namespace, and claims
+// its keys.
+func (r *restorer) account(i int, ns *Namespace, j int, as AccountSnapshot) error {
+	a, err := r.w.restoreAccount(ns, as)
+	if err != nil {
+		return BadRequest("snapshot: namespaces[%d]: namespace %q, accounts[%d] (%s account %q): %s", i, ns.Name, j, as.Destination, as.ID, err)
+	}
+	if ns.accounts[a.dest][a.ID] != nil {
+		return BadRequest("snapshot: namespaces[%d]: namespace %q, accounts[%d]: %s account %q is given twice", i, ns.Name, j, as.Destination, as.ID)
+	}
+	if err := a.claimRestoredKeys(); err != nil {
+		return BadRequest("snapshot: namespaces[%d]: namespace %q, accounts[%d] (%s account %q): %s", i, ns.Name, j, as.Destination, as.ID, err)
+	}
+	ns.addLocked(a) // ns is not shared yet
+	return nil
+}
+
+// finish sets the namespace's clock and sources (a streamed document may
+// give them after its accounts) and adds it to the generation.
+func (r *restorer) finish(i int, ns *Namespace, clk clock.State, sources []Source) error {
+	if clk.Frozen && clk.Now.IsZero() {
+		return BadRequest("snapshot: namespaces[%d]: namespace %q: a frozen clock needs \"now\"", i, ns.Name)
+	}
+	ns.Clock.Restore(clk)
+	if err := r.w.restoreSources(ns, sources, r.sources); err != nil {
+		return BadRequest("snapshot: namespaces[%d]: namespace %q, %s", i, ns.Name, err)
+	}
+	if r.built[ns.Name] != nil {
+		return BadRequest("snapshot: namespaces[%d]: namespace %q is given twice", i, ns.Name)
+	}
+	r.built[ns.Name] = ns
+	return nil
+}
+
+// swap puts the built generation in place of the current one at once.
+func (r *restorer) swap() {
+	w, built := r.w, r.built
 	w.structure.Lock()
 	defer w.structure.Unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.keys.current.Store(keys) // before newNamespace, which takes the current generation
+	w.keys.current.Store(r.keys) // before newNamespace, which takes the current generation
 	if built[DefaultNamespace] == nil {
 		built[DefaultNamespace] = w.newNamespace(DefaultNamespace)
 	}
@@ -217,39 +404,8 @@ func (w *World) Restore(s Snapshot) error {
 	}
 	w.namespaces = built
 	w.sources.mu.Lock()
-	w.sources.byKey = sources
+	w.sources.byKey = r.sources
 	w.sources.mu.Unlock()
-	return nil
-}
-
-// restoreNamespace builds a namespace of the generation whose key index is
-// keys, claiming its keys there; nothing is visible until Restore swaps it in.
-func (w *World) restoreNamespace(nss NamespaceSnapshot, keys *sync.Map) (*Namespace, error) {
-	if !ValidName(nss.Name) {
-		return nil, fmt.Errorf("namespace %q is not a valid name (1 to 64 letters, digits, '.', '_', '-')", nss.Name)
-	}
-	if nss.Clock.Frozen && nss.Clock.Now.IsZero() {
-		return nil, fmt.Errorf("namespace %q: a frozen clock needs \"now\"", nss.Name)
-	}
-	w.mu.RLock() // newNamespace reads the current generation
-	ns := w.newNamespace(nss.Name)
-	w.mu.RUnlock()
-	ns.keys = keys
-	ns.Clock.Restore(nss.Clock)
-	for i, as := range nss.Accounts {
-		a, err := w.restoreAccount(ns, as)
-		if err != nil {
-			return nil, fmt.Errorf("namespace %q, accounts[%d] (%s account %q): %s", nss.Name, i, as.Destination, as.ID, err)
-		}
-		if ns.accounts[a.dest][a.ID] != nil {
-			return nil, fmt.Errorf("namespace %q, accounts[%d]: %s account %q is given twice", nss.Name, i, as.Destination, as.ID)
-		}
-		if err := a.claimRestoredKeys(); err != nil {
-			return nil, fmt.Errorf("namespace %q, accounts[%d] (%s account %q): %s", nss.Name, i, as.Destination, as.ID, err)
-		}
-		ns.addLocked(a) // ns is not shared yet
-	}
-	return ns, nil
 }
 
 func (w *World) restoreAccount(ns *Namespace, as AccountSnapshot) (*Account, error) {

@@ -314,6 +314,7 @@ func (s *Server) waitRequests(c *gin.Context, ns *emulators.Namespace) (int, any
 	if timeout > s.maxWait {
 		timeout, capped = s.maxWait, " (the longest wait; the timeout asked for was "+timeout.String()+")"
 	}
+	s.extendDeadlines(c, timeout) // a long-poll outlasts the server's read and write timeouts
 	ctx, cancel := context.WithTimeout(c.Request.Context(), timeout)
 	defer cancel()
 	items, err := ns.Log.Wait(ctx, f, n)

@@ -16,6 +16,10 @@ type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// stateSaves counts saves that wrote the state file, stateSaveFailures
+	// the saves that failed (the file then holds an older state).
+	stateSaves        prometheus.Counter
+	stateSaveFailures prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -31,7 +35,15 @@ func newMetrics() *metrics {
 			Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .1, 1},
 		}, []string{"destination"}),
 	}
-	m.registry.MustRegister(m.requests, m.latency,
+	m.stateSaves = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "destemu_state_file_saves_total",
+		Help: "Saves that wrote the state file (an unchanged state is not written).",
+	})
+	m.stateSaveFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "destemu_state_file_save_failures_total",
+		Help: "Saves of the state file that failed; the file keeps the last state saved.",
+	})
+	m.registry.MustRegister(m.requests, m.latency, m.stateSaves, m.stateSaveFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -71,6 +71,13 @@ type Config struct {
 	// SnapshotLimit bounds an imported snapshot in bytes
 	// (DefaultSnapshotLimit when zero).
 	SnapshotLimit int64
+	// ReadTimeout, WriteTimeout, IdleTimeout and MaxHeaderBytes configure
+	// the http.Server that HTTPServer returns (see there). Zero leaves a
+	// bound off; config.Load sets the defaults of the binary.
+	ReadTimeout    time.Duration
+	WriteTimeout   time.Duration
+	IdleTimeout    time.Duration
+	MaxHeaderBytes int
 }
 
 // DefaultEmulators lists the built-in destinations, in the order the control

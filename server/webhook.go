@@ -40,6 +40,7 @@ func (s *Server) webhook(slug string) gin.HandlerFunc {
 			panic(http.ErrAbortHandler)
 		}
 		if ans.Delay > 0 {
+			s.extendDeadlines(c, ans.Delay) // a fault's latency may outlast the write timeout
 			t := time.NewTimer(ans.Delay)
 			select {
 			case <-t.C:
