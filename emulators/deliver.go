@@ -332,7 +332,7 @@ func (w *World) judge(j *judgement) Answer {
 	a := key.account
 	e.Account = a.ID
 	req := &Request{Now: e.Time, Message: m, AccountID: a.ID, Header: d.Header,
-		Key: KeyInfo{Value: key.Value}, warnings: warnings}
+		Key: KeyInfo{Value: key.Value}, warnings: warnings, retention: w.cfg.Retention}
 	return a.handle(key, &info, header, req)
 }
 
@@ -388,6 +388,7 @@ func (a *Account) handle(k *Key, info *Info, header map[string]any, req *Request
 	if id != "" {
 		a.rememberLocked(id, req.Now)
 	}
+	a.retainLocked(req.Now, req.retention)
 	if req.ignored != "" {
 		res.Status, res.Reason = OutcomeIgnored, req.ignored
 	}

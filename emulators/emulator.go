@@ -198,6 +198,8 @@ type Request struct {
 	warnings []string
 	ignored  string
 	data     map[string]any
+	// retention is the world's, applied once the message is.
+	retention Retention
 }
 
 // Did records something the destination did ("created user u_1").

@@ -190,18 +190,18 @@ func (l *Log) Clear() {
 	l.mu.Unlock()
 }
 
-// Len returns how many entries the log holds.
-func (l *Log) Len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.ring)
+// LogStats are a log's sizes, for /metrics.
+type LogStats struct {
+	Entries   int // entries held
+	BodyBytes int // bytes of bodies kept
+	Waiters   int // long-polls blocked in Wait
 }
 
-// Waiters returns how many long-polls are blocked in Wait.
-func (l *Log) Waiters() int {
+// Stats returns the log's sizes now.
+func (l *Log) Stats() LogStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.waiters)
+	return LogStats{Entries: len(l.ring), BodyBytes: l.bodyBytes, Waiters: len(l.waiters)}
 }
 
 // List returns up to limit matching entries, newest first (all when limit

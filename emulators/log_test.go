@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -28,15 +29,15 @@ func TestLogGrowsAsItFills(t *testing.T) {
 	for i := 0; i < 2500; i++ {
 		l.Append(&Entry{})
 	}
-	if cap(l.ring) != 1000 || l.Len() != 1000 {
-		t.Fatalf("a full log holds %d slots, %d entries", cap(l.ring), l.Len())
+	if cap(l.ring) != 1000 || l.Stats().Entries != 1000 {
+		t.Fatalf("a full log holds %d slots, %d entries", cap(l.ring), l.Stats().Entries)
 	}
 	got, total := l.List(Filter{}, 0)
 	if total != 1000 || got[0].ID != 2503 || got[999].ID != 1504 {
 		t.Fatalf("newest %d, oldest %d, total %d", got[0].ID, got[999].ID, total)
 	}
 	l.Clear()
-	if cap(l.ring) != 0 || l.Len() != 0 {
+	if cap(l.ring) != 0 || l.Stats().Entries != 0 {
 		t.Fatal("a cleared log keeps its ring")
 	}
 }
@@ -164,5 +165,29 @@ func TestLogKeepsUnencodableBodiesAsText(t *testing.T) {
 	ok := w.Deliver(&Delivery{Destination: "nop", Authorization: basic("k"), Body: []byte(`{"type":"track","event":"E","userId":"u"}`)})
 	if ok.Status != 200 || string(ok.Entry.Body) != `{"type":"track","event":"E","userId":"u"}` || ok.Entry.BodyText != "" {
 		t.Fatalf("a JSON body is logged as %s / %q", ok.Entry.Body, ok.Entry.BodyText)
+	}
+}
+
+// BenchmarkLogAppendWaiters measures an append with long-polls waiting that
+// never complete: each costs the append one filter match (#13 item 7).
+func BenchmarkLogAppendWaiters(b *testing.B) {
+	for _, waiters := range []int{0, 50} {
+		b.Run("waiters="+strconv.Itoa(waiters), func(b *testing.B) {
+			l := NewLog(1000, DefaultLogBodyBytes)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			for range waiters {
+				go func() { _, _ = l.Wait(ctx, Filter{Event: "Never"}, 1) }()
+			}
+			for l.Stats().Waiters < waiters {
+				runtime.Gosched()
+			}
+			e := Entry{Destination: "d", Type: "track", Event: "E", UserID: "u", Status: 200, Outcome: OutcomeOK}
+			b.ReportAllocs()
+			for b.Loop() {
+				c := e
+				l.Append(&c)
+			}
+		})
 	}
 }

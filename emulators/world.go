@@ -81,6 +81,8 @@ type Config struct {
 	// keeps, the newest first (DefaultLogBodyBytes when zero, no bound when
 	// negative).
 	LogBodyBytes int
+	// Retention bounds the events each account stores.
+	Retention Retention
 	// MaxNamespaces bounds how many namespaces exist at once, the default
 	// one included (no bound when zero): a namespace beyond it is refused
 	// with 503 whether a webhook or the control plane asks for it.
@@ -157,6 +159,9 @@ func NewWorld(cfg Config) (*World, error) {
 	}
 	if cfg.LogBodyBytes == 0 {
 		cfg.LogBodyBytes = DefaultLogBodyBytes
+	}
+	if cfg.Retention.Events == 0 {
+		cfg.Retention.Events = DefaultRetainEvents
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
@@ -345,6 +350,7 @@ type Account struct {
 	keys     []*Key
 	seen     map[string]time.Time // messageId → when applied (G-10)
 	sweepAt  int                  // the size of seen at which expired ids are swept next
+	agedAt   time.Time            // when stored events were last trimmed by age
 	deleted  bool
 	// provisioned marks an account made for an unknown key (G-11); a reset
 	// provisions it again from its settings.

@@ -123,7 +123,7 @@ func BenchmarkWebhookWaiters(b *testing.B) {
 				go func() { _, _ = c.WaitRequests(ctx, client.RequestFilter{Event: "Never"}, 1, time.Hour) }()
 			}
 			ns, _ := srv.World().Namespace(emulators.DefaultNamespace, false)
-			for ns.Log.Waiters() < waiters {
+			for ns.Log.Stats().Waiters < waiters {
 				time.Sleep(time.Millisecond) // set-up only, before the clock starts
 			}
 			body := bytes.Replace(benchBody, []byte(`"messageId":"m-1",`), nil, 1)

@@ -49,6 +49,9 @@ type Config struct {
 	// MaxNamespaces bounds how many namespaces exist at once, the default
 	// one included (no bound when zero); beyond it, creating one answers 503.
 	MaxNamespaces int
+	// Retention bounds the events each account stores (by default the
+	// newest emulators.DefaultRetainEvents, of any age).
+	Retention emulators.Retention
 	// AdminToken, when set, is required as "Authorization: Bearer <token>"
 	// on the control plane.
 	AdminToken string
@@ -125,12 +128,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	world, err := emulators.NewWorld(emulators.Config{
 		Emulators: cfg.Emulators, Strict: cfg.Strict, LogCapacity: cfg.LogCapacity, Clock: cfg.Clock,
-		RandomSeed: cfg.RandomSeed, LogBodyBytes: cfg.LogBodyBytes, MaxNamespaces: cfg.MaxNamespaces,
+		RandomSeed: cfg.RandomSeed, LogBodyBytes: cfg.LogBodyBytes, MaxNamespaces: cfg.MaxNamespaces, Retention: cfg.Retention,
 	})
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, world: world, log: cfg.Logger, metrics: newMetrics(), maxWait: maxWait}
+	s.metrics.registry.MustRegister(newWorldCollector(world))
 	s.engine = s.newEngine()
 	s.ready.Store(true)
 	return s, nil
