@@ -93,6 +93,7 @@ type Log struct {
 	// once against each of them, so a waiter costs an append one Match and
 	// never a rescan of the ring.
 	waiters []*waiter
+	feed    Feed // live viewers, fed by Append (feed.go)
 }
 
 // waiter is one blocked Wait: its filter and how many entries in the ring
@@ -146,7 +147,16 @@ func (l *Log) Append(e *Entry) {
 			}
 		}
 	}
+	// Under l.mu, so viewers see entries in ID order; publishing never blocks.
+	l.feed.publish(e)
 }
+
+// Subscribe starts a live subscription to the entries appended from now
+// on (see Feed); buffer bounds how far its viewer may fall behind.
+func (l *Log) Subscribe(buffer int) *Subscription { return l.feed.Subscribe(buffer) }
+
+// Subscribers reports how many live viewers the log has.
+func (l *Log) Subscribers() int { return l.feed.Subscribers() }
 
 // growLocked makes room for one more entry, doubling up to the capacity.
 func (l *Log) growLocked() {
@@ -162,11 +172,15 @@ func (l *Log) growLocked() {
 // kept fit the byte budget; the entries themselves stay, marked.
 func (l *Log) trimBodiesLocked() {
 	for l.bodyLimit > 0 && l.bodyBytes > l.bodyLimit && l.bodyTail < len(l.ring) {
-		e := l.ring[(l.oldestLocked()+l.bodyTail)%len(l.ring)]
+		i := (l.oldestLocked() + l.bodyTail) % len(l.ring)
 		l.bodyTail++
-		if n := len(e.Body) + len(e.BodyText); n > 0 {
+		if n := len(l.ring[i].Body) + len(l.ring[i].BodyText); n > 0 {
 			l.bodyBytes -= n
-			e.Body, e.BodyText, e.BodyDropped = nil, "", true
+			// A copy: an appended entry never changes, for the live feed
+			// and the webhook's answer still read it.
+			c := *l.ring[i]
+			c.Body, c.BodyText, c.BodyDropped = nil, "", true
+			l.ring[i] = &c
 		}
 	}
 }

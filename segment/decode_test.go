@@ -8,40 +8,6 @@ import (
 	"time"
 )
 
-// benchMessage is a full track call as Segment sends it, for the decode's
-// cost.
-var benchMessage = []byte(`{"type":"track","event":"Order Completed","userId":"u_1","anonymousId":"a_1",
-"messageId":"m-1","timestamp":"2026-01-02T03:04:05Z","receivedAt":"2026-01-02T03:04:06Z",
-"properties":{"orderId":"o-1","total":99.5,"currency":"EUR","products":[{"sku":"s-1","price":49.75,"quantity":2}]},
-"context":{"ip":"203.0.113.1","library":{"name":"analytics.js","version":"4.1.0"},"locale":"en-US",
-"page":{"path":"/checkout","url":"https://example.com/checkout","title":"Checkout"},
-"userAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15"},
-"integrations":{"All":true},"sentAt":"2026-01-02T03:04:05Z","version":2}`)
-
-// BenchmarkDecode measures the one decode of a webhook body (with its
-// top-level duplicate-key check).
-func BenchmarkDecode(b *testing.B) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(benchMessage)))
-	for b.Loop() {
-		if _, err := Decode(benchMessage, now); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkDuplicateKey measures the top-level duplicate-key check alone.
-func BenchmarkDuplicateKey(b *testing.B) {
-	b.ReportAllocs()
-	b.SetBytes(int64(len(benchMessage)))
-	for b.Loop() {
-		if _, dup := duplicateKey(benchMessage); dup {
-			b.Fatal("duplicate")
-		}
-	}
-}
-
 // TestDuplicateTopLevelKeys: a key given twice at the message's top level is
 // refused naming it, however it is spelled; nested objects and values that
 // look like keys are not its business (#13 item 10).

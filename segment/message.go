@@ -9,8 +9,7 @@
 package segment
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -121,105 +120,21 @@ func Decode(body []byte, now time.Time) (*Message, error) {
 	if !utf8.Valid(body) {
 		return nil, &Error{Reason: "body is not valid UTF-8"}
 	}
-	if err := checkDepth(body); err != nil {
-		return nil, err
+	raw, err := parseMessage(body)
+	var depthErr *Error
+	if errors.As(err, &depthErr) {
+		return nil, depthErr
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var raw map[string]any
-	if err := dec.Decode(&raw); err != nil {
-		return nil, &Error{Reason: "body is not a JSON object: " + jsonReason(err)}
+	if errors.Is(err, errMoreValues) {
+		return nil, &Error{Reason: "body holds more than one JSON value"}
+	}
+	if err != nil {
+		return nil, &Error{Reason: "body is not a JSON object: " + err.Error()}
 	}
 	if raw == nil {
 		return nil, &Error{Reason: "body is not a JSON object"}
 	}
-	if dec.More() {
-		return nil, &Error{Reason: "body holds more than one JSON value"}
-	}
-	if key, dup := duplicateKey(body); dup {
-		return nil, &Error{Field: key, Reason: "is given twice at the top level of the message; JSON keys must be unique"}
-	}
 	return FromMap(raw, now)
-}
-
-// duplicateKey finds a key the body's top-level object gives twice: the
-// decode into a map keeps the last silently, so {"type":"track",
-// "type":"alias"} would apply an alias. body must be valid JSON (decoded
-// already), so one pass over its bytes, skipping nested values, suffices;
-// it allocates only for an escaped key or an object of many keys.
-func duplicateKey(body []byte) (string, bool) {
-	var small [32][]byte
-	seen := small[:0]
-	var many map[string]struct{}
-	depth := 0
-	for i := 0; i < len(body); i++ {
-		switch body[i] {
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-		case '"':
-			start := i
-			for {
-				j := bytes.IndexByte(body[i+1:], '"')
-				if j < 0 {
-					return "", false
-				}
-				i += 1 + j
-				odd := false // whether an odd run of backslashes escapes this quote
-				for k := i - 1; body[k] == '\\'; k-- {
-					odd = !odd
-				}
-				if !odd {
-					break
-				}
-			}
-			if depth != 1 || !followedByColon(body, i+1) {
-				continue
-			}
-			key := body[start+1 : i]
-			if bytes.IndexByte(key, '\\') >= 0 { // compare what the escapes spell
-				var k string
-				_ = json.Unmarshal(body[start:i+1], &k)
-				key = []byte(k)
-			}
-			if many == nil && len(seen) < len(small) {
-				for _, k := range seen {
-					if bytes.Equal(k, key) {
-						return string(key), true
-					}
-				}
-				seen = append(seen, key)
-				continue
-			}
-			if many == nil {
-				many = make(map[string]struct{}, 2*len(small))
-				for _, k := range seen {
-					many[string(k)] = struct{}{}
-				}
-			}
-			if _, dup := many[string(key)]; dup {
-				return string(key), true
-			}
-			many[string(key)] = struct{}{}
-		}
-	}
-	return "", false
-}
-
-// followedByColon reports whether the next byte other than JSON white space
-// is ':', which makes the string before it an object key.
-func followedByColon(b []byte, i int) bool {
-	for ; i < len(b); i++ {
-		switch b[i] {
-		case ' ', '\t', '\n', '\r':
-		case ':':
-			return true
-		default:
-			return false
-		}
-	}
-	return false
 }
 
 // FromMap builds and validates a message from an already decoded JSON object.
@@ -333,18 +248,6 @@ func objectField(raw map[string]any, name string) (map[string]any, error) {
 		return nil, &Error{Field: name, Reason: "must be an object"}
 	}
 	return o, nil
-}
-
-func jsonReason(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case asError(err, &se):
-		return fmt.Sprintf("%s at byte %d", se.Error(), se.Offset)
-	case asError(err, &te):
-		return "found a JSON " + te.Value
-	}
-	return err.Error()
 }
 
 // UserKey returns the userId, else the anonymousId: the identity most
