@@ -54,7 +54,7 @@ func (s *Server) webhook(slug string) gin.HandlerFunc {
 		if ans.RetryAfter > 0 {
 			c.Header("Retry-After", retryAfter(ans.RetryAfter))
 		}
-		c.JSON(ans.Status, ans.Body)
+		writeAnswer(c, ans.Status, ans.Body)
 	}
 }
 
@@ -78,6 +78,18 @@ func (s *Server) logWebhook(c *gin.Context, e *emulators.Entry) {
 		attrs = append(attrs, slog.String("namespace", e.Namespace))
 	}
 	s.log.LogAttrs(c, slog.LevelInfo, "webhook", attrs...)
+}
+
+// writeAnswer writes a webhook's answer body, encoded without reflection
+// when it knows how (Result and ErrorBody do).
+func writeAnswer(c *gin.Context, status int, body any) {
+	if a, ok := body.(interface{ AppendJSON([]byte) ([]byte, error) }); ok {
+		if b, err := a.AppendJSON(make([]byte, 0, 512)); err == nil {
+			c.Data(status, "application/json; charset=utf-8", b)
+			return
+		}
+	}
+	c.JSON(status, body)
 }
 
 // readBody reads at most limit bytes; a longer body is reported, not read.
