@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
@@ -161,12 +160,6 @@ func startPhase() phase { return phase{time.Now(), cpuTime()} }
 func (p phase) report(b *testing.B, name string) {
 	b.ReportMetric(time.Since(p.wall).Seconds(), name+"-s")
 	b.ReportMetric((cpuTime() - p.cpu).Seconds(), name+"-cpu-s")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // countWriter counts and discards what is written to it.
