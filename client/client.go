@@ -152,8 +152,13 @@ func (c *Client) roundTrip(req *http.Request, out any) error {
 	if resp.StatusCode >= 300 {
 		return errorOf(resp, data)
 	}
-	if out == nil || len(data) == 0 {
+	if out == nil {
 		return nil
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		// A success with nothing in it is not an empty list: a caller
+		// waiting for requests must never pass on nothing.
+		return fmt.Errorf("destemu: the answer of %s %s is %d with an empty body", req.Method, req.URL.Path, resp.StatusCode)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("destemu: decoding the answer of %s %s: %w", req.Method, req.URL.Path, err)

@@ -132,6 +132,11 @@ type Entry struct {
 	Fault       string          `json:"fault"`
 	LatencyMs   float64         `json:"latencyMs"`
 	Body        json.RawMessage `json:"body"`
+	// BodyText holds a body that was not JSON, as text.
+	BodyText string `json:"bodyText"`
+	// BodyDropped marks an entry whose body the server dropped to keep its
+	// request log within its byte budget.
+	BodyDropped bool `json:"bodyDropped"`
 	// Tracking links a tracking API message and its deliveries.
 	Tracking *Tracking `json:"tracking"`
 }

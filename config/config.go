@@ -14,18 +14,32 @@ import (
 	"strings"
 	"time"
 
+	"github.com/destemu/destemu/clock"
+	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/server"
 )
 
 // EnvPrefix prefixes every environment variable destemu reads.
 const EnvPrefix = "DESTEMU_"
 
+// DefaultMaxNamespaces bounds the namespaces of a server by default: far
+// more than the parallel tests of a CI fleet hold at once, few enough that
+// a flood of new names cannot exhaust memory.
+const DefaultMaxNamespaces = 1000
+
 // Config is everything the destemu binary can be told.
 type Config struct {
-	Addr          string
-	Strict        bool
-	BodyLimit     int64
-	LogCapacity   int
+	Addr        string
+	Strict      bool
+	BodyLimit   int64
+	LogCapacity int
+	// LogBodyBytes bounds the request bodies each namespace's log keeps.
+	LogBodyBytes int64
+	// MaxNamespaces bounds how many namespaces exist at once (0: no bound).
+	MaxNamespaces int
+	// RetainEvents and RetainAge bound the events each account stores.
+	RetainEvents  int
+	RetainAge     time.Duration
 	LogLevel      slog.Level
 	LogFormat     string // text or json
 	AdminToken    string
@@ -52,7 +66,8 @@ type Config struct {
 func (c Config) Server() server.Config {
 	return server.Config{Strict: c.Strict, BodyLimit: c.BodyLimit, LogCapacity: c.LogCapacity, AdminToken: c.AdminToken,
 		RandomSeed: c.RandomSeed, SnapshotLimit: c.SnapshotLimit, ReadTimeout: c.ReadTimeout, WriteTimeout: c.WriteTimeout,
-		IdleTimeout: c.IdleTimeout, MaxHeaderBytes: int(c.MaxHeaderBytes)}
+		IdleTimeout: c.IdleTimeout, MaxHeaderBytes: int(c.MaxHeaderBytes), LogBodyBytes: int(c.LogBodyBytes), MaxNamespaces: c.MaxNamespaces,
+		Retention: emulators.Retention{Events: c.RetainEvents, MaxAge: c.RetainAge}}
 }
 
 // Logger builds the slog logger the configuration asks for.
@@ -76,11 +91,15 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 		return def
 	}
 	var c Config
-	var level, limit, grace, seed, interval string
+	var level, limit, grace, seed, interval, logBodies, maxNamespaces, retainEvents, retainAge string
 	fs.StringVar(&c.Addr, "addr", env("ADDR", ":8080"), "listen address (DESTEMU_ADDR)")
 	fs.BoolVar(&c.Strict, "strict", false, "refuse unknown API keys with 401 instead of provisioning an account (DESTEMU_STRICT)")
 	fs.StringVar(&limit, "body-limit", env("BODY_LIMIT", strconv.Itoa(server.DefaultBodyLimit)), "largest webhook body in bytes; suffixes KiB and MiB allowed (DESTEMU_BODY_LIMIT)")
 	fs.IntVar(&c.LogCapacity, "log-capacity", 0, "request-log entries kept per namespace (DESTEMU_LOG_CAPACITY, default 1000)")
+	fs.StringVar(&logBodies, "log-body-bytes", env("LOG_BODY_BYTES", "1MiB"), "request bodies each namespace's request log keeps, newest first, in bytes; suffixes KiB and MiB allowed (DESTEMU_LOG_BODY_BYTES)")
+	fs.StringVar(&maxNamespaces, "max-namespaces", env("MAX_NAMESPACES", strconv.Itoa(DefaultMaxNamespaces)), "how many namespaces may exist at once, the default one included; 0 for no limit (DESTEMU_MAX_NAMESPACES)")
+	fs.StringVar(&retainEvents, "retain-events", env("RETAIN_EVENTS", strconv.Itoa(emulators.DefaultRetainEvents)), "stored events each account keeps, the newest; -1 keeps all (DESTEMU_RETAIN_EVENTS)")
+	fs.StringVar(&retainAge, "retain-age", env("RETAIN_AGE", "0"), "drop stored events older than this on the namespace clock, such as 7d; 0 keeps any age (DESTEMU_RETAIN_AGE)")
 	fs.StringVar(&level, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (DESTEMU_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "text or json (DESTEMU_LOG_FORMAT)")
 	fs.StringVar(&c.AdminToken, "admin-token", env("ADMIN_TOKEN", ""), "require Authorization: Bearer <token> on the control plane (DESTEMU_ADMIN_TOKEN)")
@@ -91,7 +110,7 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	fs.Var(seeds, "seed", "a scenario file whose setup is applied at start; repeat it for more (DESTEMU_SEED, a comma-separated list)")
 	fs.StringVar(&interval, "state-interval", env("STATE_INTERVAL", "30s"), "how often to save the state file; 0 saves only at a graceful stop (DESTEMU_STATE_INTERVAL)")
 	var snapLimit, readTO, writeTO, idleTO, headerBytes string
-	fs.StringVar(&snapLimit, "snapshot-limit", env("SNAPSHOT_LIMIT", "256MiB"), "largest snapshot PUT /_emulator/snapshot imports; suffixes KiB and MiB allowed (DESTEMU_SNAPSHOT_LIMIT)")
+	fs.StringVar(&snapLimit, "snapshot-limit", env("SNAPSHOT_LIMIT", "1024MiB"), "largest snapshot PUT /_emulator/snapshot imports; suffixes KiB and MiB allowed (DESTEMU_SNAPSHOT_LIMIT)")
 	fs.StringVar(&readTO, "read-timeout", env("READ_TIMEOUT", server.DefaultReadTimeout.String()), "time to read a whole request, headers and body; 0 for none (DESTEMU_READ_TIMEOUT)")
 	fs.StringVar(&writeTO, "write-timeout", env("WRITE_TIMEOUT", server.DefaultWriteTimeout.String()), "time to write an answer; long-polls and fault latencies get theirs on top; 0 for none (DESTEMU_WRITE_TIMEOUT)")
 	fs.StringVar(&idleTO, "idle-timeout", env("IDLE_TIMEOUT", server.DefaultIdleTimeout.String()), "how long an idle keep-alive connection stays open; 0 for none (DESTEMU_IDLE_TIMEOUT)")
@@ -121,6 +140,18 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	var err error
 	if c.BodyLimit, err = parseSize(limit); err != nil {
 		return c, fmt.Errorf("body-limit: %w", err)
+	}
+	if c.LogBodyBytes, err = parseSize(logBodies); err != nil {
+		return c, fmt.Errorf("log-body-bytes: %w", err)
+	}
+	if c.MaxNamespaces, err = strconv.Atoi(maxNamespaces); err != nil || c.MaxNamespaces < 0 {
+		return c, fmt.Errorf("max-namespaces %q: want a whole number, 0 for no limit", maxNamespaces)
+	}
+	if c.RetainEvents, err = strconv.Atoi(retainEvents); err != nil || c.RetainEvents < -1 || c.RetainEvents == 0 {
+		return c, fmt.Errorf("retain-events %q: want a positive whole number, or -1 to keep all", retainEvents)
+	}
+	if c.RetainAge, err = clock.ParseDuration(retainAge); err != nil || c.RetainAge < 0 {
+		return c, fmt.Errorf("retain-age %q: want a duration such as 7d or 12h, or 0 to keep any age", retainAge)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		return c, fmt.Errorf("log-level %q: want debug, info, warn or error", level)

@@ -117,3 +117,39 @@ func TestLoadScenarioRun(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadLimits: --max-namespaces and --log-body-bytes, from flags or the
+// environment, reach the server (#13 items 3 and 9).
+func TestLoadLimits(t *testing.T) {
+	t.Parallel()
+	c, err := Load("destemu", nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Server(); s.MaxNamespaces != DefaultMaxNamespaces || s.LogBodyBytes != 1<<20 {
+		t.Fatalf("defaults: %+v", s)
+	}
+	if r := c.Server().Retention; r.Events != 100_000 || r.MaxAge != 0 {
+		t.Fatalf("default retention: %+v", r)
+	}
+	e := env(map[string]string{"DESTEMU_MAX_NAMESPACES": "5", "DESTEMU_LOG_BODY_BYTES": "64KiB",
+		"DESTEMU_RETAIN_EVENTS": "50", "DESTEMU_RETAIN_AGE": "7d"})
+	if c, err = Load("destemu", nil, e, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Server(); s.MaxNamespaces != 5 || s.LogBodyBytes != 64<<10 || s.Retention.Events != 50 || s.Retention.MaxAge != 7*24*time.Hour {
+		t.Fatalf("env: %+v", s)
+	}
+	if c, err = Load("destemu", []string{"--max-namespaces", "0", "--log-body-bytes", "100", "--retain-events", "-1", "--retain-age", "0"}, e, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Server(); s.MaxNamespaces != 0 || s.LogBodyBytes != 100 || s.Retention.Events != -1 || s.Retention.MaxAge != 0 {
+		t.Fatalf("flags: %+v", s)
+	}
+	for _, args := range [][]string{{"--max-namespaces", "-1"}, {"--max-namespaces", "many"}, {"--log-body-bytes", "0"},
+		{"--retain-events", "0"}, {"--retain-events", "-2"}, {"--retain-age", "soon"}} {
+		if _, err := Load("destemu", args, env(nil), io.Discard); err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(args[0], "--")) {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}

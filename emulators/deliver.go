@@ -2,10 +2,12 @@ package emulators
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/destemu/destemu/segment"
 )
@@ -70,17 +72,18 @@ type Result struct {
 // state unless every check passes; the request log records every request.
 func (w *World) Deliver(d *Delivery) Answer {
 	e := &Entry{Destination: d.Destination, Namespace: DefaultNamespace}
-	if len(d.Body) > 0 && !d.BodyTooLarge {
-		e.Body = d.Body
-	}
 	if d.Source != "" {
 		e.Tracking = &Tracking{Source: d.Source}
 	}
 	ans, ns := w.deliver(d, e)
+	if len(d.Body) > 0 && !d.BodyTooLarge && e.Body == nil {
+		e.Body, e.BodyText = logBody(d.Body, false) // refused before the decode
+	}
 	ans.Entry = e
 	e.Status = ans.Status
 	switch b := ans.Body.(type) {
 	case *ErrorBody:
+		b.Message = Clip(b.Message)
 		e.Message = b.Message
 		if e.Outcome == "" {
 			e.Outcome = OutcomeRefused
@@ -88,8 +91,9 @@ func (w *World) Deliver(d *Delivery) Answer {
 	case *Result:
 		e.Outcome, e.Message, e.Actions, e.Warnings = b.Status, b.Reason, b.Actions, b.Warnings
 	}
-	if ns == nil { // refused before a namespace was known
+	if ns == nil { // refused before a namespace was known, or for one that does not exist
 		ns, _ = w.Namespace(DefaultNamespace, false)
+		e.Namespace = DefaultNamespace
 	}
 	if e.Time.IsZero() {
 		e.Time = ns.Clock.Now()
@@ -106,6 +110,49 @@ func (w *World) Deliver(d *Delivery) Answer {
 	return ans
 }
 
+// maxLoggedDepth is how deep a body the request log keeps as JSON: deeper
+// ones are kept as text, so that every answer wrapping an entry stays within
+// encoding/json's nesting limit of 10,000 and the log always answers.
+const maxLoggedDepth = 9000
+
+// logBody returns the body as the request log keeps it: as JSON when it can
+// be answered as JSON again, else as text. parsed says the body was decoded
+// as JSON already: then only a body long enough to nest too deep is scanned.
+func logBody(body []byte, parsed bool) (json.RawMessage, string) {
+	if parsed && len(body) < 2*maxLoggedDepth {
+		return body, "" // each level of nesting takes two bytes at least
+	}
+	if (parsed || utf8.Valid(body) && json.Valid(body)) && jsonDepth(body) <= maxLoggedDepth {
+		return body, ""
+	}
+	return nil, string(body)
+}
+
+// jsonDepth returns how deep valid JSON nests its objects and arrays.
+func jsonDepth(b []byte) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
+// maxLoggedKey bounds the API key a log entry keeps: it is the caller's
+// input, and an entry must not keep a header of any size (#13).
+const maxLoggedKey = 256
+
 func refuse(status int, format string, args ...any) Answer {
 	return Answer{Status: status, Body: &ErrorBody{Message: fmt.Sprintf(format, args...)}}
 }
@@ -119,15 +166,24 @@ func refuseErr(err *Error) Answer {
 func (w *World) deliver(d *Delivery, e *Entry) (Answer, *Namespace) {
 	reg, ok := w.emulators[d.Destination]
 	if !ok {
-		return refuse(http.StatusNotFound, "no destination %q", d.Destination), nil
+		return refuse(http.StatusNotFound, "no destination %s", Quote(d.Destination)), nil
 	}
 	emu, info := reg.emu, reg.info
-	ns, err := w.Namespace(d.Namespace, true)
+	// A namespace is only looked up here: one that does not exist is
+	// created when its key is provisioned (judge), so that no refused
+	// request creates anything (#13).
+	ns, err := w.Namespace(d.Namespace, false)
 	if err != nil {
-		return refuseErr(err.(*Error)), nil
+		if err.(*Error).Status != http.StatusNotFound {
+			return refuseErr(err.(*Error)), nil
+		}
+		ns = nil
 	}
 	keyValue, authOK := ParseBasicAuth(d.Authorization)
 	e.Key = keyValue
+	if len(e.Key) > maxLoggedKey {
+		e.Key = cut(keyValue, maxLoggedKey) + "…"
+	}
 	var key *Key
 	if authOK {
 		key = w.lookupKey(d.Destination, keyValue)
@@ -139,8 +195,11 @@ func (w *World) deliver(d *Delivery, e *Entry) (Answer, *Namespace) {
 		ns = key.account.ns
 		e.Account = key.account.ID
 	}
-	e.Namespace = ns.Name
-	now := ns.Clock.Now()
+	now := w.cfg.Clock.Now() // a namespace yet to be made starts on the base clock
+	if ns != nil {
+		e.Namespace = ns.Name
+		now = ns.Clock.Now()
+	}
 	e.Time = now
 
 	// The message is decoded before anything is judged, so that fault
@@ -156,9 +215,12 @@ func (w *World) deliver(d *Delivery, e *Entry) (Answer, *Namespace) {
 		if found != nil {
 			e.Type, e.Event, e.UserID, e.AnonymousID, e.MessageID = found.TypeName, found.Event, found.UserID, found.AnonymousID, found.MessageID
 		}
+		if len(d.Body) > 0 {
+			e.Body, e.BodyText = logBody(d.Body, m != nil)
+		}
 	}
 	var delay time.Duration
-	if f := ns.Faults.match(e); f != nil {
+	if f := ns.faultFor(e); f != nil {
 		e.Fault = f.describe()
 		if f.action.Kind != FaultLatency {
 			e.Outcome = OutcomeFaulted
@@ -168,7 +230,21 @@ func (w *World) deliver(d *Delivery, e *Entry) (Answer, *Namespace) {
 	}
 	ans := w.judge(&judgement{d: d, e: e, emu: emu, info: info, ns: ns, key: key, m: m, decodeErr: decodeErr, authOK: authOK})
 	ans.Delay = delay
+	if ns == nil { // judge made it if it provisioned a key there
+		if ns, _ = w.Namespace(d.Namespace, false); ns != nil {
+			e.Namespace = ns.Name
+		}
+	}
 	return ans, ns
+}
+
+// faultFor returns the fault rule that matches the request, if any; a
+// namespace yet to be made has none.
+func (ns *Namespace) faultFor(e *Entry) *fault {
+	if ns == nil {
+		return nil
+	}
+	return ns.Faults.match(e)
 }
 
 // faultAnswer is the answer of a fault rule that replaces the vendor's.
@@ -240,8 +316,14 @@ func (w *World) judge(j *judgement) Answer {
 		if err != nil {
 			return refuse(http.StatusBadRequest, "%s", err)
 		}
+		if j.ns == nil { // the key is about to be provisioned: now the namespace may be made
+			if j.ns, err = w.Namespace(d.Namespace, true); err != nil {
+				return refuseErr(err.(*Error))
+			}
+		}
 		var created bool
-		if key, created = w.provision(j.ns, j.emu, info.Slug, e.Key, s); key == nil {
+		value, _ := ParseBasicAuth(d.Authorization) // e.Key may be cut
+		if key, created = w.provision(j.ns, j.emu, info.Slug, value, s); key == nil {
 			return refuse(http.StatusUnauthorized, "unknown API key for %s in namespace %q (the key is in use in another namespace, or the namespace was deleted)", info.Name, j.ns.Name)
 		} else if created {
 			warnings = append(warnings, fmt.Sprintf("provisioned %s account %q for an unknown key", info.Name, key.account.ID))
@@ -250,7 +332,7 @@ func (w *World) judge(j *judgement) Answer {
 	a := key.account
 	e.Account = a.ID
 	req := &Request{Now: e.Time, Message: m, AccountID: a.ID, Header: d.Header,
-		Key: KeyInfo{Value: e.Key}, warnings: warnings}
+		Key: KeyInfo{Value: key.Value}, warnings: warnings, retention: w.cfg.Retention}
 	return a.handle(key, &info, header, req)
 }
 
@@ -306,6 +388,7 @@ func (a *Account) handle(k *Key, info *Info, header map[string]any, req *Request
 	if id != "" {
 		a.rememberLocked(id, req.Now)
 	}
+	a.retainLocked(req.Now, req.retention)
 	if req.ignored != "" {
 		res.Status, res.Reason = OutcomeIgnored, req.ignored
 	}

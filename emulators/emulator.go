@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/destemu/destemu/segment"
 )
@@ -211,6 +213,8 @@ type Request struct {
 	warnings []string
 	ignored  string
 	data     map[string]any
+	// retention is the world's, applied once the message is.
+	retention Retention
 }
 
 // Did records something the destination did ("created user u_1").
@@ -249,6 +253,42 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Message }
+
+// maxQuoted bounds how much of a caller's input an error message quotes:
+// enough to recognise it, never enough to echo a 900 KB header back (#13).
+const maxQuoted = 100
+
+// Quote quotes s for an error message like %q, cutting it to its first
+// bytes and saying how long it was when it is longer than that.
+func Quote(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(cut(s, maxQuoted)) + "… (" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// maxMessage bounds an error message as it is answered and logged, whatever
+// it quotes.
+const maxMessage = 2048
+
+// Clip cuts a message to maxMessage bytes, marking the cut.
+func Clip(m string) string {
+	if len(m) <= maxMessage {
+		return m
+	}
+	return cut(m, maxMessage) + "… (cut)"
+}
+
+// cut returns at most the first n bytes of s, ending on a rune boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
 
 // Errorf returns an *Error with the given status.
 func Errorf(status int, format string, args ...any) *Error {

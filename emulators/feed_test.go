@@ -8,7 +8,7 @@ import (
 
 func TestFeedDeliversInOrder(t *testing.T) {
 	t.Parallel()
-	l := NewLog(10)
+	l := NewLog(10, 0)
 	sub := l.Subscribe(100)
 	defer sub.Close()
 	var wg sync.WaitGroup
@@ -37,7 +37,7 @@ func TestFeedDeliversInOrder(t *testing.T) {
 // appends go on without waiting, and other viewers keep their entries.
 func TestFeedDropsStalledViewer(t *testing.T) {
 	t.Parallel()
-	l := NewLog(10)
+	l := NewLog(10, 0)
 	stalled := l.Subscribe(2)
 	live := l.Subscribe(100)
 	defer live.Close()
@@ -94,7 +94,7 @@ func BenchmarkLogAppend(b *testing.B) {
 	for _, name := range []string{"none", "20-reading", "20-stalled"} {
 		viewers, read := map[bool]int{true: 0, false: 20}[name == "none"], name != "20-stalled"
 		b.Run(name, func(b *testing.B) {
-			l := NewLog(1000)
+			l := NewLog(1000, 0)
 			var wg sync.WaitGroup
 			for range viewers {
 				// Readers get room enough never to be dropped: this measures

@@ -3,6 +3,7 @@ package emulators
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 	"time"
 )
@@ -37,6 +38,13 @@ type Entry struct {
 	Fault       string          `json:"fault,omitempty"`
 	Latency     float64         `json:"latencyMs"` // real time spent handling it
 	Body        json.RawMessage `json:"body,omitempty"`
+	// BodyText holds a body that is not JSON the log could answer with (not
+	// JSON at all, trailing data, nested too deep), as text, so that the
+	// request log always answers (#13).
+	BodyText string `json:"bodyText,omitempty"`
+	// BodyDropped marks an entry whose body was dropped to keep the log's
+	// bodies within their byte budget.
+	BodyDropped bool `json:"bodyDropped,omitempty"`
 	// Tracking links a message of the tracking API and its deliveries.
 	Tracking *Tracking `json:"tracking,omitempty"`
 }
@@ -66,40 +74,81 @@ func (f *Filter) Match(e *Entry) bool {
 }
 
 // Log is a namespace's request log: a ring of the newest entries, so memory
-// stays bounded under any load, with a wait for entries to arrive.
+// stays bounded under any load, with a wait for entries to arrive. The ring
+// grows as it fills, so an idle namespace costs next to nothing (#18); the
+// bodies it keeps are bounded in bytes too (see NewLog).
 type Log struct {
-	mu      sync.Mutex // guards the fields below
-	ring    []*Entry
-	next    int           // where the next entry goes
-	full    bool          // whether the ring has wrapped
-	lastID  uint64        // the newest entry's ID
-	waiters int           // goroutines blocked in Wait
-	changed chan struct{} // closed and replaced on append while waiters > 0
-	feed    Feed          // live viewers, fed by Append (feed.go)
+	mu        sync.Mutex // guards the fields below
+	ring      []*Entry   // grows up to capacity, then wraps
+	capacity  int
+	next      int    // where the next entry goes (len(ring) until full)
+	full      bool   // whether the ring has wrapped
+	lastID    uint64 // the newest entry's ID
+	bodyLimit int    // bytes of bodies kept at most; 0 keeps every body
+	bodyBytes int    // bytes of bodies kept now
+	// bodyTail is how many entries, counted from the oldest, have had
+	// their body dropped for the byte budget, so dropping is amortised O(1).
+	bodyTail int
+	// waiters are the long-polls blocked in Wait; each new entry is matched
+	// once against each of them, so a waiter costs an append one Match and
+	// never a rescan of the ring.
+	waiters []*waiter
+	feed    Feed // live viewers, fed by Append (feed.go)
 }
 
-// NewLog returns a log that keeps the newest capacity entries.
-func NewLog(capacity int) *Log {
-	return &Log{ring: make([]*Entry, capacity), changed: make(chan struct{})}
+// waiter is one blocked Wait: its filter and how many entries in the ring
+// match it now.
+type waiter struct {
+	f     Filter
+	need  int
+	count int
+	done  chan struct{} // closed, and set to nil, once count reaches need
+}
+
+// NewLog returns a log that keeps the newest capacity entries, and of their
+// bodies at most bodyLimit bytes, the newest first (no byte bound when
+// bodyLimit is not positive).
+func NewLog(capacity, bodyLimit int) *Log {
+	return &Log{capacity: max(capacity, 1), bodyLimit: max(bodyLimit, 0)}
 }
 
 // Append adds an entry, giving it the next ID.
 func (l *Log) Append(e *Entry) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.lastID++
 	e.ID = l.lastID
-	l.ring[l.next] = e
-	l.next++
-	if l.next == len(l.ring) {
-		l.next, l.full = 0, true
+	var evicted *Entry
+	if l.full {
+		evicted = l.ring[l.next]
+		l.bodyBytes -= len(evicted.Body) + len(evicted.BodyText)
+		l.ring[l.next] = e
+		l.next = (l.next + 1) % len(l.ring)
+		l.bodyTail = max(l.bodyTail-1, 0)
+	} else {
+		l.growLocked()
+		l.ring = append(l.ring, e)
+		l.next = len(l.ring)
+		if l.next == l.capacity {
+			l.next, l.full = 0, true
+		}
 	}
-	if l.waiters > 0 {
-		close(l.changed)
-		l.changed = make(chan struct{})
+	l.bodyBytes += len(e.Body) + len(e.BodyText)
+	l.trimBodiesLocked()
+	for _, w := range l.waiters {
+		if evicted != nil && w.f.Match(evicted) {
+			w.count--
+		}
+		if w.f.Match(e) {
+			w.count++
+			if w.count >= w.need && w.done != nil {
+				close(w.done)
+				w.done = nil // woken once; Wait counts again itself
+			}
+		}
 	}
 	// Under l.mu, so viewers see entries in ID order; publishing never blocks.
 	l.feed.publish(e)
-	l.mu.Unlock()
 }
 
 // Subscribe starts a live subscription to the entries appended from now
@@ -109,12 +158,64 @@ func (l *Log) Subscribe(buffer int) *Subscription { return l.feed.Subscribe(buff
 // Subscribers reports how many live viewers the log has.
 func (l *Log) Subscribers() int { return l.feed.Subscribers() }
 
+// growLocked makes room for one more entry, doubling up to the capacity.
+func (l *Log) growLocked() {
+	if len(l.ring) < cap(l.ring) {
+		return
+	}
+	grown := make([]*Entry, len(l.ring), min(max(2*cap(l.ring), 16), l.capacity))
+	copy(grown, l.ring)
+	l.ring = grown
+}
+
+// trimBodiesLocked drops the bodies of the oldest entries until the bodies
+// kept fit the byte budget; the entries themselves stay, marked.
+func (l *Log) trimBodiesLocked() {
+	for l.bodyLimit > 0 && l.bodyBytes > l.bodyLimit && l.bodyTail < len(l.ring) {
+		i := (l.oldestLocked() + l.bodyTail) % len(l.ring)
+		l.bodyTail++
+		if n := len(l.ring[i].Body) + len(l.ring[i].BodyText); n > 0 {
+			l.bodyBytes -= n
+			// A copy: an appended entry never changes, for the live feed
+			// and the webhook's answer still read it.
+			c := *l.ring[i]
+			c.Body, c.BodyText, c.BodyDropped = nil, "", true
+			l.ring[i] = &c
+		}
+	}
+}
+
+// oldestLocked is the ring position of the oldest entry.
+func (l *Log) oldestLocked() int {
+	if l.full {
+		return l.next
+	}
+	return 0
+}
+
 // Clear empties the log; IDs keep counting up.
 func (l *Log) Clear() {
 	l.mu.Lock()
-	clear(l.ring)
-	l.next, l.full = 0, false
+	l.ring = nil
+	l.next, l.full, l.bodyBytes, l.bodyTail = 0, false, 0, 0
+	for _, w := range l.waiters {
+		w.count = 0
+	}
 	l.mu.Unlock()
+}
+
+// LogStats are a log's sizes, for /metrics.
+type LogStats struct {
+	Entries   int // entries held
+	BodyBytes int // bytes of bodies kept
+	Waiters   int // long-polls blocked in Wait
+}
+
+// Stats returns the log's sizes now.
+func (l *Log) Stats() LogStats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return LogStats{Entries: len(l.ring), BodyBytes: l.bodyBytes, Waiters: len(l.waiters)}
 }
 
 // List returns up to limit matching entries, newest first (all when limit
@@ -128,13 +229,9 @@ func (l *Log) List(f Filter, limit int) ([]Entry, int) {
 func (l *Log) listLocked(f Filter, limit int) ([]Entry, int) {
 	var out []Entry
 	total := 0
-	n := l.next
-	if l.full {
-		n = len(l.ring)
-	}
+	n := len(l.ring)
 	for i := 0; i < n; i++ {
-		idx := (l.next - 1 - i + len(l.ring)) % len(l.ring)
-		e := l.ring[idx]
+		e := l.ring[(l.next-1-i+n)%n]
 		if !f.Match(e) {
 			continue
 		}
@@ -147,29 +244,29 @@ func (l *Log) listLocked(f Filter, limit int) ([]Entry, int) {
 }
 
 // Wait blocks until at least n entries match the filter or ctx ends, and
-// returns the matching entries, newest first. It never sleeps: each append
-// wakes it to count again.
+// returns the matching entries, newest first. It never sleeps and never
+// rescans on an append: Append counts matches for it and wakes it only when
+// the count reaches n.
 func (l *Log) Wait(ctx context.Context, f Filter, n int) ([]Entry, error) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	for {
 		out, total := l.listLocked(f, 0)
 		if total >= n {
-			l.mu.Unlock()
 			return out, nil
 		}
-		ch := l.changed
-		l.waiters++
-		l.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			l.mu.Lock()
-			l.waiters--
-			out, _ = l.listLocked(f, 0)
-			l.mu.Unlock()
+		if ctx.Err() != nil {
 			return out, ctx.Err()
 		}
+		done := make(chan struct{})
+		w := &waiter{f: f, need: n, count: total, done: done}
+		l.waiters = append(l.waiters, w)
+		l.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
 		l.mu.Lock()
-		l.waiters--
+		l.waiters = slices.DeleteFunc(l.waiters, func(o *waiter) bool { return o == w })
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"sort"
 	"strings"
@@ -17,6 +18,10 @@ import (
 
 // DefaultNamespace always exists; auto-provisioned accounts go there.
 const DefaultNamespace = "default"
+
+// DefaultLogBodyBytes is how many bytes of request bodies a namespace's log
+// keeps by default: the bodies of about a thousand typical 1 KB messages.
+const DefaultLogBodyBytes = 1 << 20
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
@@ -72,6 +77,16 @@ type Config struct {
 	Strict bool
 	// LogCapacity bounds each namespace's request log (1000 when zero).
 	LogCapacity int
+	// LogBodyBytes bounds the bytes of request bodies each namespace's log
+	// keeps, the newest first (DefaultLogBodyBytes when zero, no bound when
+	// negative).
+	LogBodyBytes int
+	// Retention bounds the events each account stores.
+	Retention Retention
+	// MaxNamespaces bounds how many namespaces exist at once, the default
+	// one included (no bound when zero): a namespace beyond it is refused
+	// with 503 whether a webhook or the control plane asks for it.
+	MaxNamespaces int
 	// Clock is the base clock namespace clocks follow (clock.Real when nil).
 	Clock clock.Clock
 	// RandomSeed seeds every namespace's random source (fault
@@ -142,6 +157,12 @@ func NewWorld(cfg Config) (*World, error) {
 	if cfg.LogCapacity <= 0 {
 		cfg.LogCapacity = 1000
 	}
+	if cfg.LogBodyBytes == 0 {
+		cfg.LogBodyBytes = DefaultLogBodyBytes
+	}
+	if cfg.Retention.Events == 0 {
+		cfg.Retention.Events = DefaultRetainEvents
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
 	}
@@ -181,7 +202,7 @@ func (w *World) newNamespace(name string) *Namespace {
 	return &Namespace{
 		Name:     name,
 		Clock:    clock.New(w.cfg.Clock),
-		Log:      NewLog(w.cfg.LogCapacity),
+		Log:      NewLog(w.cfg.LogCapacity, w.cfg.LogBodyBytes),
 		Faults:   newFaults(w.cfg.RandomSeed, name),
 		accounts: make(map[string]map[string]*Account),
 		keys:     w.keys.current.Load(),
@@ -200,14 +221,17 @@ func (w *World) Namespace(name string, create bool) (*Namespace, error) {
 		return ns, nil
 	}
 	if !ValidName(name) {
-		return nil, BadRequest("namespace %q is not a valid name (1 to 64 letters, digits, '.', '_', '-')", name)
+		return nil, BadRequest("namespace %s is not a valid name (1 to 64 letters, digits, '.', '_', '-')", Quote(name))
 	}
 	if !create {
-		return nil, NotFound("namespace %q does not exist", name)
+		return nil, NotFound("namespace %s does not exist", Quote(name))
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if ns = w.namespaces[name]; ns == nil {
+		if limit := w.cfg.MaxNamespaces; limit > 0 && len(w.namespaces) >= limit {
+			return nil, Errorf(http.StatusServiceUnavailable, "namespace %s cannot be created: the server holds its limit of %d namespaces (--max-namespaces); delete one first", Quote(name), limit)
+		}
 		ns = w.newNamespace(name)
 		w.namespaces[name] = ns
 	}
@@ -237,7 +261,7 @@ func (w *World) DeleteNamespace(name string) error {
 	delete(w.namespaces, name)
 	w.mu.Unlock()
 	if ns == nil {
-		return NotFound("namespace %q does not exist", name)
+		return NotFound("namespace %s does not exist", Quote(name))
 	}
 	w.dropAccounts(ns, true)
 	w.dropSources(ns)
@@ -327,6 +351,7 @@ type Account struct {
 	keys     []*Key
 	seen     map[string]time.Time // messageId → when applied (G-10)
 	sweepAt  int                  // the size of seen at which expired ids are swept next
+	agedAt   time.Time            // when stored events were last trimmed by age
 	deleted  bool
 	// provisioned marks an account made for an unknown key (G-11); a reset
 	// provisions it again from its settings.
@@ -377,7 +402,7 @@ func (w *World) CreateAccount(ns *Namespace, dest string, spec AccountSpec) (Acc
 	}
 	emu := reg.emu
 	if !ValidName(spec.ID) {
-		return AccountView{}, BadRequest("field \"id\": account id %q is not a valid name (1 to 64 letters, digits, '.', '_', '-')", spec.ID)
+		return AccountView{}, BadRequest("field \"id\": account id %s is not a valid name (1 to 64 letters, digits, '.', '_', '-')", Quote(spec.ID))
 	}
 	if err := ValidateSettings(reg.info.Settings, spec.Settings); err != nil {
 		return AccountView{}, BadRequest("field \"settings\": %s", err)
@@ -459,7 +484,7 @@ func (w *World) claimKeys(a *Account) error {
 			for _, prev := range a.keys[:i] {
 				a.ns.keys.CompareAndDelete(keyIndex{a.dest, prev.Value}, prev)
 			}
-			return Conflict("API key %q is already used by another %s account", k.Value, a.dest)
+			return Conflict("API key %s is already used by another %s account", Quote(k.Value), a.dest)
 		}
 	}
 	return nil
@@ -480,7 +505,7 @@ func (ns *Namespace) Account(dest, id string) (*Account, error) {
 	a := ns.accounts[dest][id]
 	ns.mu.RUnlock()
 	if a == nil {
-		return nil, NotFound("%s account %q does not exist in namespace %q", dest, id, ns.Name)
+		return nil, NotFound("%s account %s does not exist in namespace %q", dest, Quote(id), ns.Name)
 	}
 	return a, nil
 }
@@ -506,7 +531,7 @@ func (w *World) DeleteAccount(ns *Namespace, dest, id string) error {
 	delete(ns.accounts[dest], id)
 	ns.mu.Unlock()
 	if a == nil {
-		return NotFound("%s account %q does not exist in namespace %q", dest, id, ns.Name)
+		return NotFound("%s account %s does not exist in namespace %q", dest, Quote(id), ns.Name)
 	}
 	w.forgetKeys(a)
 	return nil
@@ -580,7 +605,7 @@ func (w *World) AddKey(a *Account, ks KeySpec) (Key, error) {
 		return Key{}, NotFound("%s account %q was deleted", a.dest, a.ID)
 	}
 	if _, taken := a.ns.keys.LoadOrStore(keyIndex{a.dest, k.Value}, k); taken {
-		return Key{}, Conflict("API key %q is already used by a %s account", k.Value, a.dest)
+		return Key{}, Conflict("API key %s is already used by a %s account", Quote(k.Value), a.dest)
 	}
 	a.keys = append(a.keys, k)
 	return *k, nil
@@ -596,7 +621,7 @@ func (a *Account) SetKeyStatus(value string, status KeyStatus) (Key, error) {
 			return *k, nil
 		}
 	}
-	return Key{}, NotFound("%s account %q has no key %q", a.dest, a.ID, value)
+	return Key{}, NotFound("%s account %q has no key %s", a.dest, a.ID, Quote(value))
 }
 
 // provision creates an account for an unknown key (G-11) in ns and returns

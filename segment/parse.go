@@ -34,6 +34,8 @@ type parser struct {
 	// read.
 	limit  int
 	topKey string
+	// uniqueTop refuses a key given twice at the top level (a message's).
+	uniqueTop bool
 	// pairs is a stack of the members of the objects being read: an object
 	// is made once its members are known, at its final size.
 	pairs []member
@@ -55,7 +57,7 @@ func parseObject(data []byte) (map[string]any, error) {
 // parseMessage is parseObject with a message's nesting limit (MaxDepth):
 // past it, the error is a *Error naming the top-level field.
 func parseMessage(data []byte) (map[string]any, error) {
-	return (&parser{data: data, limit: MaxDepth}).top()
+	return (&parser{data: data, limit: MaxDepth, uniqueTop: true}).top()
 }
 
 func (p *parser) top() (map[string]any, error) {
@@ -235,7 +237,14 @@ func (p *parser) object() (map[string]any, error) {
 	members := p.pairs[base:]
 	m := make(map[string]any, len(members))
 	for _, kv := range members {
-		m[kv.key] = kv.value // a repeated key: the last one wins, as in encoding/json
+		if _, dup := m[kv.key]; dup && p.depth == 1 && p.uniqueTop {
+			// At the message's top level a repeated key is refused: the
+			// last one winning would apply {"type":"track","type":"alias"}
+			// as an alias (#13). Deeper, the last one wins, as in
+			// encoding/json.
+			return nil, &Error{Field: kv.key, Reason: "is given twice at the top level of the message; JSON keys must be unique"}
+		}
+		m[kv.key] = kv.value
 	}
 	clear(members) // drop the references for the collector
 	p.pairs = p.pairs[:base]

@@ -341,13 +341,17 @@ func (s *Server) waitRequests(c *gin.Context, ns *emulators.Namespace) (int, any
 			return 0, nil, emulators.BadRequest("query \"timeout\" must be a duration such as 5s")
 		}
 	}
-	s.extendDeadlines(c, min(timeout, maxWait)) // a long-poll outlasts the server's read and write timeouts
-	ctx, cancel := context.WithTimeout(c.Request.Context(), min(timeout, maxWait))
+	capped := ""
+	if timeout > s.maxWait {
+		timeout, capped = s.maxWait, " (the longest wait; the timeout asked for was "+timeout.String()+")"
+	}
+	s.extendDeadlines(c, timeout) // a long-poll outlasts the server's read and write timeouts
+	ctx, cancel := context.WithTimeout(c.Request.Context(), timeout)
 	defer cancel()
 	items, err := ns.Log.Wait(ctx, f, n)
 	if err != nil {
 		return 0, nil, &emulators.Error{Status: http.StatusRequestTimeout,
-			Message: "timed out after " + timeout.String() + " with " + strconv.Itoa(len(items)) + " of " + strconv.Itoa(n) + " matching requests"}
+			Message: "timed out after " + timeout.String() + capped + " with " + strconv.Itoa(len(items)) + " of " + strconv.Itoa(n) + " matching requests"}
 	}
 	return http.StatusOK, listOf(items, len(items)), nil
 }

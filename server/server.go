@@ -6,6 +6,8 @@
 package server
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"math/rand/v2"
@@ -41,6 +43,16 @@ type Config struct {
 	BodyLimit int64
 	// LogCapacity bounds each namespace's request log (1000 when zero).
 	LogCapacity int
+	// LogBodyBytes bounds the bytes of request bodies each namespace's log
+	// keeps (emulators.DefaultLogBodyBytes when zero, no bound when
+	// negative).
+	LogBodyBytes int
+	// MaxNamespaces bounds how many namespaces exist at once, the default
+	// one included (no bound when zero); beyond it, creating one answers 503.
+	MaxNamespaces int
+	// Retention bounds the events each account stores (by default the
+	// newest emulators.DefaultRetainEvents, of any age).
+	Retention emulators.Retention
 	// AdminToken, when set, is required as "Authorization: Bearer <token>"
 	// on the control plane.
 	AdminToken string
@@ -95,6 +107,8 @@ type Server struct {
 	// graceful stop need not wait for open browser tabs.
 	closing   chan struct{}
 	closeOnce sync.Once
+	// maxWait bounds a long poll (the maxWait constant; tests shorten it).
+	maxWait time.Duration
 }
 
 // New builds a server. It is ready at once; call SetReady(false) before
@@ -120,13 +134,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	world, err := emulators.NewWorld(emulators.Config{
 		Emulators: cfg.Emulators, Strict: cfg.Strict, LogCapacity: cfg.LogCapacity, Clock: cfg.Clock,
-		RandomSeed: cfg.RandomSeed,
+		RandomSeed: cfg.RandomSeed, LogBodyBytes: cfg.LogBodyBytes, MaxNamespaces: cfg.MaxNamespaces, Retention: cfg.Retention,
 	})
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, world: world, log: cfg.Logger, metrics: newMetrics(), ui: newUI(),
-		closing: make(chan struct{})}
+		closing: make(chan struct{}), maxWait: maxWait}
+	s.metrics.registry.MustRegister(newWorldCollector(world))
 	s.engine = s.newEngine()
 	s.ready.Store(true)
 	return s, nil
@@ -218,7 +233,11 @@ func (s *Server) adminAuth(c *gin.Context) {
 	if s.cfg.AdminToken == "" {
 		return
 	}
-	if c.GetHeader("Authorization") != "Bearer "+s.cfg.AdminToken {
+	// Compared in constant time, so that the answer's timing does not tell
+	// a caller how much of a guess was right.
+	want := sha256.Sum256([]byte("Bearer " + s.cfg.AdminToken))
+	got := sha256.Sum256([]byte(c.GetHeader("Authorization")))
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 		c.Abort()
 		writeError(c, emulators.Errorf(http.StatusUnauthorized, "the control plane needs Authorization: Bearer <admin token>"))
 	}

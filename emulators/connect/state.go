@@ -24,6 +24,12 @@ type State struct {
 	// LastEventID numbers events in the order they arrived.
 	LastEventID int64 `json:"lastEventId"`
 
+	// events is how many events were stored when LastEventID was
+	// countedAt, once counted (see Stored, retention.go).
+	events    int
+	countedAt int64
+	counted   bool
+
 	// aliases maps each previousId an alias joined to the key of the user
 	// it now names (CN-8), so that later messages under the old id find
 	// the user. Rebuilt from User.Aliases.

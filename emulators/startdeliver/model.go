@@ -236,6 +236,10 @@ type State struct {
 	Users     []*User       `json:"users"`
 	Customers []*Customer   `json:"customers"`
 	Events    []*UsageEvent `json:"usageEvents"`
+	// EventsDropped counts the oldest usage events retention dropped, so
+	// that ids go on from where they were: Events[i] has id
+	// EventsDropped+i+1.
+	EventsDropped int64 `json:"usageEventsDropped,omitempty"`
 	// App is the v2 Segment app configuration as the account holds it now;
 	// Cache is the copy events read, with the time it was read (S2-11).
 	App   *AppConfig `json:"segmentApp,omitempty"`
@@ -328,8 +332,8 @@ func (a *State) check() error {
 		}
 	}
 	for i, ev := range a.Events {
-		if ev == nil || ev.ID != int64(i+1) || a.user(ev.UserID) == nil {
-			return fmt.Errorf("usageEvents[%d]: id must be %d and its user must exist", i, i+1)
+		if id := a.EventsDropped + int64(i+1); ev == nil || ev.ID != id || a.user(ev.UserID) == nil {
+			return fmt.Errorf("usageEvents[%d]: id must be %d and its user must exist", i, id)
 		}
 	}
 	return nil
@@ -426,7 +430,7 @@ func (a *State) setCustomerField(c *Customer, name string, value any) {
 
 // addEvent stores a usage event and indexes it by user and customer.
 func (a *State) addEvent(ev *UsageEvent) {
-	ev.ID = int64(len(a.Events) + 1)
+	ev.ID = a.EventsDropped + int64(len(a.Events)+1)
 	a.Events = append(a.Events, ev)
 	a.indexEvent(len(a.Events)-1, ev)
 }

@@ -213,7 +213,7 @@ func (st *State) track(r *emulators.Request, u *User) {
 		}
 	}
 	o := &Occurrence{
-		ID: int64(len(st.Occurrences) + 1), Event: m.Event,
+		ID: st.nextOccurrenceID(), Event: m.Event,
 		User: u.ID, UserID: u.UserID, AnonymousID: u.AnonymousID, MessageID: m.MessageID,
 		Timestamp: m.Timestamp, Properties: segment.NewObject(props),
 	}
@@ -236,7 +236,7 @@ func (st *State) page(r *emulators.Request, u *User) {
 		return s
 	}
 	pv := &PageView{
-		ID: int64(len(st.PageViews) + 1), User: u.ID, UserID: u.UserID, AnonymousID: u.AnonymousID,
+		ID: st.nextPageViewID(), User: u.ID, UserID: u.UserID, AnonymousID: u.AnonymousID,
 		MessageID: m.MessageID, Name: m.Name,
 		URL: field("url"), Path: field("path"), Title: field("title"), Timestamp: m.Timestamp,
 	}

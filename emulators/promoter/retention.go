@@ -1,0 +1,30 @@
+package promoter
+
+import (
+	"slices"
+	"time"
+
+	"github.com/destemu/destemu/emulators"
+)
+
+// Stored reports the account's contacts and custom events
+// (emulators.Retainer).
+func (*Destination) Stored(s *State) (users, events int) {
+	return len(s.Contacts), len(s.CustomEvents)
+}
+
+// TrimEvents drops the oldest custom events beyond keep, and those received
+// before before (emulators.Retainer).
+func (*Destination) TrimEvents(s *State, keep int, before time.Time) int {
+	drop := max(len(s.CustomEvents)-keep, 0)
+	for !before.IsZero() && drop < len(s.CustomEvents) && s.CustomEvents[drop].ReceivedAt.Before(before) {
+		drop++
+	}
+	if drop > 0 {
+		s.CustomEvents = slices.Clone(s.CustomEvents[drop:]) // a fresh array frees the dropped ones
+	}
+	return drop
+}
+
+// The platform trims the events of a long-running sandbox through these.
+var _ emulators.Retainer[*State] = (*Destination)(nil)
