@@ -146,6 +146,26 @@ func TestStartdeliverV2(t *testing.T) {
 		}
 	})
 
+	t.Run("S2-4 S2-5 override paths take JavaScript array indexes; a missing element falls back", func(t *testing.T) {
+		t.Parallel()
+		cfg := externalID()
+		cfg.Users = []client.StartdeliverUserSpec{{CustomFields: map[string]any{"externalId": "sku-1"}}, {CustomFields: map[string]any{"externalId": "u9"}}}
+		f := newFixture(t, srv, v2, cfg, map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId",
+			"segmentOverrideMatchingField": "properties.products[0].sku", "allowUserIdFallback": true})
+		order := map[string]any{"products": []any{map[string]any{"sku": "sku-1"}, map[string]any{"sku": "sku-2"}}}
+		if res := f.send(t, client.Track("nobody", "Order Completed", order)); res.Status != "ok" || res.Data["userId"] != float64(1) {
+			t.Fatalf("answer %+v: want user 1 matched through products[0].sku", res)
+		}
+		// S2-5: no element 0, so the userId is used (allowUserIdFallback).
+		res := f.send(t, client.Track("u9", "Order Completed", map[string]any{"products": []any{}}))
+		if res.Data["userId"] != float64(2) || !hasWarning(res.Warnings, "matched on userId") {
+			t.Fatalf("answer %+v: want the userId fallback", res)
+		}
+		f.settings["segmentOverrideMatchingField"] = "properties.products[0"
+		_, err := f.sendErr(client.Track("nobody", "E", order))
+		wantStatus(t, err, http.StatusBadRequest, "segmentOverrideMatchingField")
+	})
+
 	t.Run("S2-10 a number field keeps every digit, and numeric text matches it", func(t *testing.T) {
 		t.Parallel()
 		cfg := externalID()
