@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/destemu/destemu/emulators"
@@ -17,8 +18,8 @@ func (c *Destination) Resources() []emulators.Resource[*State] {
 		{Method: http.MethodGet, Path: "environment", Summary: "The environment: name, public key, user and event counts", Handle: getEnvironment},
 		{Method: http.MethodGet, Path: "users", Summary: "List users (filters: email, first_name, last_name, phone_number, timezone, apns, fcm, alias)", Handle: listUsers},
 		{Method: http.MethodGet, Path: "users/{id}", Summary: "One user with its tokens and events, by id or alias", Handle: getUser},
-		{Method: http.MethodGet, Path: "events", Summary: "List events (filters: userId, name, type, from, to on the event time)", Handle: listEvents},
-		{Method: http.MethodGet, Path: "event-counts", Summary: "The events view: per event name, received in the last 24 hours and last received (filter: name)", Handle: listEventCounts},
+		{Method: http.MethodGet, Path: "events", Summary: "List events (filters: userId, name, search (a case-insensitive part of the name), type, from, to on the event time)", Handle: listEvents},
+		{Method: http.MethodGet, Path: "event-counts", Summary: "The events view: per event name, received in the last 24 hours and last received (filters: name, search: a case-insensitive part of the name)", Handle: listEventCounts},
 	}
 }
 
@@ -95,7 +96,7 @@ func getUser(r *emulators.ResourceRequest, s *State) (any, error) {
 
 func listEvents(r *emulators.ResourceRequest, s *State) (any, error) {
 	q := r.Query
-	if err := onlyParams(q, "userId", "name", "type", "from", "to"); err != nil {
+	if err := onlyParams(q, "userId", "name", "search", "type", "from", "to"); err != nil {
 		return nil, err
 	}
 	from, err := timeParam(q, "from")
@@ -117,7 +118,7 @@ func listEvents(r *emulators.ResourceRequest, s *State) (any, error) {
 	for _, u := range users {
 		for _, ev := range u.Events {
 			// from is inclusive, to exclusive.
-			if !matches(q, "name", ev.Name) || !matches(q, "type", ev.Type) ||
+			if !matches(q, "name", ev.Name) || !searched(q, ev.Name) || !matches(q, "type", ev.Type) ||
 				(!from.IsZero() && ev.Timestamp.Before(from)) || (!to.IsZero() && !ev.Timestamp.Before(to)) {
 				continue
 			}
@@ -130,7 +131,7 @@ func listEvents(r *emulators.ResourceRequest, s *State) (any, error) {
 }
 
 func listEventCounts(r *emulators.ResourceRequest, s *State) (any, error) {
-	if err := onlyParams(r.Query, "name"); err != nil {
+	if err := onlyParams(r.Query, "name", "search"); err != nil {
 		return nil, err
 	}
 	out := emulators.List[EventCount]{Items: []EventCount{}}
@@ -141,8 +142,17 @@ func listEventCounts(r *emulators.ResourceRequest, s *State) (any, error) {
 	} else {
 		out.Items = s.eventCounts(r.Now)
 	}
+	out.Items = slices.DeleteFunc(out.Items, func(c EventCount) bool { return !searched(r.Query, c.Name) })
 	out.Total = len(out.Items)
 	return out, nil
+}
+
+// searched is the events page's search (CN-10, seed: "Searching for your
+// Segment events will show if it has been received in the last 24 hours
+// and how many times"): a part of the name, in any casing; true when the
+// parameter is absent.
+func searched(q url.Values, name string) bool {
+	return !q.Has("search") || strings.Contains(strings.ToLower(name), strings.ToLower(q.Get("search")))
 }
 
 // onlyParams refuses query parameters a list does not filter on, so that a
