@@ -112,15 +112,17 @@ func (a *ConnectAccount) User(ctx context.Context, id string) (*ConnectUser, err
 }
 
 // Events lists events in arrival order. Filters: userId (an alias finds its
-// user), name, type (track, page, screen), from and to (RFC 3339, on the
-// event time; from inclusive, to exclusive).
+// user), name, search (a part of the name, any casing), type (track, page,
+// screen), from and to (RFC 3339, on the event time; from inclusive, to
+// exclusive).
 func (a *ConnectAccount) Events(ctx context.Context, q Query) ([]ConnectEvent, error) {
 	var l List[ConnectEvent]
 	return l.Items, a.get(ctx, q, &l, "events")
 }
 
 // EventCounts reads the events view at the namespace clock's now, sorted by
-// name. Filter: name.
+// name. Filters: name; search (a part of the name, in any casing: the
+// page's search box, CN-10).
 func (a *ConnectAccount) EventCounts(ctx context.Context, q Query) ([]ConnectEventCount, error) {
 	var l List[ConnectEventCount]
 	return l.Items, a.get(ctx, q, &l, "event-counts")

@@ -419,7 +419,9 @@ func (w *World) CreateAccount(ns *Namespace, dest string, spec AccountSpec) (Acc
 	if err != nil {
 		return AccountView{}, configError(err)
 	}
-	a := &Account{ID: spec.ID, dest: dest, emu: emu, ns: ns, created: ns.Clock.Now(),
+	now := ns.Clock.Now()
+	stamp(state, now)
+	a := &Account{ID: spec.ID, dest: dest, emu: emu, ns: ns, created: now,
 		settings: spec.Settings, config: cfg, state: state, keys: keys}
 	w.structure.RLock()
 	defer w.structure.RUnlock()
@@ -573,7 +575,24 @@ func (a *Account) freshStateLocked() (State, error) {
 	if a.provisioned {
 		return a.emu.Provision(NewSettings(a.settings)), nil
 	}
-	return a.emu.NewState(a.config)
+	s, err := a.emu.NewState(a.config)
+	if err == nil {
+		stamp(s, a.ns.Clock.Now())
+	}
+	return s, err
+}
+
+// Stamper is a state that dates the records its config made, as the
+// control plane's routes date theirs (Promoter's config campaigns get
+// createdAt and activatedAt). NewState has no clock; the platform calls
+// Stamp with the namespace clock's now whenever it builds an account's
+// state from its config: at creation and at a reset.
+type Stamper interface{ Stamp(now time.Time) }
+
+func stamp(s State, now time.Time) {
+	if st, ok := s.(Stamper); ok {
+		st.Stamp(now)
+	}
 }
 
 // WithState runs f with the account's lock held and its state.

@@ -15,15 +15,22 @@ import (
 //	context.traits.accountId
 //	properties['Field With Space']
 //	properties["a.b"].inner
+//	properties.products[0].sku
 //
-// Inside quotes a backslash escapes the next character.
+// Inside quotes a backslash escapes the next character. The seed's paths
+// are JavaScript's, and so is an index: a name of digits picks that element
+// of an array (products[0]), and names the key "0" of an object.
 type Path []string
 
 // String writes the path back in its canonical form: plain names joined by
-// dots, other names bracketed in single quotes.
+// dots, indexes in brackets, other names bracketed in single quotes.
 func (p Path) String() string {
 	var b strings.Builder
 	for i, name := range p {
+		if _, ok := index(name); ok && i > 0 {
+			b.WriteString("[" + name + "]")
+			continue
+		}
 		if plainName(name) {
 			if i > 0 {
 				b.WriteByte('.')
@@ -128,20 +135,45 @@ func parseBracket(s string, i int) (string, int, error) {
 	return "", 0, fmt.Errorf("path %q: unclosed quote at offset %d", s, i)
 }
 
-// Lookup follows the path through nested objects. Each name is matched
-// exactly first, then case-insensitively (G-9).
+// Lookup follows the path through nested objects and arrays. Each name is
+// matched exactly first, then case-insensitively (G-9); in an array a name
+// of digits is an index, from 0 (S2-4).
 func (p Path) Lookup(obj map[string]any) (any, bool) {
 	var cur any = obj
 	for _, name := range p {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = Get(m, name); !ok {
+		switch c := cur.(type) {
+		case map[string]any:
+			var ok bool
+			if cur, ok = Get(c, name); !ok {
+				return nil, false
+			}
+		case []any:
+			i, ok := index(name)
+			if !ok || i >= len(c) {
+				return nil, false
+			}
+			cur = c[i]
+		default:
 			return nil, false
 		}
 	}
 	return cur, len(p) > 0
+}
+
+// index reads a name that is an array index as JavaScript writes one:
+// digits, without a leading zero unless it is 0.
+func index(name string) (int, bool) {
+	if name == "" || len(name) > 9 || (name[0] == '0' && len(name) > 1) {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(name); i++ {
+		if name[i] < '0' || name[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(name[i]-'0')
+	}
+	return n, true
 }
 
 // Lookup follows a path from the message root; a missing value or JSON null

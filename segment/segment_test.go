@@ -129,6 +129,8 @@ func TestParsePath(t *testing.T) {
 		{in: `properties[plain]`, want: Path{"properties", "plain"}},
 		{in: `['top level']`, want: Path{"top level"}},
 		{in: `properties["x"]["y z"]`, want: Path{"properties", "x", "y z"}},
+		{in: "properties.products[0].sku", want: Path{"properties", "products", "0", "sku"}},
+		{in: "properties.products[12][3]", want: Path{"properties", "products", "12", "3"}},
 		{in: "", bad: true},
 		{in: ".a", bad: true},
 		{in: "a.", bad: true},
@@ -161,7 +163,8 @@ func TestParsePath(t *testing.T) {
 func TestMessageLookup(t *testing.T) {
 	t.Parallel()
 	m, err := Decode([]byte(`{"type":"track","userId":"u","event":"E",
-		"properties":{"Field With Space":"s","a.b":"dot","myCustomField":42,"nested":{"x":null}},
+		"properties":{"Field With Space":"s","a.b":"dot","myCustomField":42,"nested":{"x":null},
+			"products":[{"sku":"p-1"},{"sku":"p-2","tags":["a","b"]}],"byNumber":{"0":"zero"}},
 		"context":{"traits":{"accountId":"acc"}}}`), now)
 	if err != nil {
 		t.Fatal(err)
@@ -173,6 +176,11 @@ func TestMessageLookup(t *testing.T) {
 		"properties.myCustomField":       json.Number("42"),
 		"context.traits.accountId":       "acc",
 		"Properties.MyCustomField":       json.Number("42"), // G-9 applies along the path
+		// S2-4: JavaScript-style indexes.
+		"properties.products[0].sku":     "p-1",
+		"properties.products[1].tags[1]": "b",
+		"properties.products['1'].sku":   "p-2",
+		"properties.byNumber[0]":         "zero",
 	} {
 		p, err := ParsePath(path)
 		if err != nil {
@@ -182,7 +190,8 @@ func TestMessageLookup(t *testing.T) {
 			t.Errorf("Lookup(%s) = %v, %v; want %v", path, got, ok, want)
 		}
 	}
-	for _, path := range []string{"properties.missing", "properties.a.b", "properties.nested.x", "userId.deeper"} {
+	for _, path := range []string{"properties.missing", "properties.a.b", "properties.nested.x", "userId.deeper",
+		"properties.products[2].sku", "properties.products[01].sku", "properties.products[-1]", "properties.products.sku"} {
 		p, _ := ParsePath(path)
 		if v, ok := m.Lookup(p); ok {
 			t.Errorf("Lookup(%s) = %v, want not found", path, v)

@@ -2,6 +2,7 @@ package connect_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"reflect"
 	"slices"
@@ -474,6 +475,35 @@ func TestConnect(t *testing.T) {
 		}
 		if got := e.events(client.Query{"userId": "u9", "name": "Signed Up"}); len(got) != 1 || got[0].UserID != "u9" {
 			t.Errorf("events list = %+v", got)
+		}
+	})
+
+	t.Run("CN-10 the events view is searchable by a part of the name, in any casing", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e.freeze(t0)
+		for _, name := range []string{"Signed Up", "Sign Out", "Order Completed", "Straße Visited"} {
+			e.send(client.Track("u1", name, nil))
+		}
+		e.send(client.Track("u1", "Signed Up", nil))
+		names := func(q client.Query) []string {
+			var out []string
+			for _, c := range e.counts(q) {
+				out = append(out, fmt.Sprintf("%s:%d", c.Name, c.Last24h))
+			}
+			return out
+		}
+		if got := names(client.Query{"search": "SIGN"}); !slices.Equal(got, []string{"Sign Out:1", "Signed Up:2"}) {
+			t.Errorf("search SIGN: %v", got)
+		}
+		if got := names(client.Query{"search": "straße"}); !slices.Equal(got, []string{"Straße Visited:1"}) {
+			t.Errorf("search straße: %v", got)
+		}
+		if got := names(client.Query{"search": "nothing"}); len(got) != 0 {
+			t.Errorf("search nothing: %v", got)
+		}
+		if evs, err := e.acct.Events(e.ctx, client.Query{"search": "completed"}); err != nil || len(evs) != 1 || evs[0].Name != "Order Completed" {
+			t.Errorf("events?search=completed: %+v, %v", evs, err)
 		}
 	})
 

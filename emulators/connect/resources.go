@@ -3,8 +3,10 @@ package connect
 import (
 	"cmp"
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/destemu/destemu/emulators"
@@ -113,13 +115,15 @@ var eventsView = emulators.View[*State, EventItem]{
 		var out []EventItem
 		for _, u := range users {
 			for _, ev := range u.Events {
-				out = append(out, EventItem{UserID: u.ID, Event: ev})
+				if searched(r.Query, ev.Name) {
+					out = append(out, EventItem{UserID: u.ID, Event: ev})
+				}
 			}
 		}
 		slices.SortFunc(out, func(a, b EventItem) int { return cmp.Compare(a.ID, b.ID) })
 		return out, nil
 	},
-	Narrow: map[string]string{"userId": "the user's id or one of its aliases"},
+	Narrow: map[string]string{"userId": "the user's id or one of its aliases", "search": searchDoc},
 	Fields: map[string]func(EventItem) string{
 		"name": func(e EventItem) string { return e.Name },
 		"type": func(e EventItem) string { return e.Type },
@@ -129,6 +133,19 @@ var eventsView = emulators.View[*State, EventItem]{
 
 var eventCountsView = emulators.View[*State, EventCount]{
 	Path: "event-counts", Summary: "The events view: per event name, received in the last 24 hours and last received",
-	Items:  func(r *emulators.ResourceRequest, s *State) ([]EventCount, error) { return s.eventCounts(r.Now), nil },
+	Items: func(r *emulators.ResourceRequest, s *State) ([]EventCount, error) {
+		return slices.DeleteFunc(s.eventCounts(r.Now), func(c EventCount) bool { return !searched(r.Query, c.Name) }), nil
+	},
 	Fields: map[string]func(EventCount) string{"name": func(c EventCount) string { return c.Name }},
+	Narrow: map[string]string{"search": searchDoc},
+}
+
+const searchDoc = "a part of the event name, in any casing (the events page's search, CN-10)"
+
+// searched is the events page's search (CN-10, seed: "Searching for your
+// Segment events will show if it has been received in the last 24 hours
+// and how many times"): a part of the name, in any casing; true when the
+// parameter is absent.
+func searched(q url.Values, name string) bool {
+	return !q.Has("search") || strings.Contains(strings.ToLower(name), strings.ToLower(q.Get("search")))
 }

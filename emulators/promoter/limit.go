@@ -13,15 +13,14 @@ import (
 // days.
 func utcDay(t time.Time) time.Time { return t.UTC().Truncate(day) }
 
-// countToday returns the requests counted on now's UTC day: a counter left
-// from another day reads as zero, so the count resets at UTC midnight with
-// no background work (PR-13).
-func (s *State) countToday(now time.Time) int {
-	if !s.Counter.Day.Equal(utcDay(now)) {
-		return 0
-	}
-	return s.Counter.Count
-}
+// countToday returns the requests counted on now's UTC date: each date has
+// its own count, so the count starts at zero at UTC midnight with no
+// background work, and a clock moved back to a day finds that day's count
+// (PR-13).
+func (s *State) countToday(now time.Time) int { return s.Daily[dateKey(now)] }
+
+// dateKey names now's UTC date in Daily.
+func dateKey(now time.Time) string { return utcDay(now).Format(time.DateOnly) }
 
 // admitLocked counts one request against the daily limit, or refuses it with
 // 429 and a Retry-After of the time to the next UTC midnight (PR-13). It runs
@@ -44,7 +43,7 @@ func (s *State) admitLocked(now time.Time) error {
 			RetryAfter: ceilSecond(next.Sub(now)),
 		}
 	}
-	s.Counter = DailyCounter{Day: today, Count: count + 1}
+	s.Daily[dateKey(now)] = count + 1
 	return nil
 }
 

@@ -221,6 +221,23 @@ func TestPromoter(t *testing.T) {
 		}
 	})
 
+	t.Run("PR-3 a name alone fills first and last name (the Segment Spec's full name)", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		f.ok(client.Identify("u1", map[string]any{"email": "ada@example.com", "name": "  Ada  King Lovelace "}))
+		if c := f.contact("u1"); c.FirstName != "Ada" || c.LastName != "King Lovelace" {
+			t.Errorf("names %q %q", c.FirstName, c.LastName)
+		}
+		f.ok(client.Identify("u1", map[string]any{"first_name": "Augusta", "name": "Ada Byron"}))
+		if c := f.contact("u1"); c.FirstName != "Augusta" || c.LastName != "Byron" {
+			t.Errorf("names %q %q: firstName wins, the name fills the last name", c.FirstName, c.LastName)
+		}
+		f.ok(client.Identify("u1", map[string]any{"name": "Ada"}))
+		if c := f.contact("u1"); c.FirstName != "Ada" || c.LastName != "Byron" {
+			t.Errorf("names %q %q: a one-word name leaves the last name", c.FirstName, c.LastName)
+		}
+	})
+
 	t.Run("PR-3 attribute numbers keep every digit, through a snapshot too", func(t *testing.T) {
 		t.Parallel()
 		own := testkit.Start(t) // a snapshot import replaces every namespace
@@ -693,6 +710,55 @@ func TestPromoter(t *testing.T) {
 		f.ok(client.Track("u1", "Clicked", nil))
 		if d, _ := f.p.DailyLimit(f.ctx); d.Count != 1 {
 			t.Errorf("count on the new day %d", d.Count)
+		}
+	})
+
+	t.Run("PR-13 counts are kept per UTC date: a clock moved back a day and forward again never lets a day pass the limit", func(t *testing.T) {
+		t.Parallel()
+		lim := 2
+		f := newFixture(t, srv, &client.PromoterConfig{DailyLimit: &lim})
+		f.identify("u1", "u1@example.com")
+		f.ok(client.Track("u1", "Clicked", nil))
+		_, err := f.send(client.Track("u1", "Clicked", nil))
+		statusOf(t, err, http.StatusTooManyRequests)
+		f.setClock(t0.Add(-dayDur)) // the day before: its own count, from 0
+		f.ok(client.Track("u1", "Clicked", nil))
+		f.ok(client.Track("u1", "Clicked", nil))
+		_, err = f.send(client.Track("u1", "Clicked", nil))
+		statusOf(t, err, http.StatusTooManyRequests)
+		f.setClock(t0) // back to the first day: still full
+		_, err = f.send(client.Track("u1", "Clicked", nil))
+		statusOf(t, err, http.StatusTooManyRequests)
+		if d, _ := f.p.DailyLimit(f.ctx); d.Count != 2 || d.Date != "2025-03-10" || d.Remaining != 0 {
+			t.Errorf("counter %+v", d)
+		}
+	})
+
+	t.Run("PR-8 campaigns created through the account config get createdAt and activatedAt", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, &client.PromoterConfig{Campaigns: []client.PromoterCampaignSpec{
+			{ID: "ready", Name: "NPS", TriggerEvent: "Signed Up", Activate: true},
+			{ID: "draft", Name: "Draft", TriggerEvent: "Signed Up"},
+		}})
+		get := func(id string) *client.PromoterCampaign {
+			c, err := f.p.Campaign(f.ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		if c := get("ready"); !c.CreatedAt.Equal(t0) || c.ActivatedAt == nil || !c.ActivatedAt.Equal(t0) {
+			t.Errorf("ready campaign %+v: want createdAt and activatedAt %v", c, t0)
+		}
+		if c := get("draft"); !c.CreatedAt.Equal(t0) || c.ActivatedAt != nil {
+			t.Errorf("draft campaign %+v", c)
+		}
+		f.advance(time.Hour)
+		if err := f.c.ResetAccount(f.ctx, "promoter", "acme"); err != nil {
+			t.Fatal(err)
+		}
+		if c := get("ready"); !c.CreatedAt.Equal(t0.Add(time.Hour)) || !c.ActivatedAt.Equal(t0.Add(time.Hour)) {
+			t.Errorf("after a reset %+v: want the reset's time", c)
 		}
 	})
 

@@ -32,8 +32,12 @@ type State struct {
 	CustomEvents []*CustomEvent      `json:"customEvents"`
 	// DailyLimit is how many requests the account processes per UTC day.
 	DailyLimit int `json:"dailyLimit"`
-	// Counter counts the requests of the current UTC day.
-	Counter DailyCounter `json:"counter"`
+	// Daily counts the requests of each UTC date (2006-01-02) the account
+	// processed requests on: a clock set back a day and forward again
+	// finds each day's count as it left it (PR-13).
+	Daily map[string]int `json:"daily"`
+	// Counter is the one-day counter of earlier snapshots, read into Daily.
+	Counter DailyCounter `json:"counter,omitzero"`
 	// Seq numbers the ids the emulator generates.
 	Seq Sequences `json:"seq"`
 
@@ -239,6 +243,13 @@ func (s *State) reindex() error {
 		}
 		raiseSeq(&s.Seq.CustomEvent, "evt_", e.ID)
 	}
+	if s.Daily == nil {
+		s.Daily = map[string]int{}
+	}
+	if s.Counter.Count > 0 {
+		s.Daily[utcDay(s.Counter.Day).Format(time.DateOnly)] += s.Counter.Count
+	}
+	s.Counter = DailyCounter{}
 	return nil
 }
 
@@ -444,6 +455,25 @@ func (s *State) addCampaign(spec CampaignSpec, field string, now time.Time) (*Ca
 	s.Campaigns = append(s.Campaigns, c)
 	s.indexCampaign(c)
 	return c, nil
+}
+
+// Stamp dates what the account's config created, as the routes date what
+// they create: contact lists' and campaigns' createdAt, and activatedAt of
+// the campaigns the config activated (PR-8).
+func (s *State) Stamp(now time.Time) {
+	for _, l := range s.ContactLists {
+		if l.CreatedAt.IsZero() {
+			l.CreatedAt = now
+		}
+	}
+	for _, c := range s.Campaigns {
+		if c.CreatedAt.IsZero() {
+			c.CreatedAt = now
+		}
+		if c.Status != StatusDraft && c.ActivatedAt == nil {
+			c.ActivatedAt = &now
+		}
+	}
 }
 
 // activate moves a draft to ready; an activated campaign stays as it is.

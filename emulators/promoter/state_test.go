@@ -50,8 +50,8 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	l := loaded.(*State)
 	r := send(t, l, base.Add(dayDur(2)), map[string]any{"type": "track", "userId": "u1", "event": "Signed Up"})
-	if len(l.Surveys) != 1 || l.Counter.Count != 1 || !l.Counter.Day.Equal(utcDay(base.Add(dayDur(2)))) {
-		t.Errorf("after reload: %d surveys, count %d; actions %v", len(l.Surveys), l.Counter.Count, r.Actions())
+	if len(l.Surveys) != 1 || l.Daily[dateKey(base.Add(dayDur(2)))] != 1 {
+		t.Errorf("after reload: %d surveys, counts %v; actions %v", len(l.Surveys), l.Daily, r.Actions())
 	}
 	if _, err := emulators.Register(New()).LoadState(json.RawMessage(`[]`)); err == nil {
 		t.Error("a non-object snapshot loaded")

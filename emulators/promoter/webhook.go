@@ -3,6 +3,7 @@ package promoter
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/destemu/destemu/emulators"
@@ -36,11 +37,24 @@ func (s *State) identifyLocked(r *emulators.Request) error {
 	if email != "" {
 		c.Email = email
 	}
-	if v, ok := segment.GetString(m.Traits, "firstName"); ok {
-		c.FirstName = v
+	first, okFirst := segment.GetString(m.Traits, "firstName")
+	last, okLast := segment.GetString(m.Traits, "lastName")
+	if name, ok := segment.GetString(m.Traits, "name"); ok && (!okFirst || !okLast) {
+		// The Segment Spec's name is the full name: its first word fills an
+		// absent first name, the rest an absent last name (as Connect does).
+		f, l, _ := strings.Cut(strings.Join(strings.Fields(name), " "), " ")
+		if !okFirst {
+			first, okFirst = f, f != ""
+		}
+		if !okLast {
+			last, okLast = l, l != ""
+		}
 	}
-	if v, ok := segment.GetString(m.Traits, "lastName"); ok {
-		c.LastName = v
+	if okFirst {
+		c.FirstName = first
+	}
+	if okLast {
+		c.LastName = last
 	}
 	setAttributes(c.Attributes, m.Traits)
 	r.Set("contact", m.UserID)

@@ -249,9 +249,10 @@ type State struct {
 	// lower-cased email under "email"), so matching never scans (SD-4).
 	users     map[string]valueIndex
 	customers map[string]valueIndex
-	// eventsByUser and eventsByCustomer hold positions in Events.
-	eventsByUser     map[int64][]int
-	eventsByCustomer map[int64][]int
+	// eventsByUser holds positions in Events. A customer's events are
+	// those of its current users (customerEvents), so there is no index by
+	// the customer an event arrived under.
+	eventsByUser map[int64][]int
 }
 
 func newState() *State {
@@ -302,7 +303,6 @@ func (a *State) reindex() {
 		}
 	}
 	a.eventsByUser = make(map[int64][]int)
-	a.eventsByCustomer = make(map[int64][]int)
 	for i, ev := range a.Events {
 		a.indexEvent(i, ev)
 	}
@@ -310,9 +310,23 @@ func (a *State) reindex() {
 
 func (a *State) indexEvent(i int, ev *UsageEvent) {
 	a.eventsByUser[ev.UserID] = append(a.eventsByUser[ev.UserID], i)
-	if ev.CustomerID != 0 {
-		a.eventsByCustomer[ev.CustomerID] = append(a.eventsByCustomer[ev.CustomerID], i)
+}
+
+// customerEvents returns the positions of the usage events of the
+// customer's current users, in arrival order. (decision) The seeds say
+// events "will appear on Customer and User views": a customer shows the
+// history of the users it has now, so a user linked later brings its
+// earlier events along, and a user moved to another customer takes them
+// with it. An event's own customerId stays the customer at its arrival.
+func (a *State) customerEvents(id int64) []int {
+	var pos []int
+	for _, u := range a.Users {
+		if u.CustomerID == id {
+			pos = append(pos, a.eventsByUser[u.ID]...)
+		}
 	}
+	slices.Sort(pos)
+	return pos
 }
 
 // check verifies what the indexes rely on in a loaded state: ids are

@@ -188,7 +188,7 @@ func createCustomer(r *emulators.ResourceRequest, a *State) (any, error) {
 }
 
 // CustomerView is a customer with the ids of its users and its usage
-// events (those of its users while they belonged to it), newest last.
+// events (those of its current users, SD-6), newest last.
 type CustomerView struct {
 	*Customer
 	UserIDs     []int64       `json:"userIds"`
@@ -200,7 +200,7 @@ func getCustomer(r *emulators.ResourceRequest, a *State) (any, error) {
 	if c == nil {
 		return nil, emulators.NotFound("no customer %q", r.Param("id"))
 	}
-	v := CustomerView{Customer: c, UserIDs: []int64{}, UsageEvents: a.eventsOf(a.eventsByCustomer[c.ID])}
+	v := CustomerView{Customer: c, UserIDs: []int64{}, UsageEvents: a.eventsOf(a.customerEvents(c.ID))}
 	for _, u := range a.Users {
 		if u.CustomerID == c.ID {
 			v.UserIDs = append(v.UserIDs, u.ID)
@@ -215,18 +215,21 @@ var usageEventsView = emulators.View[*State, *UsageEvent]{
 	Path: "usage-events", Summary: "List usage events (from/to on the event time)",
 	Items: func(r *emulators.ResourceRequest, a *State) ([]*UsageEvent, error) {
 		candidates := a.Events
-		for name, idx := range map[string]map[int64][]int{"userId": a.eventsByUser, "customerId": a.eventsByCustomer} {
+		for name, events := range map[string]func(int64) []int{
+			"userId":     func(id int64) []int { return a.eventsByUser[id] },
+			"customerId": a.customerEvents, // its current users' events (SD-6)
+		} {
 			if s := r.Query.Get(name); s != "" {
 				id, err := strconv.ParseInt(s, 10, 64)
 				if err != nil {
 					return nil, emulators.BadRequest("query parameter %q must be a numeric id", name)
 				}
-				candidates = intersect(candidates, a.eventsOf(idx[id]))
+				candidates = intersect(candidates, a.eventsOf(events(id)))
 			}
 		}
 		return candidates, nil
 	},
-	Narrow: map[string]string{"userId": "the user's numeric id", "customerId": "the customer's numeric id"},
+	Narrow: map[string]string{"userId": "the user's numeric id", "customerId": "the customer's numeric id: the events of its current users"},
 	Fields: map[string]func(*UsageEvent) string{
 		"type":        func(ev *UsageEvent) string { return ev.Type },
 		"segmentType": func(ev *UsageEvent) string { return ev.SegmentType },

@@ -26,7 +26,6 @@ func (*Destination) TrimEvents(a *State, keep int, before time.Time) int {
 	a.Events = slices.Clone(a.Events[drop:]) // a fresh array frees the dropped ones
 	a.EventsDropped += int64(drop)
 	a.eventsByUser = make(map[int64][]int)
-	a.eventsByCustomer = make(map[int64][]int)
 	for i, ev := range a.Events {
 		a.indexEvent(i, ev)
 	}

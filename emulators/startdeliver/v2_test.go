@@ -146,6 +146,56 @@ func TestStartdeliverV2(t *testing.T) {
 		}
 	})
 
+	t.Run("S2-4 S2-5 override paths take JavaScript array indexes; a missing element falls back", func(t *testing.T) {
+		t.Parallel()
+		cfg := externalID()
+		cfg.Users = []client.StartdeliverUserSpec{{CustomFields: map[string]any{"externalId": "sku-1"}}, {CustomFields: map[string]any{"externalId": "u9"}}}
+		f := newFixture(t, srv, v2, cfg, map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId",
+			"segmentOverrideMatchingField": "properties.products[0].sku", "allowUserIdFallback": true})
+		order := map[string]any{"products": []any{map[string]any{"sku": "sku-1"}, map[string]any{"sku": "sku-2"}}}
+		if res := f.send(t, client.Track("nobody", "Order Completed", order)); res.Status != "ok" || res.Data["userId"] != float64(1) {
+			t.Fatalf("answer %+v: want user 1 matched through products[0].sku", res)
+		}
+		// S2-5: no element 0, so the userId is used (allowUserIdFallback).
+		res := f.send(t, client.Track("u9", "Order Completed", map[string]any{"products": []any{}}))
+		if res.Data["userId"] != float64(2) || !hasWarning(res.Warnings, "matched on userId") {
+			t.Fatalf("answer %+v: want the userId fallback", res)
+		}
+		f.settings["segmentOverrideMatchingField"] = "properties.products[0"
+		_, err := f.sendErr(client.Track("nobody", "E", order))
+		wantStatus(t, err, http.StatusBadRequest, "segmentOverrideMatchingField")
+	})
+
+	t.Run("S2-8 SD-6 a customer shows the events of its current users, those from before the link too", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, v2, seedApp(), matchingID)
+		f.send(t, client.Track("m-1", "Opened", nil)) // user 1, no customer yet
+		f.send(t, client.Page("m-1", "Home", nil))
+		f.send(t, client.Identify("m-1", map[string]any{"customerId": 77}))
+		names := func(id int64) []string {
+			var out []string
+			for _, ev := range f.customer(t, id).UsageEvents {
+				out = append(out, ev.Name)
+			}
+			return out
+		}
+		if got := names(1); strings.Join(got, ",") != "Opened,Home" {
+			t.Fatalf("customer 1 events %v: want the history of its user", got)
+		}
+		if evs := f.events(t, client.Query{"customerId": "1"}); len(evs) != 2 {
+			t.Fatalf("usage-events?customerId=1: %+v", evs)
+		}
+		// Moved to another customer, the user takes its events along.
+		f.send(t, client.Identify("m-1", map[string]any{"customerId": 88}))
+		f.send(t, client.Track("m-1", "Closed", nil))
+		if got := names(1); len(got) != 0 {
+			t.Fatalf("customer 1 events %v after its user left", got)
+		}
+		if got := names(2); strings.Join(got, ",") != "Opened,Home,Closed" {
+			t.Fatalf("customer 2 events %v", got)
+		}
+	})
+
 	t.Run("S2-10 a number field keeps every digit, and numeric text matches it", func(t *testing.T) {
 		t.Parallel()
 		cfg := externalID()
