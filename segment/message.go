@@ -9,8 +9,7 @@
 package segment
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -121,20 +120,19 @@ func Decode(body []byte, now time.Time) (*Message, error) {
 	if !utf8.Valid(body) {
 		return nil, &Error{Reason: "body is not valid UTF-8"}
 	}
-	if err := checkDepth(body); err != nil {
-		return nil, err
+	raw, err := parseMessage(body)
+	var depthErr *Error
+	if errors.As(err, &depthErr) {
+		return nil, depthErr
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var raw map[string]any
-	if err := dec.Decode(&raw); err != nil {
-		return nil, &Error{Reason: "body is not a JSON object: " + jsonReason(err)}
+	if errors.Is(err, errMoreValues) {
+		return nil, &Error{Reason: "body holds more than one JSON value"}
+	}
+	if err != nil {
+		return nil, &Error{Reason: "body is not a JSON object: " + err.Error()}
 	}
 	if raw == nil {
 		return nil, &Error{Reason: "body is not a JSON object"}
-	}
-	if dec.More() {
-		return nil, &Error{Reason: "body holds more than one JSON value"}
 	}
 	return FromMap(raw, now)
 }
@@ -250,18 +248,6 @@ func objectField(raw map[string]any, name string) (map[string]any, error) {
 		return nil, &Error{Field: name, Reason: "must be an object"}
 	}
 	return o, nil
-}
-
-func jsonReason(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case asError(err, &se):
-		return fmt.Sprintf("%s at byte %d", se.Error(), se.Offset)
-	case asError(err, &te):
-		return "found a JSON " + te.Value
-	}
-	return err.Error()
 }
 
 // UserKey returns the userId, else the anonymousId: the identity most

@@ -3,10 +3,7 @@ package server_test
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"testing"
-
-	"github.com/gin-gonic/gin"
 
 	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/emulators"
@@ -38,17 +35,7 @@ var benchBody = []byte(`{"type":"identify","userId":"019mr8mf4r","messageId":"m-
 // BenchmarkBareGin is the floor: a Gin handler that only decodes the JSON
 // body and answers 200.
 func BenchmarkBareGin(b *testing.B) {
-	gin.SetMode(gin.ReleaseMode)
-	r := gin.New()
-	r.POST("/bare", func(c *gin.Context) {
-		var m map[string]any
-		if err := c.ShouldBindJSON(&m); err != nil {
-			c.JSON(http.StatusBadRequest, gin.H{"message": err.Error()})
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"status": "ok"})
-	})
-	testkit.ServeBenchmark(b, r, "/bare", testkit.SegmentHeader("bench-key", nil), testkit.SameBody(benchBody))
+	testkit.ServeBenchmark(b, bareGin(), "/bare", testkit.SegmentHeader("bench-key", nil), testkit.SameBody(benchBody))
 }
 
 // BenchmarkWebhookNoop is the whole webhook path (auth, settings, decode,

@@ -211,7 +211,10 @@ func (s *Server) Client() *client.Client { return s.client }
 func (s *Server) Server() *server.Server { return s.srv }
 
 // Close stops the server.
-func (s *Server) Close() { s.hs.Close() }
+func (s *Server) Close() {
+	s.srv.CloseStreams() // a live log stream would hold Close forever
+	s.hs.Close()
+}
 
 // Namespace is a fresh namespace on a shared emulator; it is itself an
 // Emulator whose client is scoped to it.

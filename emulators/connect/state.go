@@ -74,7 +74,7 @@ type Event struct {
 	Name string `json:"name"`
 	// Type is the Segment call it came from: track, page or screen.
 	Type       string         `json:"type"`
-	Properties map[string]any `json:"properties"`
+	Properties segment.Object `json:"properties"` // compact: one of these per event
 	// Timestamp is the event time (G-8).
 	Timestamp time.Time `json:"timestamp"`
 	// ReceivedAt is the emulator clock when it arrived; the events view
@@ -120,10 +120,6 @@ func (s *State) rebuild() error {
 		}
 		for i := range u.Events {
 			ev := &u.Events[i]
-			if ev.Properties == nil {
-				ev.Properties = map[string]any{}
-			}
-			ev.Properties, _ = segment.Plain(ev.Properties).(map[string]any)
 			s.noteReceived(ev.Name, ev.ReceivedAt)
 			s.LastEventID = max(s.LastEventID, ev.ID)
 		}
@@ -175,13 +171,9 @@ func (s *State) userFor(r *emulators.Request) *User {
 func (s *State) track(r *emulators.Request, kind, name string) {
 	m := r.Message
 	u := s.userFor(r)
-	props := map[string]any{}
-	if len(m.Properties) > 0 {
-		props, _ = segment.Plain(m.Properties).(map[string]any)
-	}
 	s.LastEventID++
 	u.Events = append(u.Events, Event{
-		ID: s.LastEventID, Name: name, Type: kind, Properties: props,
+		ID: s.LastEventID, Name: name, Type: kind, Properties: segment.NewObject(m.Properties),
 		Timestamp: m.Timestamp, ReceivedAt: r.Now, MessageID: m.MessageID,
 	})
 	u.UpdatedAt = r.Now

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/segment"
 )
 
 // day is the unit Promoter counts delays, throttles and reminders in.
@@ -164,7 +165,7 @@ type CustomEvent struct {
 	UserID      string         `json:"userId,omitempty"`
 	AnonymousID string         `json:"anonymousId,omitempty"`
 	MessageID   string         `json:"messageId,omitempty"`
-	Properties  map[string]any `json:"properties"`
+	Properties  segment.Object `json:"properties"` // compact: one of these per track
 	// Timestamp is the event time (G-8); ReceivedAt the clock at arrival.
 	Timestamp  time.Time `json:"timestamp"`
 	ReceivedAt time.Time `json:"receivedAt"`

@@ -52,15 +52,26 @@ func (s *State) identifyLocked(r *emulators.Request) error {
 // firstName, G-9) replaces it, the newest spelling winning. (decision) A
 // null trait removes the attribute; an Engage audience trait (EN-1) is kept
 // as the boolean it carries, so leaving the audience stores false.
+//
+// The folded names of the stored attributes are worked out once per call,
+// and only when a trait is not stored under its own spelling, so an
+// identify costs traits + attributes, not traits × attributes.
 func setAttributes(attrs, traits map[string]any) {
+	var byNorm map[string][]string // folded name → stored spellings
 	for k, v := range traits {
-		if _, exact := attrs[k]; !exact {
-			norm := segment.NormalizeKey(k)
-			for old := range attrs {
-				if segment.NormalizeKey(old) == norm {
-					delete(attrs, old)
+		if _, exact := attrs[k]; !exact && len(attrs) > 0 {
+			if byNorm == nil {
+				byNorm = make(map[string][]string, len(attrs)+len(traits))
+				for old := range attrs {
+					n := segment.NormalizeKey(old)
+					byNorm[n] = append(byNorm[n], old)
 				}
 			}
+			norm := segment.NormalizeKey(k)
+			for _, old := range byNorm[norm] {
+				delete(attrs, old)
+			}
+			byNorm[norm] = append(byNorm[norm][:0], k)
 		}
 		if v == nil {
 			delete(attrs, k)
@@ -84,11 +95,7 @@ func (s *State) trackLocked(r *emulators.Request) {
 		ReceivedAt:  r.Now,
 	}
 	s.Seq.CustomEvent++
-	if props, ok := segment.Plain(m.Properties).(map[string]any); ok {
-		ev.Properties = props
-	} else {
-		ev.Properties = map[string]any{}
-	}
+	ev.Properties = segment.NewObject(m.Properties)
 	s.CustomEvents = append(s.CustomEvents, ev)
 	r.Did("stored custom event %s %q", ev.ID, m.Event)
 	r.Set("customEvent", ev.ID)

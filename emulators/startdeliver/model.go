@@ -151,9 +151,9 @@ type UsageEvent struct {
 	Type        string         `json:"type"`        // "page" or "track"
 	SegmentType string         `json:"segmentType"` // the Segment call: page, screen or track
 	Name        string         `json:"name"`
-	Properties  map[string]any `json:"properties"`
-	Timestamp   time.Time      `json:"timestamp"` // the event time (G-8)
-	Received    time.Time      `json:"received"`  // the emulator clock on arrival
+	Properties  segment.Object `json:"properties"` // compact: one of these per page or track
+	Timestamp   time.Time      `json:"timestamp"`  // the event time (G-8)
+	Received    time.Time      `json:"received"`   // the emulator clock on arrival
 	UserID      int64          `json:"userId"`
 	CustomerID  int64          `json:"customerId,omitempty"`
 	MessageID   string         `json:"messageId,omitempty"`

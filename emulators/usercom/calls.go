@@ -215,7 +215,7 @@ func (st *State) track(r *emulators.Request, u *User) {
 	o := &Occurrence{
 		ID: int64(len(st.Occurrences) + 1), Event: m.Event,
 		User: u.ID, UserID: u.UserID, AnonymousID: u.AnonymousID, MessageID: m.MessageID,
-		Timestamp: m.Timestamp, Properties: props,
+		Timestamp: m.Timestamp, Properties: segment.NewObject(props),
 	}
 	st.Occurrences = append(st.Occurrences, o)
 	st.userOccs[u.ID] = append(st.userOccs[u.ID], o)

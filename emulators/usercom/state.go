@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/segment"
 )
 
 // State is one User.com app. Its exported fields are what a snapshot holds;
@@ -126,8 +127,9 @@ type Occurrence struct {
 	MessageID   string `json:"message_id"`
 	// Timestamp is the event time (G-8).
 	Timestamp time.Time `json:"timestamp"`
-	// Properties are the stored event attributes, converted per UC-9.
-	Properties map[string]any `json:"properties"`
+	// Properties are the stored event attributes, converted per UC-9, kept
+	// compact (one of these per track).
+	Properties segment.Object `json:"properties"`
 }
 
 // PageView is one recorded page call (UC-10).
