@@ -22,14 +22,33 @@ import (
 // errFailed is a run in which a scenario failed; the report says which.
 var errFailed = errors.New("scenarios failed")
 
+// scenarioUsage is what destemu scenario --help prints.
+const scenarioUsage = `Scenarios are YAML files that set up accounts, send messages, move the
+clock and check what happened (docs/scenarios.md).
+
+  destemu scenario run FILE|FOLDER... [flags]   run them, each in a namespace of its own;
+                                                 exit 0 only if all pass (--help: its flags)
+  destemu scenario validate FILE|FOLDER...      check them (format, destinations, account
+                                                 configs) without running them
+
+A FOLDER stands for every .yaml, .yml and .json file in it.
+`
+
 func scenario(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("scenario: want a sub-command: run or validate")
+		return errors.New("scenario: want a sub-command: run or validate (destemu scenario --help says more)")
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, scenarioUsage)
+		return nil
 	case "run":
 		return scenarioRun(ctx, args[1:], getenv, stdout, stderr)
 	case "validate":
+		if wantsHelp(args[1:]) {
+			fmt.Fprint(stdout, scenarioUsage)
+			return nil
+		}
 		return scenarioValidate(args[1:], stdout)
 	}
 	return fmt.Errorf("scenario: unknown sub-command %q (want run or validate)", args[0])
