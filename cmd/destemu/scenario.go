@@ -15,6 +15,7 @@ import (
 
 	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/config"
+	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/scenarios"
 	"github.com/destemu/destemu/server"
 )
@@ -110,14 +111,28 @@ func scenarioValidate(args []string, stdout io.Writer) error {
 		return err
 	}
 	var slugs []string
+	bySlug := map[string]emulators.Emulator{}
 	for _, e := range server.DefaultEmulators() {
 		slugs = append(slugs, e.Info().Slug)
+		bySlug[e.Info().Slug] = e
+	}
+	// A vendor config is read as the destination reads it when the account
+	// is created, so a typo shows here, with its line, and not mid-run.
+	checkConfig := func(dest string, config []byte) error {
+		if e, ok := bySlug[dest]; ok {
+			_, err := e.NewState(config)
+			return err
+		}
+		return nil
 	}
 	var errs []error
 	for _, f := range files {
 		s, err := scenarios.ParseFile(f)
 		if err == nil {
 			err = s.Check(slugs)
+		}
+		if err == nil {
+			err = s.CheckConfigs(checkConfig)
 		}
 		if err != nil {
 			errs = append(errs, err)
