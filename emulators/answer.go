@@ -1,6 +1,8 @@
 package emulators
 
 import (
+	"bytes"
+	"encoding/json"
 	"strconv"
 
 	"github.com/destemu/destemu/segment"
@@ -9,7 +11,7 @@ import (
 // Every webhook answers with a Result or an ErrorBody; writing them by hand
 // rather than through encoding/json's reflection is a measurable share of
 // a webhook's cost. The output is byte for byte what json.Marshal writes
-// (TestAnswerJSON).
+// (TestAnswerJSON), except that a refusal's message is not HTML-escaped.
 
 // AppendJSON appends the result's JSON encoding.
 func (r *Result) AppendJSON(b []byte) ([]byte, error) {
@@ -45,9 +47,17 @@ func (r *Result) AppendJSON(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// AppendJSON appends the refusal's JSON encoding.
+// AppendJSON appends the refusal's JSON encoding. The message is written
+// plainly, without encoding/json's HTML escaping: a reader of
+// base64("<apiKey>:") should not have to decode \u003capiKey\u003e.
 func (e *ErrorBody) AppendJSON(b []byte) ([]byte, error) {
+	var msg bytes.Buffer
+	enc := json.NewEncoder(&msg)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(e.Message); err != nil {
+		return b, err
+	}
 	b = append(b, `{"message":`...)
-	b = segment.AppendString(b, e.Message)
+	b = append(b, bytes.TrimSuffix(msg.Bytes(), []byte("\n"))...)
 	return append(b, '}'), nil
 }

@@ -71,6 +71,10 @@ func yamlError(file string, data []byte, err error) *Error {
 			// of the block or flow collection being parsed.
 			line++
 		}
+		if strings.Contains(m[2], "tab character") {
+			// yaml.v3 names the line before the tab; find the tab itself.
+			return &Error{File: file, Line: tabLine(data, line), Msg: "not valid YAML: a tab in the indentation (YAML indents with spaces only)"}
+		}
 		return &Error{File: file, Line: line, Msg: "not valid YAML: " + m[2]}
 	}
 	if m := yamlAnchor.FindStringSubmatch(msg); m != nil {
@@ -82,6 +86,19 @@ func yamlError(file string, data []byte, err error) *Error {
 		}
 	}
 	return &Error{File: file, Msg: "not valid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// tabLine returns the first line from line on (counted from 1) whose
+// indentation holds a tab, or line when none does.
+func tabLine(data []byte, line int) int {
+	lines := strings.Split(string(data), "\n")
+	for i := max(line-1, 0); i < len(lines); i++ {
+		indent := lines[i][:len(lines[i])-len(strings.TrimLeft(lines[i], " \t"))]
+		if strings.Contains(indent, "\t") {
+			return i + 1
+		}
+	}
+	return line
 }
 
 // parser walks the YAML nodes, collecting every error with its line.
@@ -518,6 +535,9 @@ func (p *parser) step(n *yaml.Node, what string) Step {
 	kinds := Kinds()
 	allowed := append([]string{"name", "expect"}, kinds...)
 	n = deref(n)
+	if p.dedented(n, what, allowed) {
+		return st
+	}
 	if n.Kind == yaml.MappingNode {
 		// An unknown key of a step is most often a misspelt step kind.
 		known := &yaml.Node{Kind: yaml.MappingNode, Line: n.Line, Column: n.Column}
@@ -595,6 +615,46 @@ func (p *parser) step(n *yaml.Node, what string) Step {
 		}
 	}
 	return st
+}
+
+// dedented reports (once, at the step kind's line) a step kind with no
+// value followed by keys that are not a step's: its fields, written as
+// deep as the kind itself instead of under it,
+//
+//   - send:
+//     destination: promoter
+//
+// which would otherwise read as an empty send and a run of unknown step
+// kinds.
+func (p *parser) dedented(n *yaml.Node, what string, allowed []string) bool {
+	if n.Kind != yaml.MappingNode {
+		return false
+	}
+	var kind *yaml.Node
+	var stray []string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		switch {
+		case slices.Contains(Kinds(), k.Value) && v.Kind == yaml.ScalarNode && v.Tag == "!!null":
+			kind = k
+		case kind != nil && !slices.Contains(allowed, k.Value):
+			stray = append(stray, k.Value)
+		}
+	}
+	if kind == nil || len(stray) == 0 {
+		return false
+	}
+	verb, pronoun := "are", "them"
+	if len(stray) == 1 {
+		verb, pronoun = "is", "it"
+	}
+	list := strings.Join(stray, ", ")
+	if len(stray) > 1 {
+		list = strings.Join(stray[:len(stray)-1], ", ") + " and " + stray[len(stray)-1]
+	}
+	p.errf(kind, "%s.%s is empty, and %s after it %s indented as deep as %q itself: indent %s under it (two more spaces)",
+		what, kind.Value, list, verb, kind.Value+":", pronoun)
+	return true
 }
 
 // hasAny reports whether the mapping has one of the keys.

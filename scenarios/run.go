@@ -649,9 +649,13 @@ func (r *runner) wait(ctx context.Context, w *Wait) error {
 	if timeout == 0 {
 		timeout = DefaultWait
 	}
-	got, err := r.c.WaitRequests(ctx, f, n, timeout)
-	if client.StatusOf(err) == http.StatusRequestTimeout {
-		return fmt.Errorf("waited %s for %d matching requests, %d came", timeout, n, len(got))
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	_, err := r.c.WaitFor(wctx, f, n)
+	var short *client.ExpectationError
+	if errors.As(err, &short) {
+		// What did arrive, as testkit.ExpectRequests shows it.
+		return fmt.Errorf("waited %s: %w", timeout, err)
 	}
 	return err
 }

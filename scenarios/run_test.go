@@ -338,3 +338,31 @@ steps:
 		t.Errorf("a bad rule: %+v", rep)
 	}
 }
+
+// TestFailedWaitSaysWhatArrived: a wait that times out lists the requests
+// that did arrive, as testkit.ExpectRequests does, so the report shows why.
+func TestFailedWaitSaysWhatArrived(t *testing.T) {
+	t.Parallel()
+	srv := testkit.Start(t)
+	rep, err := scenarios.Run(ctx, srv.Client(), parse(t, `name: a wait for a track that never comes
+setup:
+  accounts:
+    - {destination: promoter, id: acme, keys: [pk_wait]}
+steps:
+  - send: {destination: promoter, key: pk_wait, message: {type: identify, userId: ted, traits: {email: ted@example.com}}}
+  - wait: {destination: promoter, type: track, count: 1, timeout: 200ms}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Passed() || len(rep.Steps) != 3 {
+		t.Fatalf("report %+v", rep)
+	}
+	msg := rep.Steps[2].Message
+	for _, want := range []string{"waited 200ms: want 1 request(s) matching {destination=promoter type=track}, got 0",
+		"newest requests in the namespace:", "200 ok promoter/acme identify user=ted"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("wait step message %q lacks %q", msg, want)
+		}
+	}
+}

@@ -79,6 +79,8 @@ func withinShortestLimit(m *Message) bool {
 // more than the rest of validation together.)
 func validate(m *Message) error {
 	switch {
+	case m.TypeName == "" && m.Raw["batch"] != nil:
+		return &Error{Field: "type", Reason: batchEnvelope}
 	case m.TypeName == "":
 		return &Error{Field: "type", Reason: "is required"}
 	case m.Type == Alias && m.UserID == "":
@@ -112,3 +114,11 @@ func validate(m *Message) error {
 
 // asError is errors.As with the target's type inferred.
 func asError[T error](err error, target *T) bool { return errors.As(err, target) }
+
+// batchEnvelope answers a body that is a Segment batch, the envelope an
+// analytics library posts to Segment itself: pipelines new to destemu send
+// it to a destination's webhook, which (like Segment's call to the vendor)
+// takes one message per request.
+const batchEnvelope = `is required: this body is a Segment batch envelope ({"batch": [...]}), ` +
+	`which Segment's tracking API takes, at POST /v1/batch with the source's write key; ` +
+	`a destination's webhook takes one message per request, as Segment sends it: {"type": "track", "userId": ..., "event": ...}`

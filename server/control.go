@@ -55,7 +55,7 @@ func (s *Server) api(h handlerFunc) gin.HandlerFunc {
 			c.Status(status)
 			return
 		}
-		c.JSON(status, v)
+		writeJSON(c, status, v)
 	}
 }
 

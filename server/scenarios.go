@@ -63,7 +63,7 @@ func (s *Server) runScenario(c *gin.Context) {
 		return
 	}
 	if format == scenarios.FormatJSON {
-		c.JSON(http.StatusOK, rep)
+		writeJSON(c, http.StatusOK, rep)
 		return
 	}
 	var b strings.Builder

@@ -6,8 +6,10 @@
 package server
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"math/rand/v2"
@@ -252,7 +254,21 @@ func writeError(c *gin.Context, err error) {
 	if e.RetryAfter > 0 {
 		c.Header("Retry-After", retryAfter(e.RetryAfter))
 	}
-	c.JSON(e.Status, emulators.ErrorBody{Message: e.Message})
+	writeJSON(c, e.Status, emulators.ErrorBody{Message: e.Message})
+}
+
+// writeJSON answers v as JSON written plainly: gin's c.JSON escapes <, >
+// and & as \u003c..., which turns a message such as
+// base64("<apiKey>:") into something a reader has to decode.
+func writeJSON(c *gin.Context, status int, v any) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	c.Data(status, "application/json; charset=utf-8", bytes.TrimSuffix(b.Bytes(), []byte("\n")))
 }
 
 // ginPath turns "/a/{id}/b" into "/a/:id/b".

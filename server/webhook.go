@@ -89,7 +89,7 @@ func writeAnswer(c *gin.Context, status int, body any) {
 			return
 		}
 	}
-	c.JSON(status, body)
+	writeJSON(c, status, body)
 }
 
 // readBody reads at most limit bytes; a longer body is reported, not read.

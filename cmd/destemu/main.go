@@ -48,7 +48,14 @@ func runContext(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	var err error
 	switch cmd {
+	case "help":
+		fmt.Fprint(stdout, usage)
+		err = serve(ctx, []string{"-h"}, getenv, stdout)
 	case "serve":
+		if wantsHelp(args) {
+			fmt.Fprint(stdout, usage)
+			stderr = stdout // the flags, after the overview
+		}
 		err = serve(ctx, args, getenv, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "destemu", version)
@@ -59,7 +66,7 @@ func runContext(ctx context.Context, args []string, getenv func(string) string, 
 	case "tail":
 		err = tail(ctx, args, getenv, stdout, stderr)
 	default:
-		err = fmt.Errorf("unknown command %q (want serve, scenario, tail, version or healthcheck)", cmd)
+		err = fmt.Errorf("unknown command %q (want serve, scenario, tail, healthcheck, version or help; destemu --help says more)", cmd)
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -69,6 +76,40 @@ func runContext(ctx context.Context, args []string, getenv func(string) string, 
 		return 1
 	}
 	return 0
+}
+
+// usage is what destemu --help prints before the server's flags: every
+// sub-command, so a newcomer finds them without reading the source.
+const usage = `destemu emulates Segment partner destinations in memory (Startdeliver,
+Zendesk Connect, Promoter, User.com): webhooks, a control plane under
+/_emulator, Segment's tracking API under /v1.
+
+Commands:
+  destemu [serve] [flags]                      run the server on --addr (default :8080)
+  destemu scenario run FILE|FOLDER... [flags]  run scenario files; exit 0 only if all pass
+  destemu scenario validate FILE|FOLDER...     check scenario files without running them
+  destemu tail [--url U] [filters]             follow a running server's request log (--help: its flags)
+  destemu healthcheck [--url U]                exit 0 when /readyz answers 200 (the image's HEALTHCHECK)
+  destemu version                              print the version
+  destemu help                                 this text
+
+"destemu COMMAND --help" shows a command's own flags. Every server flag
+has a DESTEMU_* environment variable (flag > environment > default).
+
+`
+
+// wantsHelp reports whether args ask for help (-h, -help or --help before
+// a "--").
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/config"
+	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/scenarios"
 	"github.com/destemu/destemu/server"
 )
@@ -22,14 +23,33 @@ import (
 // errFailed is a run in which a scenario failed; the report says which.
 var errFailed = errors.New("scenarios failed")
 
+// scenarioUsage is what destemu scenario --help prints.
+const scenarioUsage = `Scenarios are YAML files that set up accounts, send messages, move the
+clock and check what happened (docs/scenarios.md).
+
+  destemu scenario run FILE|FOLDER... [flags]   run them, each in a namespace of its own;
+                                                 exit 0 only if all pass (--help: its flags)
+  destemu scenario validate FILE|FOLDER...      check them (format, destinations, account
+                                                 configs) without running them
+
+A FOLDER stands for every .yaml, .yml and .json file in it.
+`
+
 func scenario(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("scenario: want a sub-command: run or validate")
+		return errors.New("scenario: want a sub-command: run or validate (destemu scenario --help says more)")
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, scenarioUsage)
+		return nil
 	case "run":
 		return scenarioRun(ctx, args[1:], getenv, stdout, stderr)
 	case "validate":
+		if wantsHelp(args[1:]) {
+			fmt.Fprint(stdout, scenarioUsage)
+			return nil
+		}
 		return scenarioValidate(args[1:], stdout)
 	}
 	return fmt.Errorf("scenario: unknown sub-command %q (want run or validate)", args[0])
@@ -91,14 +111,28 @@ func scenarioValidate(args []string, stdout io.Writer) error {
 		return err
 	}
 	var slugs []string
+	bySlug := map[string]emulators.Emulator{}
 	for _, e := range server.DefaultEmulators() {
 		slugs = append(slugs, e.Info().Slug)
+		bySlug[e.Info().Slug] = e
+	}
+	// A vendor config is read as the destination reads it when the account
+	// is created, so a typo shows here, with its line, and not mid-run.
+	checkConfig := func(dest string, config []byte) error {
+		if e, ok := bySlug[dest]; ok {
+			_, err := e.NewState(config)
+			return err
+		}
+		return nil
 	}
 	var errs []error
 	for _, f := range files {
 		s, err := scenarios.ParseFile(f)
 		if err == nil {
 			err = s.Check(slugs)
+		}
+		if err == nil {
+			err = s.CheckConfigs(checkConfig)
 		}
 		if err != nil {
 			errs = append(errs, err)

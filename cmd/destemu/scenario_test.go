@@ -103,6 +103,51 @@ func TestScenarioValidate(t *testing.T) {
 	}
 }
 
+// TestScenarioValidateConfigs: a typo in a vendor config is found by
+// validate, at the line of the misspelt field, with the field meant, at
+// any depth; a config the destination refuses otherwise is reported at the
+// config's line with the destination's reason.
+func TestScenarioValidateConfigs(t *testing.T) {
+	t.Parallel()
+	f := write(t, "configs.yaml", `name: vendor config typos
+setup:
+  accounts:
+    - destination: promoter
+      id: acme
+      keys: [pk_acme]
+      config:
+        campains: [{id: nps, name: NPS, triggerEvent: Order Completed}]
+    - destination: promoter
+      id: other
+      config:
+        campaigns:
+          - id: nps
+            name: NPS
+            triggerEvnt: Order Completed
+    - destination: usercom
+      id: app
+      config:
+        trusted_domain: [example.com]
+    - destination: promoter
+      id: third
+      config: {dailyLimit: many}
+steps:
+  - clock: {freeze: true}
+`)
+	var out, errb bytes.Buffer
+	code := run([]string{"scenario", "validate", f}, noEnv, &out, &errb)
+	for _, want := range []string{
+		`configs.yaml:8:9: setup.accounts[1].config: promoter config has no field "campains"; did you mean "campaigns"?`,
+		`configs.yaml:15:13: setup.accounts[2].config: promoter config has no field "triggerEvnt"; did you mean "triggerEvent"?`,
+		`configs.yaml:19:9: setup.accounts[3].config: usercom config has no field "trusted_domain"; did you mean "trusted_domains"?`,
+		`configs.yaml:22:15: setup.accounts[4].config: promoter refuses it: `,
+	} {
+		if code != 1 || !strings.Contains(errb.String(), want) {
+			t.Errorf("exit %d, want 1 and %q in:\n%s", code, want, errb.String())
+		}
+	}
+}
+
 const seed = `# a sandbox seed
 name: sandbox
 setup:

@@ -31,9 +31,9 @@ import (
 // alone, and no one mistakes it for an image on Docker Hub.
 const DefaultImage = "destemu.local/destemu:dev"
 
-// PublishedImage is the repository releases are published to; a user who
-// does not build from a checkout runs PublishedImage + ":" + a version,
-// e.g. "ghcr.io/destemu/destemu:v0.1.0".
+// PublishedImage is the repository reserved for releases. Nothing
+// publishes it yet, so a pull of it fails: build DefaultImage from a
+// checkout (.ci/image or BuildImage) until a release pipeline exists.
 const PublishedImage = "ghcr.io/destemu/destemu"
 
 // EnvImage names the environment variable that turns container-mode tests
@@ -83,7 +83,7 @@ func With(opts ...testkit.Option) Options { return Options(opts) }
 func (Options) Customize(*testcontainers.GenericContainerRequest) error { return nil }
 
 // Run starts destemu from image (DefaultImage after .ci/image or
-// BuildImage; PublishedImage:<version> otherwise) and waits until /readyz
+// BuildImage) and waits until /readyz
 // answers 200. opts are testkit's options wrapped by With and any
 // testcontainers.ContainerCustomizer, e.g. testcontainers.WithCmdArgs
 // ("--body-limit", "64KiB") or testcontainers.WithEnv. Like every

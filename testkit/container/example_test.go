@@ -16,7 +16,7 @@ import (
 // container, in strict mode, with one User.com account.
 func TestSignupReachesUsercom(t *testing.T) {
 	ctx := context.Background()
-	image, err := container.ImageFromEnv(ctx) // DESTEMU_IMAGE, e.g. ghcr.io/destemu/destemu:v0.1.0
+	image, err := container.ImageFromEnv(ctx) // DESTEMU_IMAGE, e.g. destemu.local/destemu:dev
 	if err != nil {
 		t.Skip(err) // no Docker daemon or no image here: skip rather than fail
 	}
