@@ -358,25 +358,36 @@ function refreshStateSoon() { if (visible("state")) refreshSoon("state", () => l
 
 async function loadViews() {
   if (ui.views) return ui.views;
-  const doc = await api("GET", "/openapi.json");
+  // The destinations' declared read views (GET /_emulator/views) come
+  // first, with their filters; any other GET route under an account in the
+  // OpenAPI document (a setting, a counter) follows; a route with one more
+  // {param} after a view's path opens one of its rows.
+  const [doc, declared] = await Promise.all([api("GET", "/openapi.json"), api("GET", "/views")]);
   const views = {};
+  for (const d of declared.items || []) {
+    views[d.destination] = (d.views || []).map((v) => {
+      const query = (v.filters || []).map((f) => f.name);
+      if (v.timeRange) for (const q of ["from", "to"]) if (!query.includes(q)) query.push(q);
+      return { path: v.path, summary: v.summary, query };
+    });
+  }
   const re = /^\/_emulator\/([^/]+)\/accounts\/\{account\}\/(.+)$/;
+  const all = {};
   for (const [path, item] of Object.entries(doc.paths)) {
     const m = path.match(re);
     if (!m || !item.get || m[2] === "keys" || m[2].startsWith("keys/")) continue;
     const [, dest, rest] = m;
-    (views[dest] = views[dest] || []).push({ path: rest, summary: item.get.summary || rest,
-      query: (item.get.parameters || []).filter((p) => p.in === "query").map((p) => p.name) });
+    (all[dest] = all[dest] || []).push(rest);
+    views[dest] = views[dest] || [];
+    if (!rest.includes("{") && !views[dest].some((v) => v.path === rest)) {
+      views[dest].push({ path: rest, summary: item.get.summary || rest, query: [] });
+    }
   }
   for (const dest of Object.keys(views)) {
-    const all = views[dest];
-    const lists = all.filter((v) => !v.path.includes("{"));
-    for (const l of lists) {
-      // A detail route is the list's path with one more {param}.
-      const d = all.find((v) => v.path.startsWith(l.path + "/{") && v.path.indexOf("/", l.path.length + 1) < 0);
-      if (d) l.detail = { path: d.path, param: d.path.slice(l.path.length + 2, -1) };
+    for (const l of views[dest]) {
+      const d = (all[dest] || []).find((p) => p.startsWith(l.path + "/{") && p.indexOf("/", l.path.length + 1) < 0);
+      if (d) l.detail = { path: d, param: d.slice(l.path.length + 2, -1) };
     }
-    views[dest] = lists;
   }
   ui.views = views;
   return views;
