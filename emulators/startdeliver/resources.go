@@ -174,13 +174,48 @@ func list[T record](a *State, e Entity, q url.Values, all []T) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	candidates := all
+	if ids, ok := a.indexed(e, fs); ok {
+		// An indexed filter narrows the scan to the records holding its
+		// value (ids are positions, in ascending order, so the answer keeps
+		// the order a full scan gives); every filter is still applied.
+		candidates = make([]T, 0, len(ids))
+		for _, id := range ids {
+			if id >= 1 && id <= int64(len(all)) {
+				candidates = append(candidates, all[id-1])
+			}
+		}
+	}
 	var out []T
-	for _, rec := range all {
+	for _, rec := range candidates {
 		if match(fs, rec.values(), rec.field) {
 			out = append(out, rec)
 		}
 	}
 	return paginate(q, out)
+}
+
+// indexed returns the ids of the records that may pass the filters, from
+// the first filter an index answers: a custom field, the user's email, or
+// the id itself. ok is false when no filter is indexed (a scan is needed).
+func (a *State) indexed(e Entity, fs []filter) (ids []int64, ok bool) {
+	for _, f := range fs {
+		switch {
+		case f.custom:
+			if x, has := a.index(e)[f.name]; has {
+				return x[f.want], true
+			}
+		case e == EntityUser && f.name == emailField && emailKey(f.want) != "":
+			return a.users[emailField][emailKey(f.want)], true
+		case f.name == "id":
+			id, err := strconv.ParseInt(f.want, 10, 64)
+			if err != nil {
+				return nil, true // no record has that id
+			}
+			return []int64{id}, true
+		}
+	}
+	return nil, false
 }
 
 func (u *User) values() FieldValues     { return u.CustomFields }
