@@ -148,8 +148,13 @@ func (w *World) deliver(d *Delivery, e *Entry) (Answer, *Namespace) {
 	var m *segment.Message
 	var decodeErr error
 	if !d.BodyTooLarge {
-		if m, decodeErr = segment.Decode(d.Body, now); m != nil {
-			e.Type, e.Event, e.UserID, e.AnonymousID, e.MessageID = m.TypeName, m.Event, m.UserID, m.AnonymousID, m.MessageID
+		m, decodeErr = segment.Decode(d.Body, now)
+		found := m
+		if se, ok := decodeErr.(*segment.Error); ok {
+			found = se.Partial // a refusal is found by its user too
+		}
+		if found != nil {
+			e.Type, e.Event, e.UserID, e.AnonymousID, e.MessageID = found.TypeName, found.Event, found.UserID, found.AnonymousID, found.MessageID
 		}
 	}
 	var delay time.Duration
@@ -224,7 +229,7 @@ func (w *World) judge(j *judgement) Answer {
 	if !info.Accepted(m.Type) {
 		return refuse(http.StatusNotImplemented, "%s does not accept %s calls (it accepts %s)", info.Name, m.TypeName, typeList(info.Accepts))
 	}
-	var warnings []string
+	warnings := m.Warnings
 	if m.Disabled(info.Integrations) {
 		warnings = append(warnings, fmt.Sprintf("the integrations object disables %s: Segment would not have delivered this message", info.Name))
 	}

@@ -446,10 +446,11 @@ func (w *World) restoreAccount(ns *Namespace, as AccountSnapshot) (*Account, err
 		case k.Status != KeyActive && k.Status != KeyInactive && k.Status != KeyRevoked:
 			return nil, fmt.Errorf("keys[%d]: status %q is not active, inactive or revoked", j, k.Status)
 		}
-		key := &Key{Value: k.Value, Status: k.Status, Permission: k.Permission, account: a}
-		if key.Permission == "" {
-			key.Permission = PermissionAdmin
+		perm, err := permissionName(fmt.Sprintf("keys[%d].permission", j), k.Permission)
+		if err != nil {
+			return nil, fmt.Errorf("%s", err.(*Error).Message)
 		}
+		key := &Key{Value: k.Value, Status: k.Status, Permission: perm, account: a}
 		a.keys = append(a.keys, key)
 	}
 	if len(as.Seen) > 0 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,9 +34,26 @@ const (
 	KeyRevoked  KeyStatus = "revoked"
 )
 
-// PermissionAdmin is the permission Startdeliver requires (SD-2) and the one
-// keys get unless told otherwise.
-const PermissionAdmin = "admin"
+// The permission names an API key may have (SD-2), stored lower-case and
+// given in any casing. PermissionAdmin is the one Startdeliver requires and
+// the one keys get unless told otherwise.
+const (
+	PermissionAdmin = "admin"
+	PermissionWrite = "write"
+	PermissionRead  = "read"
+)
+
+// permissionName reads a permission name in any casing ("Admin" is admin)
+// and returns its stored form, or a 400 naming field and the valid names.
+func permissionName(field, s string) (string, error) {
+	switch p := strings.ToLower(strings.TrimSpace(s)); p {
+	case "":
+		return PermissionAdmin, nil
+	case PermissionAdmin, PermissionWrite, PermissionRead:
+		return p, nil
+	}
+	return "", BadRequest("field %q: permission %q is not one of admin, write, read", field, s)
+}
 
 // Key is an API key of one account.
 type Key struct {
@@ -412,6 +430,10 @@ func buildKeys(specs []KeySpec) ([]*Key, error) {
 			return nil, BadRequest("field \"keys[%d].value\": key given twice", i)
 		}
 		seen[ks.Value] = true
+		var err error
+		if ks.Permission, err = permissionName(fmt.Sprintf("keys[%d].permission", i), ks.Permission); err != nil {
+			return nil, err
+		}
 		keys = append(keys, newKey(ks))
 	}
 	return keys, nil
@@ -542,6 +564,10 @@ func (a *Account) WithState(f func(State) (any, error)) (any, error) {
 func (w *World) AddKey(a *Account, ks KeySpec) (Key, error) {
 	if ks.Value == "" {
 		return Key{}, BadRequest("field \"value\" is required")
+	}
+	var err error
+	if ks.Permission, err = permissionName("permission", ks.Permission); err != nil {
+		return Key{}, err
 	}
 	k := newKey(ks)
 	k.account = a

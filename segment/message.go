@@ -80,8 +80,13 @@ type Message struct {
 	PreviousID  string `json:"previousId" validate:"max=1024"`
 
 	// Timestamp is the event time (G-8): timestamp, else receivedAt, else
-	// the clock's now at decode.
+	// the clock's now at decode. A zero time (0001-01-01T00:00:00Z, what a
+	// Go client sends when it forgets the time) counts as absent.
 	Timestamp time.Time `json:"-"`
+
+	// Warnings are what the message got wrong without being refused (a
+	// zero timestamp), for the answer and the request log.
+	Warnings []string `json:"-"`
 
 	Traits       map[string]any `json:"-"`
 	Properties   map[string]any `json:"-"`
@@ -94,6 +99,11 @@ type Message struct {
 type Error struct {
 	Field  string // JSON path of the field, empty for the body as a whole
 	Reason string
+	// Partial is what could be read of a body that is a JSON object but
+	// not a valid message: its type, userId, anonymousId, messageId and
+	// event where they are strings, so that a refusal can be found in the
+	// request log by them. Nil when the body is not a JSON object.
+	Partial *Message
 }
 
 func (e *Error) Error() string {
@@ -129,8 +139,22 @@ func Decode(body []byte, now time.Time) (*Message, error) {
 
 // FromMap builds and validates a message from an already decoded JSON object.
 func FromMap(raw map[string]any, now time.Time) (*Message, error) {
+	m, err := fromMap(raw, now)
+	if err != nil {
+		var e *Error
+		if asError(err, &e) {
+			e.Partial = m
+		}
+		return nil, err
+	}
+	return m, nil
+}
+
+// fromMap builds and validates a message; on an error it returns the
+// message as far as it got, with every string field that is a string.
+func fromMap(raw map[string]any, now time.Time) (*Message, error) {
 	m := &Message{Raw: raw}
-	var err error
+	var err, first error
 	for _, f := range []struct {
 		name string
 		dst  *string
@@ -139,9 +163,15 @@ func FromMap(raw map[string]any, now time.Time) (*Message, error) {
 		{"messageId", &m.MessageID}, {"event", &m.Event}, {"name", &m.Name},
 		{"groupId", &m.GroupID}, {"previousId", &m.PreviousID},
 	} {
-		if *f.dst, err = stringField(raw, f.name); err != nil {
-			return nil, err
+		if *f.dst, err = stringField(raw, f.name); err != nil && first == nil {
+			first = err
 		}
+	}
+	if t, ok := ParseType(m.TypeName); ok {
+		m.TypeName = t.String()
+	}
+	if first != nil {
+		return m, first
 	}
 	for _, f := range []struct {
 		name string
@@ -151,28 +181,29 @@ func FromMap(raw map[string]any, now time.Time) (*Message, error) {
 		{"context", &m.Context}, {"integrations", &m.Integrations},
 	} {
 		if *f.dst, err = objectField(raw, f.name); err != nil {
-			return nil, err
+			return m, err
 		}
 	}
 	if m.TypeName != "" {
 		t, ok := ParseType(m.TypeName)
 		if !ok {
-			return nil, &Error{Field: "type", Reason: fmt.Sprintf("unknown call type %q (want identify, track, page, screen, group or alias)", m.TypeName)}
+			return m, &Error{Field: "type", Reason: fmt.Sprintf("unknown call type %q (want identify, track, page, screen, group or alias)", m.TypeName)}
 		}
 		m.Type = t
-		m.TypeName = t.String()
 	}
 	if err := validate(m); err != nil {
-		return nil, err
+		return m, err
 	}
-	if m.Timestamp, err = eventTime(raw, now); err != nil {
-		return nil, err
+	if m.Timestamp, err = eventTime(m, raw, now); err != nil {
+		return m, err
 	}
 	return m, nil
 }
 
-// eventTime applies G-8: timestamp, else receivedAt, else now.
-func eventTime(raw map[string]any, now time.Time) (time.Time, error) {
+// eventTime applies G-8: timestamp, else receivedAt, else now. A zero time
+// is a client's mistake, not an event in year 1: it is skipped with a
+// warning.
+func eventTime(m *Message, raw map[string]any, now time.Time) (time.Time, error) {
 	for _, name := range []string{"timestamp", "receivedAt"} {
 		v, ok := raw[name]
 		if !ok || v == nil {
@@ -185,6 +216,10 @@ func eventTime(raw map[string]any, now time.Time) (time.Time, error) {
 		t, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
 			return time.Time{}, &Error{Field: name, Reason: fmt.Sprintf("%q is not an RFC 3339 time", s)}
+		}
+		if t.IsZero() {
+			m.Warnings = append(m.Warnings, fmt.Sprintf("%s %q is the zero time (a client that forgot to set it?); the event time is taken from the next source", name, s))
+			continue
 		}
 		return t.UTC(), nil
 	}
@@ -231,12 +266,14 @@ func (m *Message) ContextTraits() map[string]any {
 }
 
 // Email returns the email from the message root, else traits.email, else
-// context.traits.email (the order Startdeliver documents), or "".
+// context.traits.email (the order Startdeliver documents), without
+// surrounding spaces, or "". A blank email is no email: "   " is passed
+// over like a missing one.
 func (m *Message) Email() string {
 	for _, obj := range []map[string]any{m.Raw, m.Traits, m.ContextTraits()} {
 		if v, ok := Get(obj, "email"); ok {
-			if s, ok := v.(string); ok && s != "" {
-				return s
+			if s, ok := v.(string); ok && strings.TrimSpace(s) != "" {
+				return strings.TrimSpace(s)
 			}
 		}
 	}
@@ -246,7 +283,8 @@ func (m *Message) Email() string {
 // Disabled reports whether the integrations object tells Segment not to
 // deliver this message to a destination known by any of names (G-15): an
 // explicit false for one of them, or "All": false with no explicit true (an
-// object counts as true).
+// object counts as true). The All key is read in any casing: the official
+// Go library's DisableAll() sends "all".
 func (m *Message) Disabled(names []string) bool {
 	if m.Integrations == nil {
 		return false
@@ -256,11 +294,14 @@ func (m *Message) Disabled(names []string) bool {
 			return v == false
 		}
 	}
-	// analytics-go's DisableAll sends "all": the All key in any casing.
+	if v, ok := m.Integrations["All"]; ok {
+		return v == false
+	}
+	best, disabled := "", false
 	for k, v := range m.Integrations {
-		if strings.EqualFold(k, "All") {
-			return v == false
+		if strings.EqualFold(k, "all") && (best == "" || k < best) {
+			best, disabled = k, v == false // the smallest key decides, whatever the map order
 		}
 	}
-	return false
+	return disabled
 }

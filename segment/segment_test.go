@@ -236,6 +236,9 @@ func TestDisabled(t *testing.T) {
 		{map[string]any{"All": false, "User.com": true}, false},
 		{map[string]any{"All": false, "User.com": map[string]any{}}, false},
 		{map[string]any{"All": true, "Other": false}, false},
+		{map[string]any{"all": false}, true}, // G-15: analytics-go's DisableAll()
+		{map[string]any{"ALL": false, "UserEngage": true}, false},
+		{map[string]any{"all": true}, false},
 	} {
 		m := &Message{Integrations: tc.integrations}
 		if got := m.Disabled(names); got != tc.want {

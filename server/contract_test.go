@@ -16,6 +16,8 @@ import (
 	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/segment"
 	"github.com/destemu/destemu/testkit"
+
+	analytics "gopkg.in/segmentio/analytics-go.v3"
 )
 
 // probe is a test-only destination: it stores every message it accepts, so
@@ -274,12 +276,8 @@ func TestWebhookContract(t *testing.T) {
 
 	t.Run("G-8 event time: timestamp, else receivedAt, else the clock; bad time is 400", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
 		frozen := time.Date(2031, 7, 4, 12, 0, 0, 0, time.UTC)
-		if _, err := c.FreezeClockAt(ctx, frozen); err != nil {
-			t.Fatal(err)
-		}
+		c := frozenAccount(t, srv, frozen)
 		ts := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 		send := func(m client.Message) {
 			t.Helper()
@@ -560,6 +558,94 @@ func TestWebhookContract(t *testing.T) {
 		}
 	})
 
+	t.Run("G-15 the official Go library's DisableAll() (\"all\": false) disables in any casing", func(t *testing.T) {
+		t.Parallel()
+		c := testkit.Isolated(t, srv).Client()
+		newAccount(t, c, "a")
+		send := func(integrations analytics.Integrations) *client.Result {
+			t.Helper()
+			body, err := json.Marshal(analytics.Track{Type: "track", UserId: "u", Event: "E", Timestamp: time.Now(), Integrations: integrations})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res client.Result
+			if err := c.SendRaw(ctx, "probe", client.RawRequest{Authorization: client.BasicAuth(keyOf(c, "a")), Body: body}, &res); err != nil {
+				t.Fatal(err)
+			}
+			return &res
+		}
+		if res := send(analytics.NewIntegrations().DisableAll()); len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "would not have delivered") {
+			t.Errorf("DisableAll(): %+v", res)
+		}
+		if res := send(analytics.NewIntegrations().DisableAll().Enable("Probe")); len(res.Warnings) != 0 {
+			t.Errorf("DisableAll().Enable(Probe): %+v", res)
+		}
+		if res := send(analytics.NewIntegrations().EnableAll().Disable("Other")); len(res.Warnings) != 0 {
+			t.Errorf("EnableAll(): %+v", res)
+		}
+	})
+
+	t.Run("G-8 a zero timestamp (a Go client that forgot the time) falls through to the next source with a warning", func(t *testing.T) {
+		t.Parallel()
+		frozen := time.Date(2031, 7, 4, 12, 0, 0, 0, time.UTC)
+		c := frozenAccount(t, srv, frozen)
+		// analytics-go's message types write an unset Timestamp as the zero time.
+		body, err := json.Marshal(analytics.Track{Type: "track", UserId: "u", Event: "no time"})
+		if err != nil || !strings.Contains(string(body), `"timestamp":"0001-01-01T00:00:00Z"`) {
+			t.Fatalf("analytics-go body %s, %v", body, err)
+		}
+		var res client.Result
+		if err := c.SendRaw(ctx, "probe", client.RawRequest{Authorization: client.BasicAuth(keyOf(c, "a")), Body: body}, &res); err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "zero time") {
+			t.Fatalf("answer %+v, want a warning about the zero time", res)
+		}
+		withReceived := client.Track("u", "received", nil)
+		withReceived.Extra = map[string]any{"timestamp": "0001-01-01T00:00:00Z", "receivedAt": "2029-06-01T00:00:00Z"}
+		if _, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, withReceived); err != nil {
+			t.Fatal(err)
+		}
+		got := events(t, c, "a")
+		if len(got) != 2 || !got[0].Time.Equal(frozen) || !got[1].Time.Equal(time.Date(2029, 6, 1, 0, 0, 0, 0, time.UTC)) {
+			t.Fatalf("events %+v: want the clock's now, then receivedAt", got)
+		}
+		logged, _ := c.Requests(ctx, client.RequestFilter{Limit: 1})
+		if len(logged) != 1 || len(logged[0].Warnings) != 1 || !strings.Contains(logged[0].Warnings[0], "zero time") {
+			t.Fatalf("log %+v", logged)
+		}
+	})
+
+	t.Run("G-14 a refused message that decodes is logged with its type, ids and event", func(t *testing.T) {
+		t.Parallel()
+		c := testkit.Isolated(t, srv).Client()
+		newAccount(t, c, "a")
+		for _, body := range []string{
+			`{"type":"TRACK","userId":"u-bad","anonymousId":"a-bad","messageId":"m-1"}`, // no event
+			`{"type":"track","userId":"u-bad","event":"Clicked","properties":[1]}`,      // properties not an object
+			`{"type":"purchase","userId":"u-bad","event":"Bought"}`,                     // unknown type
+			`{"type":"track","userId":"u-bad","event":"Late","timestamp":"yesterday"}`,  // bad time
+			`{"type":"track","userId":7,"anonymousId":"a-bad","event":"Num"}`,           // userId not a string
+		} {
+			err := c.SendRaw(ctx, "probe", client.RawRequest{Authorization: client.BasicAuth(keyOf(c, "a")), Body: []byte(body)}, nil)
+			wantStatus(t, err, 400, "")
+		}
+		byUser, err := c.Requests(ctx, client.RequestFilter{UserID: "u-bad"})
+		if err != nil || len(byUser) != 4 {
+			t.Fatalf("requests?userId=u-bad: %d entries, %v", len(byUser), err)
+		}
+		late, bought, clicked, noEvent := byUser[0], byUser[1], byUser[2], byUser[3]
+		if noEvent.Type != "track" || noEvent.AnonymousID != "a-bad" || noEvent.MessageID != "m-1" || noEvent.Event != "" {
+			t.Errorf("entry %+v", noEvent)
+		}
+		if clicked.Event != "Clicked" || bought.Type != "purchase" || bought.Event != "Bought" || late.Event != "Late" {
+			t.Errorf("entries %+v %+v %+v", clicked, bought, late)
+		}
+		if byAnon, _ := c.Requests(ctx, client.RequestFilter{UserID: "a-bad"}); len(byAnon) != 2 || byAnon[0].Event != "Num" || byAnon[0].UserID != "" {
+			t.Errorf("requests?userId=a-bad: %+v", byAnon)
+		}
+	})
+
 	t.Run("G-16 success is 200 with a JSON body that says what happened", func(t *testing.T) {
 		t.Parallel()
 		c := testkit.Isolated(t, srv).Client()
@@ -579,6 +665,18 @@ func TestWebhookContract(t *testing.T) {
 
 // keyOf names the key newAccount gives account id. Keys are unique across
 // the server, so tests sharing one server take their namespace's name in.
+// frozenAccount is an isolated namespace with probe account "a" and its
+// clock frozen at at.
+func frozenAccount(t *testing.T, srv *testkit.Server, at time.Time) *client.Client {
+	t.Helper()
+	c := testkit.Isolated(t, srv).Client()
+	newAccount(t, c, "a")
+	if _, err := c.FreezeClockAt(ctx, at); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func keyOf(c *client.Client, id string) string {
 	if ns := c.NamespaceName(); ns != "" {
 		return ns + "-k-" + id

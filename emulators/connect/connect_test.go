@@ -242,6 +242,11 @@ func TestConnect(t *testing.T) {
 		if got := e.users(client.Query{"phone_number": "1234567890"}); len(got) != 1 || got[0].ID != "u1" {
 			t.Errorf("users by phone_number = %q", userIDs(got))
 		}
+		// PR-4's rule holds everywhere: emails are stored without surrounding spaces.
+		e.send(client.Identify("u3", map[string]any{"email": " p@initech.com\t"}))
+		if got := e.users(client.Query{"email": "p@initech.com"}); len(got) != 1 || got[0].ID != "u3" {
+			t.Errorf("users by email = %q", userIDs(got))
+		}
 	})
 
 	t.Run("CN-5 device tokens", func(t *testing.T) {

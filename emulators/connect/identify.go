@@ -181,6 +181,9 @@ func (c *Destination) readProfile(r *emulators.Request) profile {
 	} {
 		if t := std[f.trait]; t.ok {
 			if v, ok := textTrait(r, t); ok {
+				if f.field == fieldEmail {
+					v = strings.TrimSpace(v) // emails are stored without surrounding spaces
+				}
 				p.setField(f.field, v)
 			}
 		}

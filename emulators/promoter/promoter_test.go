@@ -261,6 +261,32 @@ func TestPromoter(t *testing.T) {
 		}
 	})
 
+	t.Run("PR-4 a blank email is no email; emails are stored trimmed", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, nil)
+		for _, m := range []client.Message{
+			client.Identify("u1", map[string]any{"email": "   "}),
+			client.Identify("u1", map[string]any{"email": "\t"}).WithContext(map[string]any{"traits": map[string]any{"email": " "}}),
+		} {
+			_, err := f.send(m)
+			if e := statusOf(t, err, http.StatusBadRequest); e.Message != "Missing email address" {
+				t.Errorf("message %q", e.Message)
+			}
+		}
+		if _, err := f.p.Contact(f.ctx, "u1"); client.StatusOf(err) != http.StatusNotFound {
+			t.Fatalf("a blank email created a contact: %v", err)
+		}
+		// A blank traits.email falls through to context.traits.email.
+		m := client.Identify("u1", map[string]any{"email": "  "}).WithContext(map[string]any{"traits": map[string]any{"email": " ted@example.com "}})
+		f.ok(m)
+		if c := f.contact("u1"); c.Email != "ted@example.com" {
+			t.Fatalf("contact email %q", c.Email)
+		}
+		if cs, _ := f.p.Contacts(f.ctx, client.Query{"email": "ted@example.com"}); len(cs) != 1 {
+			t.Fatalf("contacts by email: %+v", cs)
+		}
+	})
+
 	t.Run("PR-4 creating a contact without email is 400 Missing email address; an update without email is fine", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, srv, nil)

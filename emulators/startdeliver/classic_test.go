@@ -3,6 +3,7 @@ package startdeliver_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -75,6 +76,31 @@ func TestStartdeliver(t *testing.T) {
 			f.send(t, m) // the admin key works
 		})
 	}
+
+	t.Run("SD-2 permissions are names in any casing; an unknown name is refused at creation", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, srv, classic, externalID(), matchOn("externalId"))
+		for _, k := range []client.KeySpec{{Value: f.key + "-Admin", Permission: "Admin"}, {Value: f.key + "-ADMIN", Permission: " ADMIN "}, {Value: f.key + "-Read", Permission: "Read"}} {
+			key, err := f.c.AddKey(ctx, classic, "acme", k)
+			if err != nil || key.Permission != strings.ToLower(strings.TrimSpace(k.Permission)) {
+				t.Fatalf("add %+v: %+v, %v", k, key, err)
+			}
+		}
+		for _, k := range []string{"-Admin", "-ADMIN"} {
+			if _, err := f.c.Send(ctx, classic, f.key+k, f.settings, client.Track("u1", "Clicked", nil)); err != nil {
+				t.Fatalf("key %s: %v", k, err)
+			}
+		}
+		_, err := f.c.Send(ctx, classic, f.key+"-Read", f.settings, client.Track("u1", "Clicked", nil))
+		wantStatus(t, err, http.StatusForbidden, `lacks the Admin permission (it has "read")`)
+		_, err = f.c.AddKey(ctx, classic, "acme", client.KeySpec{Value: f.key + "-su", Permission: "superuser"})
+		wantStatus(t, err, http.StatusBadRequest, `permission "superuser" is not one of admin, write, read`)
+		_, err = f.c.CreateAccount(ctx, classic, client.AccountSpec{ID: "other", Keys: []client.KeySpec{{Value: f.key + "-x", Permission: "owner"}}})
+		wantStatus(t, err, http.StatusBadRequest, `keys[0].permission`)
+		if _, err := f.c.Account(ctx, classic, "other"); client.StatusOf(err) != http.StatusNotFound {
+			t.Fatalf("the refused account exists: %v", err)
+		}
+	})
 
 	for _, dest := range []string{classic, v2} {
 		t.Run("SD-3 the match field must be a user custom field, else 400 naming it ("+dest+")", func(t *testing.T) {
@@ -224,6 +250,7 @@ func TestStartdeliver(t *testing.T) {
 			traits.Traits = map[string]any{"email": "traits@x.io"}
 			inCtx := client.Track("whatever", "E", nil).WithContext(map[string]any{"traits": map[string]any{"email": "ctx@x.io"}})
 			absent := client.Track("fallback", "E", nil)
+			absent.Traits = map[string]any{"email": "   "} // a blank email is no email (PR-4's rule everywhere)
 			for i, m := range []client.Message{root, traits, inCtx, absent} {
 				if res := f.send(t, m); res.Data["userId"] != float64(i+1) || res.Data["createdUser"] != nil {
 					t.Fatalf("message %d: answer %+v, want user %d matched", i, res, i+1)

@@ -387,6 +387,7 @@ func (a *State) setUserField(u *User, name string, value any) {
 	if p := u.standard(name); p != nil {
 		s, _ := value.(string)
 		if name == emailField {
+			s = strings.TrimSpace(s) // a blank email is no email (PR-4, SD-7)
 			if *p != "" {
 				a.users[emailField].remove(emailKey(*p), u.ID)
 			}

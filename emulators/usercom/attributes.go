@@ -1,6 +1,7 @@
 package usercom
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,10 +138,15 @@ func (st *State) setAttribute(r *emulators.Request, ct ContentType, what, name s
 		r.Warn("%s %q is null; %s attribute left unchanged", what, name, ct)
 		return "", false
 	case segment.KindObject, segment.KindArray:
-		// (decision) attributes hold scalars; an object or array is not
-		// turned into text behind the sender's back.
-		r.Warn("%s %q is a JSON %s; a %s attribute holds a single value, ignored", what, name, segment.KindOf(v), ct)
-		return "", false
+		// UC-8: "Other custom fields present in traits are added as custom
+		// attributes", of type string: an object or array is its compact
+		// JSON text.
+		text, err := compactJSON(v)
+		if err != nil {
+			r.Warn("%s %q: %s; ignored", what, name, err)
+			return "", false
+		}
+		v = text
 	}
 	key := segment.NormalizeKey(name)
 	a := st.attrs[ct.index()][key]
@@ -189,6 +195,18 @@ func convert(t AttributeType, v any) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+// compactJSON writes a decoded object or array as compact JSON text, keys
+// sorted, numbers as they were sent, <, > and & as they are.
+func compactJSON(v any) (string, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
 // describe shows a value in a log line: strings quoted, others as JSON text.

@@ -64,6 +64,9 @@ func (st *State) applyTraits(r *emulators.Request, traits map[string]any, p prof
 		norm := segment.NormalizeKey(k)
 		if dst := p.text(norm); dst != nil {
 			if setText(r, "trait", k, v, dst) {
+				if norm == "email" {
+					*dst = strings.TrimSpace(*dst) // emails are stored without surrounding spaces
+				}
 				set = append(set, k)
 			}
 			continue

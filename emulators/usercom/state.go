@@ -29,7 +29,7 @@ type State struct {
 	domains     map[string]struct{}
 	attrs       [contentTypes]map[string]*Attribute // by NormalizeKey(name)
 	byUserID    map[string]*User
-	byAnonymous map[string]*User // users created without a userId
+	byAnonymous map[string]*User // the first user that carried each anonymousId
 	companies   map[string]*Company
 	events      map[string]*EventDefinition
 	userOccs    map[int64][]*Occurrence
@@ -225,17 +225,27 @@ func (st *State) reindex() error {
 func (st *State) indexUser(u *User) {
 	if u.UserID != "" {
 		st.byUserID[u.UserID] = u
-	} else {
+	}
+	st.indexAnonymous(u)
+}
+
+// indexAnonymous lets a call that carries only the user's anonymousId find
+// it. An anonymousId stays with the first user that carried it.
+func (st *State) indexAnonymous(u *User) {
+	if _, taken := st.byAnonymous[u.AnonymousID]; u.AnonymousID != "" && !taken {
 		st.byAnonymous[u.AnonymousID] = u
 	}
 }
 
 // user finds the message's user by userId, else by anonymousId, and creates
-// it when there is none (UC-4: never a 404). (decision) A userId is looked
-// up among users that have one and nothing else: the seed falls back to the
-// anonymousId only "if userId is not provided", so an identify that brings
-// a userId for a visitor known only by anonymousId creates a new user; no
-// profiles are merged. A found user without an anonymousId learns it.
+// it when there is none (UC-4: never a 404). The seed: every method "will
+// try to select user base on userId, falling back to anonymousId if userId
+// is not provided". So a call with only an anonymousId finds the user that
+// carried it, whether or not that user also has a userId. (decision) A call
+// with a userId looks only at userIds: a visitor known by anonymousId who
+// later sends a userId unknown to the app becomes a second user (the
+// anonymousId still finds the first). A found user without an anonymousId
+// learns it.
 func (st *State) user(r *emulators.Request) *User {
 	m := r.Message
 	var u *User
@@ -247,6 +257,7 @@ func (st *State) user(r *emulators.Request) *User {
 	if u != nil {
 		if u.AnonymousID == "" && m.AnonymousID != "" {
 			u.AnonymousID = m.AnonymousID
+			st.indexAnonymous(u)
 		}
 		return u
 	}

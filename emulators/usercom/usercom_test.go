@@ -270,11 +270,67 @@ func TestUsercom(t *testing.T) {
 		}
 	})
 
+	t.Run("UC-4 a user identified with both ids is found by a later call with only the anonymousId", func(t *testing.T) {
+		t.Parallel()
+		a := newApp(t, srv, nil)
+		both := client.Identify("u1", map[string]any{"email": "u1@example.com"})
+		both.AnonymousID = "anon-1"
+		a.send(both)
+		res := a.send(client.Page("", "Pricing", nil).Anonymous("anon-1"))
+		if contains(res.Actions, "created user") {
+			t.Fatalf("actions %v: the anonymous page created a user", res.Actions)
+		}
+		a.send(client.Track("", "Clicked", nil).Anonymous("anon-1"))
+		if us := a.users(nil); len(us) != 1 {
+			t.Fatalf("want 1 user, got %+v", us)
+		}
+		if u := a.user("u1"); u.PageViews != 1 || len(u.Events) != 1 {
+			t.Fatalf("u1: %+v", u)
+		}
+		// A user that learns its anonymousId later is found by it too.
+		a.send(client.Identify("u2", nil))
+		later := client.Identify("u2", nil)
+		later.AnonymousID = "anon-2"
+		a.send(later)
+		a.send(client.Page("", "Home", nil).Anonymous("anon-2"))
+		if u := a.user("u2"); u.PageViews != 1 || len(a.users(nil)) != 2 {
+			t.Fatalf("u2: %+v", u)
+		}
+	})
+
+	t.Run("UC-8 object and array traits are string attributes holding their compact JSON", func(t *testing.T) {
+		t.Parallel()
+		a := newApp(t, srv, nil)
+		res := a.send(client.Identify("u1", map[string]any{
+			"prefs":   map[string]any{"theme": "dark", "beta": true, "limit": json.Number("9007199254740993"), "html": "<b>"},
+			"tags":    []any{"a", 1, nil},
+			"address": map[string]any{"country": "PL", "city": "Kraków"},
+		}))
+		if len(res.Warnings) != 0 {
+			t.Fatalf("warnings %v", res.Warnings)
+		}
+		u := a.user("u1")
+		if u.Attributes["prefs"] != `{"beta":true,"html":"<b>","limit":9007199254740993,"theme":"dark"}` || u.Attributes["tags"] != `["a",1,null]` {
+			t.Fatalf("attributes %#v", u.Attributes)
+		}
+		if u.Country != "PL" || u.City != "Kraków" || u.Attributes["address"] != nil {
+			t.Fatalf("address is mapped, not an attribute: %+v", u)
+		}
+		if at, ok := a.attribute("user", "prefs"); !ok || at.Type != "string" || at.Origin != "auto" {
+			t.Fatalf("definition %+v", at)
+		}
+		// Track properties and group traits follow the same rule.
+		a.send(client.Track("u1", "Ordered", map[string]any{"items": []any{map[string]any{"sku": "x"}}}))
+		if occ := a.user("u1").Events; len(occ) != 1 || occ[0].Properties["items"] != `[{"sku":"x"}]` {
+			t.Fatalf("occurrences %+v", occ)
+		}
+	})
+
 	t.Run("UC-5 standard traits in any casing", func(t *testing.T) {
 		t.Parallel()
 		a := newApp(t, srv, nil)
 		a.send(client.Identify("u1", map[string]any{
-			"Email": "ann@example.com", "firstName": "Ann", "LastName": "Lee", "phone": "+48 600 000 000", "GENDER": "female",
+			"Email": " ann@example.com ", "firstName": "Ann", "LastName": "Lee", "phone": "+48 600 000 000", "GENDER": "female",
 		}))
 		u := a.user("u1")
 		if u.Email != "ann@example.com" || u.FirstName != "Ann" || u.LastName != "Lee" || u.Phone != "+48 600 000 000" || u.Gender != "female" {
