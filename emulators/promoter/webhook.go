@@ -26,7 +26,7 @@ func (s *State) identifyLocked(r *emulators.Request) error {
 		return emulators.BadRequest("Missing email address")
 	}
 	if !exists {
-		c = &Contact{UserID: m.UserID, Attributes: make(map[string]any, len(m.Traits)), CreatedAt: r.Now}
+		c = &Contact{UserID: m.UserID, CreatedAt: r.Now}
 		s.Contacts[m.UserID] = c
 		r.Did("created contact %s (%s)", m.UserID, email)
 	} else {
@@ -42,7 +42,9 @@ func (s *State) identifyLocked(r *emulators.Request) error {
 	if v, ok := segment.GetString(m.Traits, "lastName"); ok {
 		c.LastName = v
 	}
-	setAttributes(c.Attributes, m.Traits)
+	attrs := c.Attributes.Map()
+	setAttributes(attrs, m.Traits)
+	c.Attributes = segment.NewObject(attrs)
 	r.Set("contact", m.UserID)
 	return nil
 }
@@ -77,7 +79,7 @@ func setAttributes(attrs, traits map[string]any) {
 			delete(attrs, k)
 			continue
 		}
-		attrs[k] = segment.Plain(v)
+		attrs[k] = v // no copy: the caller encodes attrs before the message goes
 	}
 }
 
