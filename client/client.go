@@ -150,16 +150,7 @@ func (c *Client) roundTrip(req *http.Request, out any) error {
 		return fmt.Errorf("destemu: reading the answer: %w", err)
 	}
 	if resp.StatusCode >= 300 {
-		e := &Error{Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
-		var env struct {
-			Message string `json:"message"`
-		}
-		if json.Unmarshal(data, &env) == nil && env.Message != "" {
-			e.Message = env.Message
-		} else {
-			e.Message = strings.TrimSpace(string(data))
-		}
-		return e
+		return errorOf(resp, data)
 	}
 	if out == nil || len(data) == 0 {
 		return nil
@@ -168,6 +159,20 @@ func (c *Client) roundTrip(req *http.Request, out any) error {
 		return fmt.Errorf("destemu: decoding the answer of %s %s: %w", req.Method, req.URL.Path, err)
 	}
 	return nil
+}
+
+// errorOf reads a failed answer into an *Error.
+func errorOf(resp *http.Response, data []byte) *Error {
+	e := &Error{Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
+	var env struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(data, &env) == nil && env.Message != "" {
+		e.Message = env.Message
+	} else {
+		e.Message = strings.TrimSpace(string(data))
+	}
+	return e
 }
 
 // AccountPath builds the control-plane path of an account of a destination,

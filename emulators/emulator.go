@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
@@ -132,6 +133,7 @@ func (t typed[S]) Resources() []Resource[State] {
 	for i, r := range rs {
 		h := r.Handle
 		out[i] = Resource[State]{Method: r.Method, Path: r.Path, Summary: r.Summary, Status: r.Status,
+			Query: r.Query, In: r.In, Out: r.Out, View: r.View,
 			Handle: func(req *ResourceRequest, st State) (any, error) {
 				s, err := t.state(st)
 				if err != nil {
@@ -264,6 +266,14 @@ type Resource[S any] struct {
 	Summary string // one line for the OpenAPI document
 	// Status is the success status; 200 when zero.
 	Status int
+	// Query documents the query parameters the route takes; In and Out are
+	// the Go types of its request body and its answer, which the OpenAPI
+	// document reflects (nil: no body, or an undocumented object).
+	Query   []Param
+	In, Out reflect.Type
+	// View describes the list a View declaration made this route, nil for
+	// any other route.
+	View *ViewInfo
 	// Handle runs with the account's lock held and returns the value to
 	// answer with as JSON, or a *Error. The platform encodes the answer
 	// before it releases the lock, so the value may share memory with s.

@@ -75,6 +75,7 @@ type Log struct {
 	lastID  uint64        // the newest entry's ID
 	waiters int           // goroutines blocked in Wait
 	changed chan struct{} // closed and replaced on append while waiters > 0
+	feed    Feed          // live viewers, fed by Append (feed.go)
 }
 
 // NewLog returns a log that keeps the newest capacity entries.
@@ -96,8 +97,17 @@ func (l *Log) Append(e *Entry) {
 		close(l.changed)
 		l.changed = make(chan struct{})
 	}
+	// Under l.mu, so viewers see entries in ID order; publishing never blocks.
+	l.feed.publish(e)
 	l.mu.Unlock()
 }
+
+// Subscribe starts a live subscription to the entries appended from now
+// on (see Feed); buffer bounds how far its viewer may fall behind.
+func (l *Log) Subscribe(buffer int) *Subscription { return l.feed.Subscribe(buffer) }
+
+// Subscribers reports how many live viewers the log has.
+func (l *Log) Subscribers() int { return l.feed.Subscribers() }
 
 // Clear empties the log; IDs keep counting up.
 func (l *Log) Clear() {

@@ -241,6 +241,7 @@ func (w *World) DeleteNamespace(name string) error {
 	}
 	w.dropAccounts(ns, true)
 	w.dropSources(ns)
+	ns.Log.feed.closeAll() // its live viewers end instead of waiting forever
 	return nil
 }
 

@@ -24,7 +24,8 @@ func TestDocExamples(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, after, ok := strings.Cut(string(doc), ex.heading)
-		_, block, ok2 := strings.Cut(after, "```yaml\n")
+		_, block, ok2 := strings.Cut(after, "```yaml") // "```yaml file=nps.yaml" too
+		_, block, _ = strings.Cut(block, "\n")
 		example, _, ok3 := strings.Cut(block, "```")
 		if !ok || !ok2 || !ok3 {
 			t.Fatalf("%s has no YAML example under %q", ex.file, ex.heading)

@@ -109,3 +109,6 @@ func validate(m *Message) error {
 	}
 	return &Error{Field: fe.Field(), Reason: fmt.Sprintf("fails the %q rule", fe.Tag())}
 }
+
+// asError is errors.As with the target's type inferred.
+func asError[T error](err error, target *T) bool { return errors.As(err, target) }

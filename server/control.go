@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +26,12 @@ type route struct {
 	body    bool     // takes a JSON body
 	// bodyTypes are the request body's media types (JSON when empty).
 	bodyTypes []string
-	handle    gin.HandlerFunc
+	// params document query parameters with their types (destination
+	// routes); in and out are the Go types of the body and the answer,
+	// reflected into the OpenAPI document (nil: undocumented).
+	params  []emulators.Param
+	in, out reflect.Type
+	handle  gin.HandlerFunc
 }
 
 // handlerFunc answers a control-plane call with a status and a JSON value.
@@ -59,17 +65,20 @@ func (s *Server) controlRoutes() []route {
 	rs := []route{
 		{method: "GET", path: "/_emulator/info", summary: "Server version, mode and destinations", handle: s.api(s.info)},
 		{method: "GET", path: "/_emulator/openapi.json", summary: "This document", handle: s.openAPI},
+		{method: "GET", path: "/_emulator/views", summary: "Each destination's declared read views: path, filters, time range (every list also takes limit and offset)",
+			out: reflect.TypeFor[emulators.List[destinationViews]](), handle: s.api(s.views)},
 		{method: "GET", path: "/_emulator/namespaces", summary: "List namespaces", handle: s.api(s.listNamespaces)},
 		{method: "POST", path: "/_emulator/namespaces", summary: "Create a namespace", body: true, handle: s.api(s.createNamespace)},
 		{method: "DELETE", path: "/_emulator/namespaces/{namespace}", summary: "Delete a namespace and everything in it", handle: s.api(s.deleteNamespace)},
 		{method: "POST", path: "/_emulator/reset", summary: "Reset the namespace (?scope=all: the whole server)", query: []string{"scope"}, handle: s.api(s.reset)},
-		{method: "GET", path: "/_emulator/clock", summary: "Read the namespace clock", handle: s.api(s.clockGet)},
+		{method: "GET", path: "/_emulator/clock", summary: "Read the namespace clock", out: reflect.TypeFor[clock.State](), handle: s.api(s.clockGet)},
 		{method: "POST", path: "/_emulator/clock/freeze", summary: "Freeze the namespace clock", handle: s.api(s.clockFreeze)},
 		{method: "POST", path: "/_emulator/clock/set", summary: "Set the namespace clock to a time", body: true, handle: s.api(s.clockSet)},
 		{method: "POST", path: "/_emulator/clock/advance", summary: "Move the namespace clock forward", body: true, handle: s.api(s.clockAdvance)},
 		{method: "POST", path: "/_emulator/clock/resume", summary: "Let a frozen clock run again from where it stands", handle: s.api(s.clockResume)},
 		{method: "POST", path: "/_emulator/clock/reset", summary: "Return the clock to real time", handle: s.api(s.clockReset)},
-		{method: "GET", path: "/_emulator/requests", summary: "The request log, newest first", query: append([]string{"limit"}, logFilterQuery...), handle: s.api(s.listRequests)},
+		{method: "GET", path: "/_emulator/requests", summary: "The request log, newest first (?format=text: one line each, oldest first)", out: reflect.TypeFor[emulators.List[emulators.Entry]](), query: append([]string{"limit", "format"}, logFilterQuery...), handle: s.textOr(s.api(s.listRequests))},
+		{method: "GET", path: "/_emulator/requests/stream", summary: "New log entries as server-sent events (?format=text: plain lines); ?after=ID or Last-Event-ID replays from the log first", query: append([]string{"namespace", "format"}, logFilterQuery...), handle: s.streamRequests},
 		{method: "GET", path: "/_emulator/requests/wait", summary: "Wait until count matching requests exist, or timeout", query: append([]string{"count", "timeout"}, logFilterQuery...), handle: s.api(s.waitRequests)},
 		{method: "DELETE", path: "/_emulator/requests", summary: "Clear the namespace's request log", handle: s.api(s.clearRequests)},
 		{method: "GET", path: "/_emulator/requests/counts", summary: "Count logged requests, grouped by fields (?by=destination,status)", query: append([]string{"by"}, logFilterQuery...), handle: s.api(s.countRequests)},
@@ -94,21 +103,22 @@ func (s *Server) destinationRoutes(e emulators.Emulator) []route {
 	base := "/_emulator/" + info.Slug + "/accounts"
 	one := base + "/{account}"
 	rs := []route{
-		{method: "GET", path: base, summary: "List " + info.Name + " accounts", handle: s.api(s.listAccounts(info.Slug))},
-		{method: "POST", path: base, summary: "Create a " + info.Name + " account", body: true, handle: s.api(s.createAccount(info.Slug))},
-		{method: "GET", path: one, summary: "Read a " + info.Name + " account", handle: s.api(s.getAccount(info.Slug))},
+		{method: "GET", path: base, summary: "List " + info.Name + " accounts", out: reflect.TypeFor[emulators.List[emulators.AccountView]](), handle: s.api(s.listAccounts(info.Slug))},
+		{method: "POST", path: base, summary: "Create a " + info.Name + " account", body: true, in: reflect.TypeFor[emulators.AccountSpec](), out: reflect.TypeFor[emulators.AccountView](), handle: s.api(s.createAccount(info.Slug))},
+		{method: "GET", path: one, summary: "Read a " + info.Name + " account", out: reflect.TypeFor[emulators.AccountView](), handle: s.api(s.getAccount(info.Slug))},
 		{method: "DELETE", path: one, summary: "Delete a " + info.Name + " account", handle: s.api(s.deleteAccount(info.Slug))},
 		{method: "POST", path: one + "/reset", summary: "Clear a " + info.Name + " account's data", handle: s.api(s.resetAccount(info.Slug))},
-		{method: "GET", path: one + "/keys", summary: "List the account's API keys", handle: s.api(s.listKeys(info.Slug))},
-		{method: "POST", path: one + "/keys", summary: "Add an API key", body: true, handle: s.api(s.addKey(info.Slug))},
+		{method: "GET", path: one + "/keys", summary: "List the account's API keys", out: reflect.TypeFor[emulators.List[emulators.Key]](), handle: s.api(s.listKeys(info.Slug))},
+		{method: "POST", path: one + "/keys", summary: "Add an API key", body: true, in: reflect.TypeFor[emulators.KeySpec](), out: reflect.TypeFor[emulators.Key](), handle: s.api(s.addKey(info.Slug))},
 	}
 	for _, st := range []emulators.KeyStatus{emulators.KeyActive, emulators.KeyInactive, emulators.KeyRevoked} {
 		verb := map[emulators.KeyStatus]string{emulators.KeyActive: "activate", emulators.KeyInactive: "deactivate", emulators.KeyRevoked: "revoke"}[st]
 		rs = append(rs, route{method: "POST", path: one + "/keys/{key}/" + verb, summary: strings.ToUpper(verb[:1]) + verb[1:] + " an API key",
-			handle: s.api(s.setKeyStatus(info.Slug, st))})
+			out: reflect.TypeFor[emulators.Key](), handle: s.api(s.setKeyStatus(info.Slug, st))})
 	}
 	for _, res := range e.Resources() {
 		rs = append(rs, route{method: res.Method, path: one + "/" + res.Path, summary: res.Summary,
+			params: res.Query, in: res.In, out: res.Out,
 			body:   res.Method == http.MethodPost || res.Method == http.MethodPut || res.Method == http.MethodPatch,
 			handle: s.api(s.resource(info.Slug, res))})
 	}
@@ -141,6 +151,27 @@ func (s *Server) info(c *gin.Context, ns *emulators.Namespace) (int, any, error)
 		out.Destinations = append(out.Destinations, d)
 	}
 	return http.StatusOK, out, nil
+}
+
+// destinationViews lists one destination's read views, for a reader that
+// renders any destination's state (the web UI) without knowing it.
+type destinationViews struct {
+	Destination string               `json:"destination"`
+	Views       []emulators.ViewInfo `json:"views"`
+}
+
+func (s *Server) views(c *gin.Context, _ *emulators.Namespace) (int, any, error) {
+	var out []destinationViews
+	for _, e := range s.world.Emulators() {
+		d := destinationViews{Destination: e.Info().Slug, Views: []emulators.ViewInfo{}}
+		for _, r := range e.Resources() {
+			if r.View != nil {
+				d.Views = append(d.Views, *r.View)
+			}
+		}
+		out = append(out, d)
+	}
+	return http.StatusOK, list(out), nil
 }
 
 type namespaceView struct {

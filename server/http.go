@@ -39,6 +39,7 @@ func (s *Server) HTTPServer() *http.Server {
 	if s.cfg.ReadTimeout > 0 && s.cfg.ReadTimeout < headerTimeout {
 		hs.ReadHeaderTimeout = s.cfg.ReadTimeout
 	}
+	hs.RegisterOnShutdown(s.CloseStreams) // open browser tabs must not hold a stop
 	return hs
 }
 

@@ -16,6 +16,7 @@ type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	viewers  prometheus.Gauge // live log streams open (web UI, destemu tail)
 	// stateSaves counts saves that wrote the state file, stateSaveFailures
 	// the saves that failed (the file then holds an older state).
 	stateSaves        prometheus.Counter
@@ -34,6 +35,10 @@ func newMetrics() *metrics {
 			Help:    "Time to handle a webhook request, by destination.",
 			Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .1, 1},
 		}, []string{"destination"}),
+		viewers: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "destemu_live_viewers",
+			Help: "Request-log streams open now (web UI pages, destemu tail).",
+		}),
 	}
 	m.stateSaves = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "destemu_state_file_saves_total",
@@ -43,7 +48,7 @@ func newMetrics() *metrics {
 		Name: "destemu_state_file_save_failures_total",
 		Help: "Saves of the state file that failed; the file keeps the last state saved.",
 	})
-	m.registry.MustRegister(m.requests, m.latency, m.stateSaves, m.stateSaveFailures,
+	m.registry.MustRegister(m.requests, m.latency, m.viewers, m.stateSaves, m.stateSaveFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

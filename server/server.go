@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -88,7 +89,12 @@ type Server struct {
 	routes  []route
 	log     *slog.Logger
 	metrics *metrics
+	ui      *ui
 	ready   atomic.Bool
+	// closing is closed by CloseStreams: live log streams end, so a
+	// graceful stop need not wait for open browser tabs.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // New builds a server. It is ready at once; call SetReady(false) before
@@ -119,7 +125,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, world: world, log: cfg.Logger, metrics: newMetrics()}
+	s := &Server{cfg: cfg, world: world, log: cfg.Logger, metrics: newMetrics(), ui: newUI(),
+		closing: make(chan struct{})}
 	s.engine = s.newEngine()
 	s.ready.Store(true)
 	return s, nil
@@ -131,6 +138,12 @@ func (s *Server) Handler() http.Handler { return s.engine }
 // World returns the server's state, for in-process tools (scenarios, state
 // files) that work on it directly.
 func (s *Server) World() *emulators.World { return s.world }
+
+// CloseStreams ends every live log stream (web UI pages, destemu tail) and
+// any opened later, so that an HTTP server's Shutdown or Close, which wait
+// for answers in progress, do not wait for viewers. Register it with
+// http.Server.RegisterOnShutdown.
+func (s *Server) CloseStreams() { s.closeOnce.Do(func() { close(s.closing) }) }
 
 // SetReady sets what /readyz answers.
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
@@ -167,11 +180,14 @@ func (s *Server) newEngine() *gin.Engine {
 	}
 	// Segment's tracking API, for real SDKs pointed at destemu (#15).
 	r.Any("/v1/*path", gin.WrapH(tracking.New(s.world, s.cfg.Strict)))
-	cp := r.Group("/_emulator", s.adminAuth)
 	s.routes = s.controlRoutes()
-	for _, rt := range s.routes {
-		cp.Handle(rt.method, ginPath(strings.TrimPrefix(rt.path, "/_emulator")), rt.handle)
+	mount := func(g *gin.RouterGroup) {
+		for _, rt := range s.routes {
+			g.Handle(rt.method, ginPath(strings.TrimPrefix(rt.path, "/_emulator")), rt.handle)
+		}
 	}
+	mount(r.Group("/_emulator", s.adminAuth))
+	s.mountUI(r, mount) // the web UI, with the control plane again behind its session
 	return r
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
@@ -35,6 +36,7 @@ func (s *Server) webhook(slug string) gin.HandlerFunc {
 			Started:        start,
 		})
 		s.metrics.observe(slug, ans.Status, ans.Entry.Outcome, time.Since(start))
+		s.logWebhook(c, ans.Entry)
 		if ans.Drop {
 			// net/http closes the connection without writing an answer.
 			panic(http.ErrAbortHandler)
@@ -54,6 +56,28 @@ func (s *Server) webhook(slug string) gin.HandlerFunc {
 		}
 		writeAnswer(c, ans.Status, ans.Body)
 	}
+}
+
+// logWebhook writes the one line per webhook that `docker logs` shows at
+// the default level: who, what, and what came of it.
+func (s *Server) logWebhook(c *gin.Context, e *emulators.Entry) {
+	if !s.log.Enabled(c, slog.LevelInfo) {
+		return
+	}
+	detail := e.Message
+	if detail == "" && len(e.Actions) > 0 {
+		detail = e.Actions[0]
+		if n := len(e.Actions) - 1; n > 0 {
+			detail += " (+" + strconv.Itoa(n) + " more)"
+		}
+	}
+	attrs := []slog.Attr{slog.String("destination", e.Destination),
+		slog.String("account", e.Account), slog.String("type", e.Type), slog.Int("status", e.Status),
+		slog.String("outcome", e.Outcome), slog.String("detail", detail)}
+	if e.Namespace != emulators.DefaultNamespace {
+		attrs = append(attrs, slog.String("namespace", e.Namespace))
+	}
+	s.log.LogAttrs(c, slog.LevelInfo, "webhook", attrs...)
 }
 
 // writeAnswer writes a webhook's answer body, encoded without reflection

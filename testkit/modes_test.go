@@ -10,11 +10,12 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/destemu/destemu/testkit"
+	"github.com/destemu/destemu/testkit/container"
 )
 
 // The two servers the end-to-end bodies share: an in-process one, started
 // by TestMain, and a container, started by the first test that asks for it
-// (when container mode is on, see testkit.ImageFromEnv). Every body gets a
+// (when container mode is on, see container.ImageFromEnv). Every body gets a
 // fresh namespace on them (testkit.Isolated), so the bodies run in parallel
 // on one server without seeing each other, clocks included.
 var (
@@ -44,7 +45,7 @@ type containerMode struct {
 	off   error // why container mode is off; the container tests skip
 
 	start  sync.Once
-	shared *testkit.Container
+	shared *container.Container
 	err    error
 }
 
@@ -52,7 +53,7 @@ type containerMode struct {
 // is none (DESTEMU_IMAGE unset, no Docker daemon, image not built).
 func (m *containerMode) Image(t *testing.T) string {
 	t.Helper()
-	m.probe.Do(func() { m.image, m.off = testkit.ImageFromEnv(context.Background()) })
+	m.probe.Do(func() { m.image, m.off = container.ImageFromEnv(context.Background()) })
 	if m.off != nil {
 		t.Skip(m.off)
 	}
@@ -60,10 +61,10 @@ func (m *containerMode) Image(t *testing.T) string {
 }
 
 // Shared returns the container the end-to-end bodies share.
-func (m *containerMode) Shared(t *testing.T) *testkit.Container {
+func (m *containerMode) Shared(t *testing.T) *container.Container {
 	t.Helper()
 	image := m.Image(t)
-	m.start.Do(func() { m.shared, m.err = testkit.Run(context.Background(), image) })
+	m.start.Do(func() { m.shared, m.err = container.Run(context.Background(), image) })
 	if m.err != nil {
 		t.Fatalf("start the shared container: %v", m.err)
 	}
@@ -79,9 +80,9 @@ func (m *containerMode) terminate() error {
 
 // run starts a container of its own for one test, with options the shared
 // one does not have; it is terminated when the test ends.
-func run(t *testing.T, opts ...testcontainers.ContainerCustomizer) *testkit.Container {
+func run(t *testing.T, opts ...testcontainers.ContainerCustomizer) *container.Container {
 	t.Helper()
-	c, err := testkit.Run(context.Background(), box.Image(t), opts...)
+	c, err := container.Run(context.Background(), box.Image(t), opts...)
 	testcontainers.CleanupContainer(t, c)
 	if err != nil {
 		t.Fatal(err)
@@ -114,10 +115,6 @@ func eachModeWith(t *testing.T, opts []testkit.Option, body func(t *testing.T, e
 	})
 	t.Run("container", func(t *testing.T) {
 		t.Parallel()
-		custom := make([]testcontainers.ContainerCustomizer, len(opts))
-		for i, o := range opts {
-			custom[i] = o
-		}
-		body(t, run(t, custom...))
+		body(t, run(t, container.With(opts...)))
 	})
 }

@@ -1,9 +1,13 @@
-// Package testkit starts destemu for a Go test: in-process (Start, no
-// Docker, an httptest server on 127.0.0.1:0) or as a container (Run, with
-// testcontainers-go). Both satisfy Emulator and take the same options, so
-// one test body runs against either; Isolated gives each parallel test a
+// Package testkit starts destemu for a Go test in-process (Start, no
+// Docker, an httptest server on 127.0.0.1:0). Its sibling package
+// testkit/container starts the image instead (container.Run, with
+// testcontainers-go) and takes the same options; both satisfy Emulator, so
+// one test body runs against either. Isolated gives each parallel test a
 // fresh namespace of its own (its own accounts and its own clock) on a
 // shared server.
+//
+// testkit needs only the server: importing it does not bring Docker's and
+// testcontainers' modules into a user's build (a test keeps it so).
 package testkit
 
 import (
@@ -20,7 +24,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/emulators"
@@ -46,19 +49,41 @@ type options struct {
 	level  *slog.Level
 	seeds  []string // host paths of scenario files whose setup is applied at start
 	// inProcessOnly names the first option given that a container cannot
-	// honour (it changes Go values inside the server), so Run can say so.
+	// honour (it changes Go values inside the server), so container.Run
+	// can say so.
 	inProcessOnly string
 }
 
-// Option configures an emulator started by Start, New or Run. It is a
-// testcontainers.ContainerCustomizer too, so Run takes it beside
-// testcontainers' own options; its Customize does nothing, because Run
-// reads the options itself and turns them into flags and files (the
-// testcontainers-go module contract).
+// Option configures an emulator started by Start or New, or by
+// testkit/container's Run (wrapped by container.With).
 type Option func(*options) error
 
-// Customize is a no-op; Run applies the option (see Option).
-func (Option) Customize(*testcontainers.GenericContainerRequest) error { return nil }
+// Settings is what a list of Options asks for, in the terms a server
+// started outside this process can take (flags, files, a control-plane
+// call): testkit/container turns it into the container's command line.
+type Settings struct {
+	Strict     bool
+	AdminToken string
+	LogLevel   *slog.Level // nil: the server's default
+	FrozenAt   *time.Time  // nil: the clock runs
+	Seeds      []string    // host paths of scenario files whose setup is applied at start
+	// InProcessOnly names the first option given that changes Go values
+	// inside the server (WithEmulators, WithConfig), which only an
+	// in-process server can honour; empty when there is none.
+	InProcessOnly string
+}
+
+// Resolve applies opts and reports what they ask for.
+func Resolve(opts ...Option) (Settings, error) {
+	var o options
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return Settings{}, err
+		}
+	}
+	return Settings{Strict: o.cfg.Strict, AdminToken: o.cfg.AdminToken, LogLevel: o.level,
+		FrozenAt: o.frozen, Seeds: o.seeds, InProcessOnly: o.inProcessOnly}, nil
+}
 
 // WithStrict refuses unknown API keys with 401 instead of provisioning an
 // account (G-11); in a container, the --strict flag.
@@ -186,7 +211,10 @@ func (s *Server) Client() *client.Client { return s.client }
 func (s *Server) Server() *server.Server { return s.srv }
 
 // Close stops the server.
-func (s *Server) Close() { s.hs.Close() }
+func (s *Server) Close() {
+	s.srv.CloseStreams() // a live log stream would hold Close forever
+	s.hs.Close()
+}
 
 // Namespace is a fresh namespace on a shared emulator; it is itself an
 // Emulator whose client is scoped to it.

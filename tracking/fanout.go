@@ -49,9 +49,9 @@ const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 func (fo *fanout) message(raw json.RawMessage, env *envelope) {
 	e := fo.api.entry(fo.ns, fo.c, fo.src.WriteKey)
 	e.Time, e.Status = fo.now, http.StatusOK
-	describe(e, raw, fo.c.typ)
 	m, body, why := fo.enrich(raw, env)
 	if why != "" {
+		describe(e, raw, fo.c.typ) // what can be read of it, for the log
 		e.Outcome, e.Message = emulators.OutcomeDropped, why
 		if json.Valid(raw) {
 			e.Body = raw
@@ -59,7 +59,8 @@ func (fo *fanout) message(raw json.RawMessage, env *envelope) {
 		fo.api.append(fo.ns, e, fo.c)
 		return
 	}
-	e.Type, e.MessageID, e.Body = m.TypeName, m.MessageID, body
+	e.Type, e.Event, e.UserID, e.AnonymousID, e.MessageID = m.TypeName, m.Event, m.UserID, m.AnonymousID, m.MessageID
+	e.Body = body
 	for i := range fo.conns {
 		f := fo.deliver(&fo.conns[i], m, body)
 		e.Tracking.Deliveries = append(e.Tracking.Deliveries, f)

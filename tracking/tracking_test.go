@@ -487,3 +487,27 @@ func TestDisabledConnectionAndFaultedDelivery(t *testing.T) {
 }
 
 func errorAs(err error, target **client.Error) bool { return errors.As(err, target) }
+
+// TestRoutes: wrong methods and unknown paths are JSON errors with CORS
+// headers, so a browser sees them.
+func TestRoutes(t *testing.T) {
+	t.Parallel()
+	srv, _ := setup(t)
+	for _, tc := range []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "/v1/batch", http.StatusMethodNotAllowed},
+		{"POST", "/v1/nope", http.StatusNotFound},
+		{"POST", "/v1/projects/wk_app/settings", http.StatusNotFound},
+		{"GET", "/v1/projects/a/b/settings", http.StatusNotFound},
+	} {
+		r := post(t, srv, tc.method, tc.path, map[string]string{"Origin": "https://x.example"}, nil)
+		if r.status != tc.status || r.body["message"] == nil || r.header.Get("Access-Control-Allow-Origin") != "https://x.example" {
+			t.Errorf("%s %s = %d %v %v, want %d with a message and CORS", tc.method, tc.path, r.status, r.body, r.header, tc.status)
+		}
+	}
+	if r := post(t, srv, "POST", "/v1/track", map[string]string{"Content-Encoding": "br"}, []byte(`{}`)); r.status != 400 {
+		t.Errorf("an unsupported Content-Encoding = %d", r.status)
+	}
+}

@@ -3,6 +3,7 @@
 //	destemu [serve] [flags]                 run the server (see destemu -h)
 //	destemu scenario run FILE... [flags]    run scenario files; exit 0 only if all pass
 //	destemu scenario validate FILE...       check scenario files without running them
+//	destemu tail [--url U] [filters]        follow a running server's request log
 //	destemu version                         print the version
 //	destemu healthcheck [--url U]           exit 0 when /readyz answers 200 (for Docker)
 package main
@@ -55,8 +56,10 @@ func runContext(ctx context.Context, args []string, getenv func(string) string, 
 		err = healthcheck(args, getenv, stderr)
 	case "scenario":
 		err = scenario(ctx, args, getenv, stdout, stderr)
+	case "tail":
+		err = tail(ctx, args, getenv, stdout, stderr)
 	default:
-		err = fmt.Errorf("unknown command %q (want serve, scenario, version or healthcheck)", cmd)
+		err = fmt.Errorf("unknown command %q (want serve, scenario, tail, version or healthcheck)", cmd)
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0

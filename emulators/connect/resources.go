@@ -3,7 +3,6 @@ package connect
 import (
 	"cmp"
 	"net/http"
-	"net/url"
 	"slices"
 	"time"
 
@@ -15,10 +14,10 @@ import (
 func (c *Destination) Resources() []emulators.Resource[*State] {
 	return []emulators.Resource[*State]{
 		{Method: http.MethodGet, Path: "environment", Summary: "The environment: name, public key, user and event counts", Handle: getEnvironment},
-		{Method: http.MethodGet, Path: "users", Summary: "List users (filters: email, first_name, last_name, phone_number, timezone, apns, fcm, alias)", Handle: listUsers},
+		usersView.Resource(),
 		{Method: http.MethodGet, Path: "users/{id}", Summary: "One user with its tokens and events, by id or alias", Handle: getUser},
-		{Method: http.MethodGet, Path: "events", Summary: "List events (filters: userId, name, type, from, to on the event time)", Handle: listEvents},
-		{Method: http.MethodGet, Path: "event-counts", Summary: "The events view: per event name, received in the last 24 hours and last received (filter: name)", Handle: listEventCounts},
+		eventsView.Resource(),
+		eventCountsView.Resource(),
 	}
 }
 
@@ -64,26 +63,6 @@ func getEnvironment(r *emulators.ResourceRequest, s *State) (any, error) {
 	}, nil
 }
 
-func listUsers(r *emulators.ResourceRequest, s *State) (any, error) {
-	q := r.Query
-	if err := onlyParams(q, "email", "first_name", "last_name", "phone_number", "timezone", "apns", "fcm", "alias"); err != nil {
-		return nil, err
-	}
-	out := emulators.List[UserSummary]{Items: []UserSummary{}}
-	for _, u := range s.Users {
-		if !matches(q, "email", u.Email) || !matches(q, "first_name", u.FirstName) ||
-			!matches(q, "last_name", u.LastName) || !matches(q, "phone_number", u.PhoneNumber) ||
-			!matches(q, "timezone", u.Timezone) || !holds(q, "apns", u.APNS) ||
-			!holds(q, "fcm", u.FCM) || !holds(q, "alias", u.Aliases) {
-			continue
-		}
-		out.Items = append(out.Items, UserSummary{Profile: u.Profile, EventCount: len(u.Events)})
-	}
-	slices.SortFunc(out.Items, func(a, b UserSummary) int { return cmp.Compare(a.ID, b.ID) })
-	out.Total = len(out.Items)
-	return out, nil
-}
-
 func getUser(r *emulators.ResourceRequest, s *State) (any, error) {
 	id := r.Param("id")
 	u := s.Users[s.resolve(id)]
@@ -93,88 +72,62 @@ func getUser(r *emulators.ResourceRequest, s *State) (any, error) {
 	return UserDetail{User: u, EventCount: len(u.Events)}, nil
 }
 
-func listEvents(r *emulators.ResourceRequest, s *State) (any, error) {
-	q := r.Query
-	if err := onlyParams(q, "userId", "name", "type", "from", "to"); err != nil {
-		return nil, err
-	}
-	from, err := timeParam(q, "from")
-	if err != nil {
-		return nil, err
-	}
-	to, err := timeParam(q, "to")
-	if err != nil {
-		return nil, err
-	}
-	users := s.Users
-	if q.Has("userId") {
-		users = map[string]*User{}
-		if u := s.Users[s.resolve(q.Get("userId"))]; u != nil {
-			users[u.ID] = u
+// The read views: declarations the platform pages and filters (see
+// emulators.View).
+
+var usersView = emulators.View[*State, UserSummary]{
+	Path: "users", Summary: "List users, by id",
+	Items: func(_ *emulators.ResourceRequest, s *State) ([]UserSummary, error) {
+		out := make([]UserSummary, 0, len(s.Users))
+		for _, u := range s.Users {
+			out = append(out, UserSummary{Profile: u.Profile, EventCount: len(u.Events)})
 		}
-	}
-	out := emulators.List[EventItem]{Items: []EventItem{}}
-	for _, u := range users {
-		for _, ev := range u.Events {
-			// from is inclusive, to exclusive.
-			if !matches(q, "name", ev.Name) || !matches(q, "type", ev.Type) ||
-				(!from.IsZero() && ev.Timestamp.Before(from)) || (!to.IsZero() && !ev.Timestamp.Before(to)) {
-				continue
+		slices.SortFunc(out, func(a, b UserSummary) int { return cmp.Compare(a.ID, b.ID) })
+		return out, nil
+	},
+	Fields: map[string]func(UserSummary) string{
+		"email":        func(u UserSummary) string { return u.Email },
+		"first_name":   func(u UserSummary) string { return u.FirstName },
+		"last_name":    func(u UserSummary) string { return u.LastName },
+		"phone_number": func(u UserSummary) string { return u.PhoneNumber },
+		"timezone":     func(u UserSummary) string { return u.Timezone },
+	},
+	Multi: map[string]func(UserSummary) []string{
+		"apns":  func(u UserSummary) []string { return u.APNS },
+		"fcm":   func(u UserSummary) []string { return u.FCM },
+		"alias": func(u UserSummary) []string { return u.Aliases },
+	},
+}
+
+var eventsView = emulators.View[*State, EventItem]{
+	Path: "events", Summary: "List events, by id (from/to on the event time)",
+	Items: func(r *emulators.ResourceRequest, s *State) ([]EventItem, error) {
+		users := s.Users
+		if r.Query.Has("userId") {
+			users = map[string]*User{}
+			if u := s.Users[s.resolve(r.Query.Get("userId"))]; u != nil {
+				users[u.ID] = u
 			}
-			out.Items = append(out.Items, EventItem{UserID: u.ID, Event: ev})
 		}
-	}
-	slices.SortFunc(out.Items, func(a, b EventItem) int { return cmp.Compare(a.ID, b.ID) })
-	out.Total = len(out.Items)
-	return out, nil
-}
-
-func listEventCounts(r *emulators.ResourceRequest, s *State) (any, error) {
-	if err := onlyParams(r.Query, "name"); err != nil {
-		return nil, err
-	}
-	out := emulators.List[EventCount]{Items: []EventCount{}}
-	if r.Query.Has("name") {
-		if _, ok := s.received[r.Query.Get("name")]; ok {
-			out.Items = append(out.Items, s.eventCount(r.Query.Get("name"), r.Now))
+		var out []EventItem
+		for _, u := range users {
+			for _, ev := range u.Events {
+				out = append(out, EventItem{UserID: u.ID, Event: ev})
+			}
 		}
-	} else {
-		out.Items = s.eventCounts(r.Now)
-	}
-	out.Total = len(out.Items)
-	return out, nil
+		slices.SortFunc(out, func(a, b EventItem) int { return cmp.Compare(a.ID, b.ID) })
+		return out, nil
+	},
+	Narrow: map[string]string{"userId": "the user's id or one of its aliases"},
+	Fields: map[string]func(EventItem) string{
+		"name": func(e EventItem) string { return e.Name },
+		"type": func(e EventItem) string { return e.Type },
+	},
+	Time: func(e EventItem) time.Time { return e.Timestamp },
 }
 
-// onlyParams refuses query parameters a list does not filter on, so that a
-// misspelt filter is a 400 rather than a silently unfiltered list.
-func onlyParams(q url.Values, allowed ...string) error {
-	for name := range q {
-		if !slices.Contains(allowed, name) {
-			return emulators.BadRequest("unknown query parameter %q (filters: %v)", name, allowed)
-		}
-	}
-	return nil
-}
-
-// matches is an exact-match filter: true when the parameter is absent.
-func matches(q url.Values, name, value string) bool {
-	return !q.Has(name) || q.Get(name) == value
-}
-
-// holds is a membership filter on a list field.
-func holds(q url.Values, name string, values []string) bool {
-	return !q.Has(name) || slices.Contains(values, q.Get(name))
-}
-
-// timeParam reads an RFC 3339 query parameter; zero when absent.
-func timeParam(q url.Values, name string) (time.Time, error) {
-	v := q.Get(name)
-	if v == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		return time.Time{}, emulators.BadRequest("query parameter %s: %q is not an RFC 3339 time", name, v)
-	}
-	return t, nil
+var eventCountsView = emulators.View[*State, EventCount]{
+	Path: "event-counts", Summary: "The events view: per event name, received in the last 24 hours and last received",
+	Items:  func(r *emulators.ResourceRequest, s *State) ([]EventCount, error) { return s.eventCounts(r.Now), nil },
+	Fields: map[string]func(EventCount) string{"name": func(c EventCount) string { return c.Name }},
 }

@@ -3,7 +3,6 @@ package promoter
 import (
 	"cmp"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -18,79 +17,22 @@ import (
 // survey response, which in Promoter arrives by email, not through Segment.
 func (*Destination) Resources() []emulators.Resource[*State] {
 	return []emulators.Resource[*State]{
-		{Method: http.MethodGet, Path: "campaigns", Summary: "List Segment campaigns (filters: status, triggerEvent, contactList)", Handle: listCampaigns},
+		campaignsView.Resource(),
 		{Method: http.MethodPost, Path: "campaigns", Summary: "Create a Segment campaign (draft, or ready with \"activate\": true)", Status: http.StatusCreated, Handle: createCampaign},
 		{Method: http.MethodGet, Path: "campaigns/{id}", Summary: "Get a campaign", Handle: getCampaign},
 		{Method: http.MethodPost, Path: "campaigns/{id}/activate", Summary: "Activate a campaign: draft becomes ready", Handle: activateCampaign},
-		{Method: http.MethodGet, Path: "contact-lists", Summary: "List contact lists", Handle: listContactLists},
+		contactListsView.Resource(),
 		{Method: http.MethodPost, Path: "contact-lists", Summary: "Create a contact list", Status: http.StatusCreated, Handle: createContactList},
 		{Method: http.MethodGet, Path: "contact-lists/{id}", Summary: "Get a contact list", Handle: getContactList},
-		{Method: http.MethodGet, Path: "contacts", Summary: "List contacts (filters: email, list)", Handle: listContacts},
+		contactsView.Resource(),
 		{Method: http.MethodGet, Path: "contacts/{userId}", Summary: "Get a contact by userId", Handle: getContact},
-		{Method: http.MethodGet, Path: "surveys", Summary: "List surveys (filters: campaign, contact, status, from, to on triggeredAt)", Handle: listSurveys},
+		surveysView.Resource(),
 		{Method: http.MethodGet, Path: "surveys/{id}", Summary: "Get a survey", Handle: getSurvey},
 		{Method: http.MethodPost, Path: "surveys/{id}/response", Summary: "Record the contact's response to a delivered survey", Handle: respondSurvey},
-		{Method: http.MethodGet, Path: "custom-events", Summary: "List stored custom events (filters: event, userId, from, to on timestamp)", Handle: listCustomEvents},
+		customEventsView.Resource(),
 		{Method: http.MethodGet, Path: "daily-limit", Summary: "Read today's request count, the daily limit and when it resets", Handle: getDailyLimit},
 		{Method: http.MethodPut, Path: "daily-limit", Summary: "Set the account's daily request limit", Handle: setDailyLimit},
 	}
-}
-
-// filters checks that the query names only known filters, so that a typo
-// is a 400 rather than a silently unfiltered list.
-func filters(q url.Values, known ...string) error {
-	for name := range q {
-		if !slices.Contains(known, name) {
-			return emulators.BadRequest("unknown filter %q (want one of %s)", name, strings.Join(known, ", "))
-		}
-	}
-	return nil
-}
-
-// match reports whether the filter name is absent or equals value.
-func match(q url.Values, name, value string) bool {
-	want, ok := q[name]
-	return !ok || (len(want) > 0 && want[0] == value)
-}
-
-// timeRange reads the from/to filters, both inclusive.
-type timeRange struct{ from, to time.Time }
-
-func parseRange(q url.Values) (timeRange, error) {
-	var tr timeRange
-	for _, f := range []struct {
-		name string
-		dst  *time.Time
-	}{{"from", &tr.from}, {"to", &tr.to}} {
-		v := q.Get(f.name)
-		if v == "" {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339Nano, v)
-		if err != nil {
-			return tr, emulators.BadRequest("filter %s: %q is not an RFC 3339 time", f.name, v)
-		}
-		*f.dst = t
-	}
-	return tr, nil
-}
-
-func (tr timeRange) contains(t time.Time) bool {
-	return (tr.from.IsZero() || !t.Before(tr.from)) && (tr.to.IsZero() || !t.After(tr.to))
-}
-
-func listCampaigns(r *emulators.ResourceRequest, s *State) (any, error) {
-	if err := filters(r.Query, "status", "triggerEvent", "contactList"); err != nil {
-		return nil, err
-	}
-	var out []*Campaign
-	for _, c := range s.Campaigns {
-		if match(r.Query, "status", string(c.Status)) && match(r.Query, "triggerEvent", c.TriggerEvent) &&
-			match(r.Query, "contactList", c.ContactList) {
-			out = append(out, c)
-		}
-	}
-	return emulators.ListAll(out), nil
 }
 
 func createCampaign(r *emulators.ResourceRequest, s *State) (any, error) {
@@ -126,13 +68,6 @@ func activateCampaign(r *emulators.ResourceRequest, s *State) (any, error) {
 	return c, nil
 }
 
-func listContactLists(r *emulators.ResourceRequest, s *State) (any, error) {
-	if err := filters(r.Query); err != nil {
-		return nil, err
-	}
-	return emulators.ListAll(s.ContactLists), nil
-}
-
 func createContactList(r *emulators.ResourceRequest, s *State) (any, error) {
 	var spec ContactListSpec
 	if err := r.Decode(&spec); err != nil {
@@ -149,62 +84,12 @@ func getContactList(r *emulators.ResourceRequest, s *State) (any, error) {
 	return l, nil
 }
 
-// listContacts answers contacts oldest first (ties by userId).
-func listContacts(r *emulators.ResourceRequest, s *State) (any, error) {
-	if err := filters(r.Query, "email", "list"); err != nil {
-		return nil, err
-	}
-	var out []ContactView
-	for _, c := range s.Contacts {
-		if !match(r.Query, "email", c.Email) {
-			continue
-		}
-		v := s.contactView(c)
-		if match(r.Query, "list", "") || slices.Contains(v.Lists, r.Query.Get("list")) {
-			out = append(out, v)
-		}
-	}
-	slices.SortFunc(out, func(a, b ContactView) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.UserID, b.UserID))
-	})
-	return emulators.ListAll(out), nil
-}
-
 func getContact(r *emulators.ResourceRequest, s *State) (any, error) {
 	c, ok := s.Contacts[r.Param("userId")]
 	if !ok {
 		return nil, emulators.NotFound("contact %q not found", r.Param("userId"))
 	}
 	return s.contactView(c), nil
-}
-
-// listSurveys answers surveys in the order they were triggered, each as it
-// stands at the clock's now.
-func listSurveys(r *emulators.ResourceRequest, s *State) (any, error) {
-	if err := filters(r.Query, "campaign", "contact", "status", "from", "to"); err != nil {
-		return nil, err
-	}
-	tr, err := parseRange(r.Query)
-	if err != nil {
-		return nil, err
-	}
-	if st := r.Query.Get("status"); st != "" && !slices.Contains([]SurveyStatus{SurveyScheduled, SurveyDelivered, SurveyReminded, SurveyResponded}, SurveyStatus(st)) {
-		return nil, emulators.BadRequest("filter status: %q is not a survey status (want scheduled, delivered, reminded or responded)", st)
-	}
-	candidates := s.Surveys
-	if r.Query.Has("contact") {
-		candidates = s.surveysByContact[r.Query.Get("contact")]
-	}
-	var out []SurveyView
-	for _, sv := range candidates {
-		if !match(r.Query, "campaign", sv.Campaign) || !match(r.Query, "contact", sv.Contact) || !tr.contains(sv.TriggeredAt) {
-			continue
-		}
-		if v := sv.view(r.Now); match(r.Query, "status", string(v.Status)) {
-			out = append(out, v)
-		}
-	}
-	return emulators.ListAll(out), nil
 }
 
 func (s *State) survey(id string) (*Survey, error) {
@@ -256,23 +141,6 @@ func respondSurvey(r *emulators.ResourceRequest, s *State) (any, error) {
 	return sv.view(r.Now), nil
 }
 
-func listCustomEvents(r *emulators.ResourceRequest, s *State) (any, error) {
-	if err := filters(r.Query, "event", "userId", "from", "to"); err != nil {
-		return nil, err
-	}
-	tr, err := parseRange(r.Query)
-	if err != nil {
-		return nil, err
-	}
-	var out []*CustomEvent
-	for _, ev := range s.CustomEvents {
-		if match(r.Query, "event", ev.Event) && match(r.Query, "userId", ev.UserID) && tr.contains(ev.Timestamp) {
-			out = append(out, ev)
-		}
-	}
-	return emulators.ListAll(out), nil
-}
-
 func getDailyLimit(r *emulators.ResourceRequest, s *State) (any, error) {
 	return s.dailyLimitView(r.Now), nil
 }
@@ -297,4 +165,73 @@ func setDailyLimit(r *emulators.ResourceRequest, s *State) (any, error) {
 	}
 	s.DailyLimit = *spec.Limit
 	return s.dailyLimitView(r.Now), nil
+}
+
+// The read views: declarations the platform pages and filters (see
+// emulators.View).
+
+var campaignsView = emulators.View[*State, *Campaign]{
+	Path: "campaigns", Summary: "List Segment campaigns",
+	Items: func(_ *emulators.ResourceRequest, s *State) ([]*Campaign, error) { return s.Campaigns, nil },
+	Fields: map[string]func(*Campaign) string{
+		"status":       func(c *Campaign) string { return string(c.Status) },
+		"triggerEvent": func(c *Campaign) string { return c.TriggerEvent },
+		"contactList":  func(c *Campaign) string { return c.ContactList },
+	},
+}
+
+var contactListsView = emulators.View[*State, *ContactList]{
+	Path: "contact-lists", Summary: "List contact lists",
+	Items: func(_ *emulators.ResourceRequest, s *State) ([]*ContactList, error) { return s.ContactLists, nil },
+}
+
+// contactsView answers contacts oldest first (ties by userId).
+var contactsView = emulators.View[*State, ContactView]{
+	Path: "contacts", Summary: "List contacts",
+	Items: func(_ *emulators.ResourceRequest, s *State) ([]ContactView, error) {
+		out := make([]ContactView, 0, len(s.Contacts))
+		for _, c := range s.Contacts {
+			out = append(out, s.contactView(c))
+		}
+		slices.SortFunc(out, func(a, b ContactView) int {
+			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.UserID, b.UserID))
+		})
+		return out, nil
+	},
+	Fields: map[string]func(ContactView) string{"email": func(c ContactView) string { return c.Email }},
+	Multi:  map[string]func(ContactView) []string{"list": func(c ContactView) []string { return c.Lists }},
+}
+
+// surveysView answers surveys in the order they were triggered, each as it
+// stands at the clock's now.
+var surveysView = emulators.View[*State, SurveyView]{
+	Path: "surveys", Summary: "List surveys (from/to on triggeredAt)",
+	Items: func(r *emulators.ResourceRequest, s *State) ([]SurveyView, error) {
+		candidates := s.Surveys
+		if r.Query.Has("contact") {
+			candidates = s.surveysByContact[r.Query.Get("contact")]
+		}
+		out := make([]SurveyView, len(candidates))
+		for i, sv := range candidates {
+			out[i] = sv.view(r.Now)
+		}
+		return out, nil
+	},
+	Fields: map[string]func(SurveyView) string{
+		"campaign": func(v SurveyView) string { return v.Campaign },
+		"contact":  func(v SurveyView) string { return v.Contact },
+		"status":   func(v SurveyView) string { return string(v.Status) },
+	},
+	Values: map[string][]string{"status": {string(SurveyScheduled), string(SurveyDelivered), string(SurveyReminded), string(SurveyResponded)}},
+	Time:   func(v SurveyView) time.Time { return v.TriggeredAt },
+}
+
+var customEventsView = emulators.View[*State, *CustomEvent]{
+	Path: "custom-events", Summary: "List stored custom events (from/to on timestamp)",
+	Items: func(_ *emulators.ResourceRequest, s *State) ([]*CustomEvent, error) { return s.CustomEvents, nil },
+	Fields: map[string]func(*CustomEvent) string{
+		"event":  func(e *CustomEvent) string { return e.Event },
+		"userId": func(e *CustomEvent) string { return e.UserID },
+	},
+	Time: func(e *CustomEvent) time.Time { return e.Timestamp },
 }

@@ -1,6 +1,8 @@
 package startdeliver
 
 import (
+	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,16 +17,16 @@ import (
 // configuration for v2.
 func (d *Destination) Resources() []emulators.Resource[*State] {
 	rs := []emulators.Resource[*State]{
-		{Method: http.MethodGet, Path: "custom-fields", Summary: "List custom fields (filters: entity, type, alias)", Handle: listFields},
+		fieldsView.Resource(),
 		{Method: http.MethodPost, Path: "custom-fields", Summary: "Create a user or customer custom field", Status: http.StatusCreated, Handle: createField},
 		{Method: http.MethodDelete, Path: "custom-fields/{entity}/{alias}", Summary: "Delete a custom field and its values", Handle: deleteField},
-		{Method: http.MethodGet, Path: "users", Summary: "List users (filter on any field or custom field alias; limit, offset)", Handle: listUsers},
+		recordView("users", EntityUser, func(a *State) []*User { return a.Users }).Resource(),
 		{Method: http.MethodPost, Path: "users", Summary: "Create a user (seed existing data)", Status: http.StatusCreated, Handle: createUser},
 		{Method: http.MethodGet, Path: "users/{id}", Summary: "Read a user with its usage events", Handle: getUser},
-		{Method: http.MethodGet, Path: "customers", Summary: "List customers (filter on any field or custom field alias; limit, offset)", Handle: listCustomers},
+		recordView("customers", EntityCustomer, func(a *State) []*Customer { return a.Customers }).Resource(),
 		{Method: http.MethodPost, Path: "customers", Summary: "Create a customer (seed existing data)", Status: http.StatusCreated, Handle: createCustomer},
 		{Method: http.MethodGet, Path: "customers/{id}", Summary: "Read a customer with its users and usage events", Handle: getCustomer},
-		{Method: http.MethodGet, Path: "usage-events", Summary: "List usage events (filters: userId, customerId, type, segmentType, name, from, to; limit, offset)", Handle: listEvents},
+		usageEventsView.Resource(),
 	}
 	if d.v2 {
 		rs = append(rs,
@@ -37,41 +39,14 @@ func (d *Destination) Resources() []emulators.Resource[*State] {
 	return rs
 }
 
-// defaultLimit bounds a list when the call gives no limit (decision: an
-// account may hold a million users).
-const defaultLimit = 1000
-
-// paginate reads limit and offset and returns the page of items.
-func paginate[T any](q url.Values, items []T) (emulators.List[T], error) {
-	limit, offset := defaultLimit, 0
-	for name, dst := range map[string]*int{"limit": &limit, "offset": &offset} {
-		if s := q.Get(name); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 0 {
-				return emulators.List[T]{}, emulators.BadRequest("query parameter %q must be a whole number ≥ 0", name)
-			}
-			*dst = n
-		}
-	}
-	total := len(items)
-	offset = min(offset, total)
-	return emulators.ListOf(items[offset:min(total, offset+limit)], total), nil
-}
-
-func listFields(r *emulators.ResourceRequest, a *State) (any, error) {
-	var out []CustomField
-	q := r.Query
-	for _, f := range a.Fields {
-		if matches(q, "entity", string(f.Entity)) && matches(q, "type", string(f.Type)) && matches(q, "alias", f.Alias) {
-			out = append(out, f)
-		}
-	}
-	return paginate(q, out)
-}
-
-// matches is an exact-match filter on one query parameter.
-func matches(q url.Values, name, value string) bool {
-	return !q.Has(name) || q.Get(name) == value
+var fieldsView = emulators.View[*State, CustomField]{
+	Path: "custom-fields", Summary: "List custom fields",
+	Items: func(_ *emulators.ResourceRequest, a *State) ([]CustomField, error) { return a.Fields, nil },
+	Fields: map[string]func(CustomField) string{
+		"entity": func(f CustomField) string { return string(f.Entity) },
+		"type":   func(f CustomField) string { return string(f.Type) },
+		"alias":  func(f CustomField) string { return f.Alias },
+	},
 }
 
 func createField(r *emulators.ResourceRequest, a *State) (any, error) {
@@ -107,115 +82,100 @@ func deleteField(r *emulators.ResourceRequest, a *State) (any, error) {
 	return f, nil
 }
 
-// filter is one list filter: a standard field, an id, or a custom field
-// whose wanted value is converted to the field's type.
-type filter struct {
-	name   string
-	custom bool
-	want   string // the wanted value, or its index key for a custom field
-}
-
-// filters reads the list filters of an entity: "id", the standard fields,
-// "customerId" for users, or a custom field alias. Anything else is a 400.
-func (a *State) filters(e Entity, q url.Values) ([]filter, error) {
-	var out []filter
-	for name := range q {
-		if name == "limit" || name == "offset" {
-			continue
-		}
-		want := q.Get(name)
-		switch {
-		case name == "id" || isStandard(e, name) || (e == EntityUser && name == "customerId"):
-			out = append(out, filter{name: name, want: want})
-		default:
-			f, ok := a.field(e, name)
-			if !ok {
-				return nil, emulators.BadRequest("unknown filter %q: not id, %v or a %s custom field alias", name, standardFields[e], e)
-			}
-			v, ok := convert(f.Type, want)
-			if !ok {
-				return nil, emulators.BadRequest("filter %q: %q is not a %s value", name, want, f.Type)
-			}
-			out = append(out, filter{name: name, custom: true, want: valueKey(v)})
-		}
-	}
-	return out, nil
-}
-
-// match reports whether a record passes every filter.
-func match(fs []filter, values FieldValues, standard func(string) string) bool {
-	for _, f := range fs {
-		if f.custom {
-			v, ok := values.Get(f.name)
-			if !ok || valueKey(v) != f.want {
-				return false
-			}
-		} else if standard(f.name) != f.want {
-			return false
-		}
-	}
-	return true
-}
-
-func listUsers(r *emulators.ResourceRequest, a *State) (any, error) {
-	return list(a, EntityUser, r.Query, a.Users)
-}
-
 // record is a user or a customer, as lists filter them.
 type record interface {
 	values() FieldValues
 	field(name string) string
 }
 
-// list filters users or customers and returns a page of them. The platform
-// encodes the answer under the account's lock, so records need no copy.
-func list[T record](a *State, e Entity, q url.Values, all []T) (any, error) {
-	fs, err := a.filters(e, q)
-	if err != nil {
-		return nil, err
+// recordView declares the list of users or customers: id, the standard
+// fields (and customerId for users) as exact filters, and every custom
+// field of the entity by its alias, the value converted to the field's type
+// first, so ?score=7 finds 7.0.
+func recordView[T record](path string, e Entity, all func(*State) []T) emulators.View[*State, T] {
+	names := append([]string{"id"}, standardFields[e]...)
+	if e == EntityUser {
+		names = append(names, "customerId")
 	}
-	candidates := all
-	if ids, ok := a.indexed(e, fs); ok {
-		// An indexed filter narrows the scan to the records holding its
-		// value (ids are positions, in ascending order, so the answer keeps
-		// the order a full scan gives); every filter is still applied.
-		candidates = make([]T, 0, len(ids))
-		for _, id := range ids {
-			if id >= 1 && id <= int64(len(all)) {
-				candidates = append(candidates, all[id-1])
+	fields := make(map[string]func(T) string, len(names))
+	for _, n := range names {
+		fields[n] = func(rec T) string { return rec.field(n) }
+	}
+	return emulators.View[*State, T]{
+		Path: path, Summary: "List " + path + " (also filters on a custom field alias)",
+		Items: func(r *emulators.ResourceRequest, a *State) ([]T, error) {
+			return candidates(all(a), a.indexed(e, r.Query)), nil
+		},
+		Fields: fields,
+		Attributes: func(a *State, alias, want string) (func(T) bool, bool, error) {
+			f, ok := a.field(e, alias)
+			if !ok {
+				return nil, false, nil
 			}
-		}
+			v, ok := convert(f.Type, want)
+			if !ok {
+				return nil, true, fmt.Errorf("%q is not a %s value", want, f.Type)
+			}
+			key := valueKey(v)
+			return func(rec T) bool {
+				got, ok := rec.values().Get(alias)
+				return ok && valueKey(got) == key
+			}, true, nil
+		},
 	}
-	var out []T
-	for _, rec := range candidates {
-		if match(fs, rec.values(), rec.field) {
-			out = append(out, rec)
-		}
-	}
-	return paginate(q, out)
 }
 
-// indexed returns the ids of the records that may pass the filters, from
-// the first filter an index answers: a custom field, the user's email, or
-// the id itself. ok is false when no filter is indexed (a scan is needed).
-func (a *State) indexed(e Entity, fs []filter) (ids []int64, ok bool) {
-	for _, f := range fs {
-		switch {
-		case f.custom:
-			if x, has := a.index(e)[f.name]; has {
-				return x[f.want], true
-			}
-		case e == EntityUser && f.name == emailField && emailKey(f.want) != "":
-			return a.users[emailField][emailKey(f.want)], true
-		case f.name == "id":
-			id, err := strconv.ParseInt(f.want, 10, 64)
-			if err != nil {
-				return nil, true // no record has that id
-			}
-			return []int64{id}, true
+// candidates narrows a list to the records an index names (ids are
+// positions, in ascending order, so the list keeps the order of a full
+// scan); with no index to use (ids nil) it is the whole list. The view
+// still applies every filter to what is left.
+func candidates[T any](all []T, ids []int64) []T {
+	if ids == nil {
+		return all
+	}
+	out := make([]T, 0, len(ids))
+	for _, id := range ids {
+		if id >= 1 && id <= int64(len(all)) {
+			out = append(out, all[id-1])
 		}
 	}
-	return nil, false
+	return out
+}
+
+// indexed answers the first filter of q an index serves (in name order):
+// the id itself, the user's email, or a custom field alias. It returns nil
+// when none does, and an empty non-nil list when the value is held by
+// nothing, so that a lookup at a million users costs a map read, not a
+// scan.
+func (a *State) indexed(e Entity, q url.Values) []int64 {
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		want := q.Get(name)
+		switch {
+		case name == "id":
+			if id, err := strconv.ParseInt(want, 10, 64); err == nil {
+				return []int64{id}
+			}
+		case e == EntityUser && name == emailField && emailKey(want) != "":
+			return nonNil(a.users[emailField][emailKey(want)])
+		default:
+			f, ok := a.field(e, name)
+			if !ok {
+				continue
+			}
+			v, ok := convert(f.Type, want)
+			if x := a.index(e)[name]; ok && x != nil {
+				return nonNil(x[valueKey(v)])
+			}
+		}
+	}
+	return nil
+}
+
+func nonNil(ids []int64) []int64 {
+	if ids == nil {
+		return []int64{}
+	}
+	return ids
 }
 
 func (u *User) values() FieldValues     { return u.CustomFields }
@@ -271,10 +231,6 @@ func idParam(r *emulators.ResourceRequest) int64 {
 	return id
 }
 
-func listCustomers(r *emulators.ResourceRequest, a *State) (any, error) {
-	return list(a, EntityCustomer, r.Query, a.Customers)
-}
-
 func createCustomer(r *emulators.ResourceRequest, a *State) (any, error) {
 	var spec CustomerSpec
 	if err := r.Decode(&spec); err != nil {
@@ -309,38 +265,30 @@ func getCustomer(r *emulators.ResourceRequest, a *State) (any, error) {
 	return v, nil
 }
 
-// listEvents lists usage events; from is inclusive and to exclusive, both
-// RFC 3339 and compared with the event time.
-func listEvents(r *emulators.ResourceRequest, a *State) (any, error) {
-	q := r.Query
-	var from, to time.Time
-	for name, dst := range map[string]*time.Time{"from": &from, "to": &to} {
-		if s := q.Get(name); s != "" {
-			t, err := time.Parse(time.RFC3339Nano, s)
-			if err != nil {
-				return nil, emulators.BadRequest("query parameter %q: %q is not an RFC 3339 time", name, s)
+// usageEventsView lists usage events; userId and customerId go through
+// the event indexes.
+var usageEventsView = emulators.View[*State, *UsageEvent]{
+	Path: "usage-events", Summary: "List usage events (from/to on the event time)",
+	Items: func(r *emulators.ResourceRequest, a *State) ([]*UsageEvent, error) {
+		candidates := a.Events
+		for name, idx := range map[string]map[int64][]int{"userId": a.eventsByUser, "customerId": a.eventsByCustomer} {
+			if s := r.Query.Get(name); s != "" {
+				id, err := strconv.ParseInt(s, 10, 64)
+				if err != nil {
+					return nil, emulators.BadRequest("query parameter %q must be a numeric id", name)
+				}
+				candidates = intersect(candidates, a.eventsOf(idx[id]))
 			}
-			*dst = t
 		}
-	}
-	candidates := a.Events
-	for name, idx := range map[string]map[int64][]int{"userId": a.eventsByUser, "customerId": a.eventsByCustomer} {
-		if s := q.Get(name); s != "" {
-			id, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				return nil, emulators.BadRequest("query parameter %q must be a numeric id", name)
-			}
-			candidates = intersect(candidates, a.eventsOf(idx[id]))
-		}
-	}
-	var out []*UsageEvent
-	for _, ev := range candidates {
-		if matches(q, "type", ev.Type) && matches(q, "segmentType", ev.SegmentType) && matches(q, "name", ev.Name) &&
-			(from.IsZero() || !ev.Timestamp.Before(from)) && (to.IsZero() || ev.Timestamp.Before(to)) {
-			out = append(out, ev)
-		}
-	}
-	return paginate(q, out)
+		return candidates, nil
+	},
+	Narrow: map[string]string{"userId": "the user's numeric id", "customerId": "the customer's numeric id"},
+	Fields: map[string]func(*UsageEvent) string{
+		"type":        func(ev *UsageEvent) string { return ev.Type },
+		"segmentType": func(ev *UsageEvent) string { return ev.SegmentType },
+		"name":        func(ev *UsageEvent) string { return ev.Name },
+	},
+	Time: func(ev *UsageEvent) time.Time { return ev.Timestamp },
 }
 
 // intersect keeps the events of all that are also in some, in order.

@@ -1,4 +1,4 @@
-package testkit_test
+package container_test
 
 import (
 	"context"
@@ -9,17 +9,18 @@ import (
 
 	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/testkit"
+	"github.com/destemu/destemu/testkit/container"
 )
 
 // The Go example of docs/docker.md, as it is printed there: destemu in a
 // container, in strict mode, with one User.com account.
 func TestSignupReachesUsercom(t *testing.T) {
 	ctx := context.Background()
-	image, err := testkit.ImageFromEnv(ctx) // DESTEMU_IMAGE, e.g. ghcr.io/destemu/destemu:v0.1.0
+	image, err := container.ImageFromEnv(ctx) // DESTEMU_IMAGE, e.g. ghcr.io/destemu/destemu:v0.1.0
 	if err != nil {
 		t.Skip(err) // no Docker daemon or no image here: skip rather than fail
 	}
-	emu, err := testkit.Run(ctx, image, testkit.WithStrict())
+	emu, err := container.Run(ctx, image, container.With(testkit.WithStrict()))
 	testcontainers.CleanupContainer(t, emu) // terminate it when the test ends
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +57,7 @@ func TestSignupReachesUsercom(t *testing.T) {
 // the image, so go test compiles this example without running it.)
 func ExampleRun() {
 	ctx := context.Background()
-	emu, err := testkit.Run(ctx, testkit.DefaultImage, testkit.WithAdminToken("s3cret"))
+	emu, err := container.Run(ctx, container.DefaultImage, container.With(testkit.WithAdminToken("s3cret")))
 	defer func() { _ = testcontainers.TerminateContainer(emu) }()
 	if err != nil {
 		panic(err)

@@ -1,10 +1,19 @@
-package testkit
+// Package container starts destemu's image for a Go test with
+// testcontainers-go, as a testcontainers module does: Run(ctx, image,
+// opts...) returns a *Container that is both a testcontainers.Container
+// and a testkit.Emulator, so a test body written for testkit.Start runs
+// against the image unchanged. It is a package of its own so that a test
+// which only starts destemu in-process (testkit.Start) does not compile,
+// or list in its go.mod, Docker's and testcontainers' modules.
+package container
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -12,6 +21,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/destemu/destemu/client"
+	"github.com/destemu/destemu/testkit"
 )
 
 // DefaultImage is the image .ci/image and BuildImage build from a checkout.
@@ -38,8 +48,9 @@ const port = "8080/tcp"
 const seedDir = "/seed/"
 
 // Container is destemu running in a container started by Run. It is a
-// testcontainers.Container (Terminate, Logs, Stop, Inspect ...) and an
-// Emulator, so the test bodies written for Start run against it unchanged.
+// testcontainers.Container (Terminate, Logs, Stop, Inspect ...) and a
+// testkit.Emulator, so the test bodies written for testkit.Start run
+// against it unchanged.
 type Container struct {
 	testcontainers.Container
 	url    string
@@ -54,28 +65,46 @@ func (c *Container) URL() string { return c.url }
 // the admin token when WithAdminToken was given.
 func (c *Container) Client() *client.Client { return c.client }
 
+// Options carries testkit's options (testkit.WithStrict, WithAdminToken,
+// WithLogLevel, WithSeed, WithFrozenClock) to Run; made by With. Its
+// Customize does nothing, because Run reads the options itself and turns
+// them into flags and files (the testcontainers-go module contract).
+type Options []testkit.Option
+
+// With hands testkit's options to Run, beside testcontainers' own:
+//
+//	container.Run(ctx, image, container.With(testkit.WithStrict()), testcontainers.WithEnv(env))
+//
+// The same options start testkit.Start's in-process server, so one list
+// serves both modes.
+func With(opts ...testkit.Option) Options { return Options(opts) }
+
+// Customize is a no-op; Run applies the options (see Options).
+func (Options) Customize(*testcontainers.GenericContainerRequest) error { return nil }
+
 // Run starts destemu from image (DefaultImage after .ci/image or
 // BuildImage; PublishedImage:<version> otherwise) and waits until /readyz
-// answers 200. opts are this package's Options (WithStrict, WithAdminToken,
-// WithLogLevel, WithSeed, WithFrozenClock) and any
+// answers 200. opts are testkit's options wrapped by With and any
 // testcontainers.ContainerCustomizer, e.g. testcontainers.WithCmdArgs
 // ("--body-limit", "64KiB") or testcontainers.WithEnv. Like every
 // testcontainers module, Run returns the container even with an error, so
 // the caller can terminate it (testcontainers.CleanupContainer(t, c) before
 // checking err).
 func Run(ctx context.Context, image string, opts ...testcontainers.ContainerCustomizer) (*Container, error) {
-	var o options
+	var given []testkit.Option
 	for _, opt := range opts {
-		if apply, ok := opt.(Option); ok {
-			if err := apply(&o); err != nil {
-				return nil, fmt.Errorf("run destemu: %w", err)
-			}
+		if w, ok := opt.(Options); ok {
+			given = append(given, w...)
 		}
 	}
-	if o.inProcessOnly != "" {
-		return nil, fmt.Errorf("run destemu: %s works in-process only", o.inProcessOnly)
+	o, err := testkit.Resolve(given...)
+	if err != nil {
+		return nil, fmt.Errorf("run destemu: %w", err)
 	}
-	if err := o.checkSeeds(); err != nil {
+	if o.InProcessOnly != "" {
+		return nil, fmt.Errorf("run destemu: %s works in-process only", o.InProcessOnly)
+	}
+	if err := checkSeeds(o.Seeds); err != nil {
 		return nil, fmt.Errorf("run destemu: %w", err)
 	}
 
@@ -89,7 +118,7 @@ func Run(ctx context.Context, image string, opts ...testcontainers.ContainerCust
 	all = append(all, opts...)
 	// The options' flags come after the caller's customizers, so a
 	// testcontainers.WithCmd given to Run cannot silently drop them.
-	all = append(all, o.containerArgs()...)
+	all = append(all, containerArgs(o)...)
 
 	ctr, err := testcontainers.Run(ctx, image, all...)
 	var c *Container
@@ -97,30 +126,49 @@ func Run(ctx context.Context, image string, opts ...testcontainers.ContainerCust
 		c = &Container{Container: ctr}
 	}
 	if err != nil {
-		return c, fmt.Errorf("run destemu: %w", err)
+		return c, fmt.Errorf("run destemu: %w", explainReaper(err, testcontainers.ReadConfig().RyukDisabled))
 	}
 	endpoint, err := ctr.PortEndpoint(ctx, port, "http")
 	if err != nil {
 		return c, fmt.Errorf("run destemu: %w", err)
 	}
 	var copts []client.Option
-	if o.cfg.AdminToken != "" {
-		copts = append(copts, client.WithAdminToken(o.cfg.AdminToken))
+	if o.AdminToken != "" {
+		copts = append(copts, client.WithAdminToken(o.AdminToken))
 	}
 	c.url, c.client = endpoint, client.New(endpoint, copts...)
-	if o.frozen != nil {
-		if _, err := c.client.FreezeClockAt(ctx, *o.frozen); err != nil {
+	if o.FrozenAt != nil {
+		if _, err := c.client.FreezeClockAt(ctx, *o.FrozenAt); err != nil {
 			return c, fmt.Errorf("run destemu: freeze the clock: %w", err)
 		}
 	}
 	return c, nil
 }
 
+// errReaper is what Run adds to testcontainers' error when its reaper
+// cannot start: the usual cause is a machine that cannot pull the reaper's
+// image from Docker Hub, where the error itself only names a registry.
+var errReaper = errors.New("testcontainers could not start its reaper (Ryuk, the container " +
+	"that removes what a test run leaves behind; its image testcontainers/ryuk is pulled from Docker Hub). " +
+	"Where that image cannot be pulled, set TESTCONTAINERS_RYUK_DISABLED=true (or ryuk.disabled=true in " +
+	"~/.testcontainers.properties): Run's containers are then removed only by Terminate, which " +
+	"testcontainers.CleanupContainer(t, c) calls when the test ends")
+
+// explainReaper puts errReaper in front of err when err came from starting
+// the reaper, so the caller reads what to set and why before the registry
+// error underneath.
+func explainReaper(err error, ryukDisabled bool) error {
+	if ryukDisabled || !strings.Contains(err.Error(), "reaper") {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errReaper, err)
+}
+
 // checkSeeds reports a seed file that is missing, or that would land on
 // another one in the container's /seed, before any container is made.
-func (o *options) checkSeeds() error {
-	names := make(map[string]string, len(o.seeds))
-	for _, s := range o.seeds {
+func checkSeeds(seeds []string) error {
+	names := make(map[string]string, len(seeds))
+	for _, s := range seeds {
 		if _, err := os.Stat(s); err != nil {
 			return fmt.Errorf("seed file: %w", err)
 		}
@@ -133,19 +181,19 @@ func (o *options) checkSeeds() error {
 }
 
 // containerArgs turns the options into the container's flags and files.
-func (o *options) containerArgs() []testcontainers.ContainerCustomizer {
+func containerArgs(o testkit.Settings) []testcontainers.ContainerCustomizer {
 	var args []string
-	if o.cfg.Strict {
+	if o.Strict {
 		args = append(args, "--strict")
 	}
-	if o.cfg.AdminToken != "" {
-		args = append(args, "--admin-token", o.cfg.AdminToken)
+	if o.AdminToken != "" {
+		args = append(args, "--admin-token", o.AdminToken)
 	}
-	if o.level != nil {
-		args = append(args, "--log-level", o.level.String())
+	if o.LogLevel != nil {
+		args = append(args, "--log-level", o.LogLevel.String())
 	}
 	var files []testcontainers.ContainerFile
-	for _, s := range o.seeds {
+	for _, s := range o.Seeds {
 		in := seedDir + filepath.Base(s)
 		// 0o644: the image runs as an unprivileged user (65532).
 		files = append(files, testcontainers.ContainerFile{HostFilePath: s, ContainerFilePath: in, FileMode: 0o644})
@@ -168,7 +216,7 @@ func (o *options) containerArgs() []testcontainers.ContainerCustomizer {
 // Tests skip with the error's message, so `go test ./...` passes on a
 // machine without Docker:
 //
-//	image, err := testkit.ImageFromEnv(ctx)
+//	image, err := container.ImageFromEnv(ctx)
 //	if err != nil {
 //		t.Skip(err)
 //	}

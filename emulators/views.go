@@ -1,0 +1,235 @@
+package emulators
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/destemu/destemu/segment"
+)
+
+// DefaultLimit is the page size of a list when the call gives no limit: an
+// account may hold a million users, and an answer that size helps nobody.
+const DefaultLimit = 1000
+
+// View declares a read-only list of a destination's state: where it is,
+// what its items are and which filters it supports. The platform owns the
+// rest, alike for every list: filters read from the query, an unknown
+// query parameter refused with one message, from/to on the item's time
+// (from inclusive, to exclusive, RFC 3339), paging with limit and offset,
+// and the List envelope. Resource turns the declaration into a route.
+type View[S, T any] struct {
+	Path    string
+	Summary string
+	// Items returns the candidates, in the order the list answers them.
+	// It may use the query to narrow them through an index (see Narrow);
+	// every declared filter is still applied to what it returns.
+	Items func(r *ResourceRequest, s S) ([]T, error)
+	// Fields are exact-match filters: ?name=value keeps the items whose
+	// field reads value.
+	Fields map[string]func(T) string
+	// Values lists the values a field filter may take (an enumeration);
+	// another value is a 400.
+	Values map[string][]string
+	// Multi are membership filters: ?name=value keeps the items whose list
+	// holds value.
+	Multi map[string]func(T) []string
+	// Time is the item's time for the from and to filters; nil when the
+	// list has no time range.
+	Time func(T) time.Time
+	// Attributes, when set, filters on free attributes: ?{AttrPrefix}{name}=value
+	// keeps the items whose attribute name reads value as text (see
+	// TextAttribute). It reports ok=false for a name that is no attribute
+	// here (an unknown filter) and an error for a value the attribute
+	// cannot take.
+	Attributes func(s S, name, value string) (match func(T) bool, ok bool, err error)
+	// AttrPrefix starts every attribute filter ("attributes."); empty means
+	// attributes are filtered by their bare name.
+	AttrPrefix string
+	// Narrow names the filters Items applies itself (through an index, or
+	// with a rule of its own, such as resolving an alias), with a
+	// description for the OpenAPI document.
+	Narrow map[string]string
+}
+
+// TextAttribute is the usual View.Attributes: an attribute matches when
+// the item has it and its text form (segment.Text) equals the value.
+func TextAttribute[S, T any](attrs func(T) map[string]any) func(S, string, string) (func(T) bool, bool, error) {
+	return func(_ S, name, want string) (func(T) bool, bool, error) {
+		return func(it T) bool {
+			v, ok := attrs(it)[name]
+			s, _ := segment.Text(v)
+			return ok && s == want
+		}, true, nil
+	}
+}
+
+// Param is one documented query parameter of a route.
+type Param struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// Type is the JSON Schema type of the value: "string" or "integer";
+	// Format refines it ("date-time").
+	Type   string   `json:"type"`
+	Format string   `json:"format,omitempty"`
+	Enum   []string `json:"enum,omitempty"`
+}
+
+// ViewInfo describes a declared list for a generic reader (the OpenAPI
+// document, the control plane's view listing, the web UI).
+type ViewInfo struct {
+	Path    string `json:"path"`
+	Summary string `json:"summary"`
+	// Item is the Go type of the items, for schemas.
+	Item reflect.Type `json:"-"`
+	// Filters are the list's own filters (limit and offset, which every
+	// list takes, are not repeated).
+	Filters []Param `json:"filters"`
+	// Attributes is how attribute filters are spelt ("attributes.<name>"),
+	// empty when the list has none.
+	Attributes string `json:"attributes,omitempty"`
+	TimeRange  bool   `json:"timeRange"`
+}
+
+// pagingParams are the parameters every list takes.
+var pagingParams = []Param{
+	{Name: "limit", Type: "integer", Description: fmt.Sprintf("page size (default %d)", DefaultLimit)},
+	{Name: "offset", Type: "integer", Description: "items to skip (default 0)"},
+}
+
+// Resource turns the declaration into the list's route.
+func (v View[S, T]) Resource() Resource[S] {
+	info := v.info()
+	return Resource[S]{
+		Method: http.MethodGet, Path: v.Path, Summary: v.Summary,
+		Query: append(slices.Clone(info.Filters), pagingParams...),
+		Out:   reflect.TypeFor[List[T]](), View: &info,
+		Handle: func(r *ResourceRequest, s S) (any, error) { return v.list(r, s) },
+	}
+}
+
+func (v View[S, T]) info() ViewInfo {
+	info := ViewInfo{Path: v.Path, Summary: v.Summary, Item: reflect.TypeFor[T](), TimeRange: v.Time != nil}
+	for _, name := range slices.Sorted(maps.Keys(v.Fields)) {
+		info.Filters = append(info.Filters, Param{Name: name, Type: "string", Description: "exact match", Enum: v.Values[name]})
+	}
+	for _, name := range slices.Sorted(maps.Keys(v.Multi)) {
+		info.Filters = append(info.Filters, Param{Name: name, Type: "string", Description: "one of the item's values"})
+	}
+	for _, name := range slices.Sorted(maps.Keys(v.Narrow)) {
+		info.Filters = append(info.Filters, Param{Name: name, Type: "string", Description: v.Narrow[name]})
+	}
+	if v.Time != nil {
+		info.Filters = append(info.Filters,
+			Param{Name: "from", Type: "string", Format: "date-time", Description: "items at or after this time (RFC 3339, inclusive)"},
+			Param{Name: "to", Type: "string", Format: "date-time", Description: "items before this time (RFC 3339, exclusive)"})
+	}
+	if v.Attributes != nil {
+		info.Attributes = v.AttrPrefix + "<name>"
+	}
+	return info
+}
+
+// list answers one page of the matching items.
+func (v View[S, T]) list(r *ResourceRequest, s S) (List[T], error) {
+	match, limit, offset, err := v.read(r.Query, s)
+	if err != nil {
+		return List[T]{}, err
+	}
+	items, err := v.Items(r, s)
+	if err != nil {
+		return List[T]{}, err
+	}
+	var page []T
+	total := 0
+	for _, it := range items {
+		if !match(it) {
+			continue
+		}
+		if total >= offset && len(page) < limit {
+			page = append(page, it)
+		}
+		total++
+	}
+	return ListOf(page, total), nil
+}
+
+// read turns the query into one predicate and the page asked for, refusing
+// an unknown parameter or a malformed value with a 400 that names it.
+func (v View[S, T]) read(q url.Values, s S) (match func(T) bool, limit, offset int, err error) {
+	limit = DefaultLimit
+	var preds []func(T) bool
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		want := q.Get(name)
+		var p func(T) bool
+		switch get, multi := v.Fields[name], v.Multi[name]; {
+		case name == "limit" || name == "offset":
+			n, perr := strconv.Atoi(want)
+			if perr != nil || n < 0 {
+				return nil, 0, 0, BadRequest("query parameter %q: %q is not a whole number ≥ 0", name, want)
+			}
+			if name == "limit" {
+				limit = n
+			} else {
+				offset = n
+			}
+		case get != nil:
+			if allowed := v.Values[name]; allowed != nil && !slices.Contains(allowed, want) {
+				return nil, 0, 0, BadRequest("query parameter %q: %q is not one of %s", name, want, strings.Join(allowed, ", "))
+			}
+			p = func(it T) bool { return get(it) == want }
+		case multi != nil:
+			p = func(it T) bool { return slices.Contains(multi(it), want) }
+		case v.Narrow[name] != "":
+		case v.Time != nil && (name == "from" || name == "to"):
+			t, perr := time.Parse(time.RFC3339Nano, want)
+			if perr != nil {
+				return nil, 0, 0, BadRequest("query parameter %q: %q is not an RFC 3339 time", name, want)
+			}
+			if name == "from" {
+				p = func(it T) bool { return !v.Time(it).Before(t) }
+			} else {
+				p = func(it T) bool { return v.Time(it).Before(t) }
+			}
+		default:
+			var ok bool
+			if v.Attributes != nil && strings.HasPrefix(name, v.AttrPrefix) && len(name) > len(v.AttrPrefix) {
+				if p, ok, err = v.Attributes(s, name[len(v.AttrPrefix):], want); err != nil {
+					return nil, 0, 0, BadRequest("query parameter %q: %s", name, err)
+				}
+			}
+			if !ok {
+				return nil, 0, 0, BadRequest("unknown query parameter %q: this list takes %s", name, v.known())
+			}
+		}
+		if p != nil {
+			preds = append(preds, p)
+		}
+	}
+	return func(it T) bool {
+		for _, p := range preds {
+			if !p(it) {
+				return false
+			}
+		}
+		return true
+	}, limit, offset, nil
+}
+
+// known lists the parameters the list takes, for the unknown-filter error.
+func (v View[S, T]) known() string {
+	var names []string
+	for _, p := range v.info().Filters {
+		names = append(names, p.Name)
+	}
+	if v.Attributes != nil {
+		names = append(names, v.AttrPrefix+"<name>")
+	}
+	return strings.Join(append(names, "limit", "offset"), ", ")
+}
