@@ -19,7 +19,7 @@ func TestLoadServerBounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := server.Config{ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
-		MaxHeaderBytes: 64 << 10, SnapshotLimit: 256 << 20}
+		MaxHeaderBytes: 64 << 10, SnapshotLimit: 1 << 30}
 	if got := c.Server(); got.ReadTimeout != want.ReadTimeout || got.WriteTimeout != want.WriteTimeout ||
 		got.IdleTimeout != want.IdleTimeout || got.MaxHeaderBytes != want.MaxHeaderBytes || got.SnapshotLimit != want.SnapshotLimit {
 		t.Fatalf("defaults: %+v", got)

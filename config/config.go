@@ -91,7 +91,7 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	fs.Var(seeds, "seed", "a scenario file whose setup is applied at start; repeat it for more (DESTEMU_SEED, a comma-separated list)")
 	fs.StringVar(&interval, "state-interval", env("STATE_INTERVAL", "30s"), "how often to save the state file; 0 saves only at a graceful stop (DESTEMU_STATE_INTERVAL)")
 	var snapLimit, readTO, writeTO, idleTO, headerBytes string
-	fs.StringVar(&snapLimit, "snapshot-limit", env("SNAPSHOT_LIMIT", "256MiB"), "largest snapshot PUT /_emulator/snapshot imports; suffixes KiB and MiB allowed (DESTEMU_SNAPSHOT_LIMIT)")
+	fs.StringVar(&snapLimit, "snapshot-limit", env("SNAPSHOT_LIMIT", "1024MiB"), "largest snapshot PUT /_emulator/snapshot imports; suffixes KiB and MiB allowed (DESTEMU_SNAPSHOT_LIMIT)")
 	fs.StringVar(&readTO, "read-timeout", env("READ_TIMEOUT", server.DefaultReadTimeout.String()), "time to read a whole request, headers and body; 0 for none (DESTEMU_READ_TIMEOUT)")
 	fs.StringVar(&writeTO, "write-timeout", env("WRITE_TIMEOUT", server.DefaultWriteTimeout.String()), "time to write an answer; long-polls and fault latencies get theirs on top; 0 for none (DESTEMU_WRITE_TIMEOUT)")
 	fs.StringVar(&idleTO, "idle-timeout", env("IDLE_TIMEOUT", server.DefaultIdleTimeout.String()), "how long an idle keep-alive connection stays open; 0 for none (DESTEMU_IDLE_TIMEOUT)")
