@@ -142,7 +142,7 @@ func FromMap(raw map[string]any, now time.Time) (*Message, error) {
 	m, err := fromMap(raw, now)
 	if err != nil {
 		var e *Error
-		if asError(err, &e) {
+		if errors.As(err, &e) {
 			e.Partial = m
 		}
 		return nil, err

@@ -3,9 +3,11 @@ package server_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -153,4 +155,41 @@ func BenchmarkPerf(b *testing.B) {
 			reportCPU(b, func() { testkit.ServeBenchmark(b, h, "/"+dest, header, perfBodies(pairs[dest])) })
 		})
 	}
+}
+
+// BenchmarkStoredEvents fills one account of each destination with the
+// perf method's traffic (b.N messages: a user's two messages, each kept as
+// a user and an event or two events) and reports what the state costs:
+// heap-B/msg is the live heap after a collection, per message stored, and
+// rss-MB the process's resident memory at the end. Run it with
+// -benchtime 1000000x to see a million (about 3 minutes a destination on
+// a 2-core machine).
+func BenchmarkStoredEvents(b *testing.B) {
+	pairs := perfPairs(b)
+	for _, dest := range []string{"startdeliver", "startdeliver-v2", "connect", "promoter", "usercom"} {
+		b.Run(dest, func(b *testing.B) {
+			h := perfServer(b, dest)
+			header := testkit.SegmentHeader("perf-key", perfSettings[dest])
+			before := liveHeap()
+			testkit.ServeBenchmark(b, h, "/"+dest, header, perfBodies(pairs[dest]))
+			b.StopTimer()
+			after := liveHeap()
+			b.ReportMetric(float64(after-before)/float64(b.N), "heap-B/msg")
+			b.ReportMetric(float64(rss())/(1<<20), "rss-MB")
+			runtime.KeepAlive(h)
+		})
+	}
+}
+
+// rss is the process's resident set size in bytes (0 where /proc is not).
+func rss() uint64 {
+	data, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	var size, resident uint64
+	if _, err := fmt.Sscan(string(data), &size, &resident); err != nil {
+		return 0
+	}
+	return resident * uint64(os.Getpagesize())
 }

@@ -72,8 +72,8 @@ type Contact struct {
 	LastName  string `json:"lastName,omitempty"`
 	// Attributes hold every trait of every identify (the seed: "All of the
 	// traits associated with the Identify event will get added as contact
-	// attributes").
-	Attributes map[string]any `json:"attributes"`
+	// attributes"), kept compact: an object's bytes, decoded to change.
+	Attributes segment.Object `json:"attributes"`
 	CreatedAt  time.Time      `json:"createdAt,omitzero"`
 	UpdatedAt  time.Time      `json:"updatedAt"`
 }
@@ -192,9 +192,6 @@ func (s *State) reindex() error {
 	for id, c := range s.Contacts {
 		if c == nil {
 			return fmt.Errorf("contacts[%q] is null", id)
-		}
-		if c.Attributes == nil {
-			c.Attributes = map[string]any{}
 		}
 		c.UserID = id
 	}

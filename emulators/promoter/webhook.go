@@ -27,7 +27,7 @@ func (s *State) identifyLocked(r *emulators.Request) error {
 		return emulators.BadRequest("Missing email address")
 	}
 	if !exists {
-		c = &Contact{UserID: m.UserID, Attributes: make(map[string]any, len(m.Traits)), CreatedAt: r.Now}
+		c = &Contact{UserID: m.UserID, CreatedAt: r.Now}
 		s.Contacts[m.UserID] = c
 		r.Did("created contact %s (%s)", m.UserID, email)
 	} else {
@@ -56,7 +56,9 @@ func (s *State) identifyLocked(r *emulators.Request) error {
 	if okLast {
 		c.LastName = last
 	}
-	setAttributes(c.Attributes, m.Traits)
+	attrs := c.Attributes.Map()
+	setAttributes(attrs, m.Traits)
+	c.Attributes = segment.NewObject(attrs)
 	r.Set("contact", m.UserID)
 	return nil
 }
@@ -91,7 +93,7 @@ func setAttributes(attrs, traits map[string]any) {
 			delete(attrs, k)
 			continue
 		}
-		attrs[k] = segment.Plain(v)
+		attrs[k] = v // no copy: the caller encodes attrs before the message goes
 	}
 }
 

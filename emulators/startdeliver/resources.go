@@ -2,7 +2,9 @@ package startdeliver
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
@@ -102,7 +104,9 @@ func recordView[T record](path string, e Entity, all func(*State) []T) emulators
 	}
 	return emulators.View[*State, T]{
 		Path: path, Summary: "List " + path + " (also filters on a custom field alias)",
-		Items:  func(_ *emulators.ResourceRequest, a *State) ([]T, error) { return all(a), nil },
+		Items: func(r *emulators.ResourceRequest, a *State) ([]T, error) {
+			return candidates(all(a), a.indexed(e, r.Query)), nil
+		},
 		Fields: fields,
 		Attributes: func(a *State, alias, want string) (func(T) bool, bool, error) {
 			f, ok := a.field(e, alias)
@@ -120,6 +124,59 @@ func recordView[T record](path string, e Entity, all func(*State) []T) emulators
 			}, true, nil
 		},
 	}
+}
+
+// candidates narrows a list to the records an index names (ids are
+// positions, in ascending order, so the list keeps the order of a full
+// scan); with no index to use (ids nil) it is the whole list. The view
+// still applies every filter to what is left.
+func candidates[T any](all []T, ids []int64) []T {
+	if ids == nil {
+		return all
+	}
+	out := make([]T, 0, len(ids))
+	for _, id := range ids {
+		if id >= 1 && id <= int64(len(all)) {
+			out = append(out, all[id-1])
+		}
+	}
+	return out
+}
+
+// indexed answers the first filter of q an index serves (in name order):
+// the id itself, the user's email, or a custom field alias. It returns nil
+// when none does, and an empty non-nil list when the value is held by
+// nothing, so that a lookup at a million users costs a map read, not a
+// scan.
+func (a *State) indexed(e Entity, q url.Values) []int64 {
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		want := q.Get(name)
+		switch {
+		case name == "id":
+			if id, err := strconv.ParseInt(want, 10, 64); err == nil {
+				return []int64{id}
+			}
+		case e == EntityUser && name == emailField && emailKey(want) != "":
+			return nonNil(a.users[emailField][emailKey(want)])
+		default:
+			f, ok := a.field(e, name)
+			if !ok {
+				continue
+			}
+			v, ok := convert(f.Type, want)
+			if x := a.index(e)[name]; ok && x != nil {
+				return nonNil(x[valueKey(v)])
+			}
+		}
+	}
+	return nil
+}
+
+func nonNil(ids []int64) []int64 {
+	if ids == nil {
+		return []int64{}
+	}
+	return ids
 }
 
 func (u *User) values() FieldValues     { return u.CustomFields }
