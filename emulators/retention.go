@@ -89,3 +89,24 @@ func (a *Account) Stored() (users, events int, ok bool) {
 	defer a.mu.Unlock()
 	return ret.stored(a.state)
 }
+
+// Expired counts the items at the front of an oldest-first list that a trim
+// drops: those beyond the newest keep, then the ones after them whose time
+// (at) is before before. It is the count every Retainer's TrimEvents needs.
+func Expired[T any](items []T, keep int, before time.Time, at func(T) time.Time) int {
+	n := max(len(items)-keep, 0)
+	return n + Older(items[n:], before, at)
+}
+
+// Older counts the leading items of an oldest-first list whose time (at) is
+// before before; a zero before counts none.
+func Older[T any](items []T, before time.Time, at func(T) time.Time) int {
+	if before.IsZero() {
+		return 0
+	}
+	n := 0
+	for n < len(items) && at(items[n]).Before(before) {
+		n++
+	}
+	return n
+}

@@ -311,16 +311,26 @@ func queryInt(c *gin.Context, name string, def int) (int, error) {
 }
 
 func (s *Server) listRequests(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
-	f, err := logFilter(c)
+	items, total, err := requestPage(c, ns)
 	if err != nil {
 		return 0, nil, err
+	}
+	return http.StatusOK, listOf(items, total), nil
+}
+
+// requestPage reads the log filters and limit of a request-log listing and
+// answers the matching entries, newest first, with how many match in all.
+func requestPage(c *gin.Context, ns *emulators.Namespace) ([]emulators.Entry, int, error) {
+	f, err := logFilter(c)
+	if err != nil {
+		return nil, 0, err
 	}
 	limit, err := queryInt(c, "limit", 100)
 	if err != nil {
-		return 0, nil, err
+		return nil, 0, err
 	}
 	items, total := ns.Log.List(f, limit)
-	return http.StatusOK, listOf(items, total), nil
+	return items, total, nil
 }
 
 // maxWait bounds a long poll, so a forgotten wait cannot hold a connection.

@@ -195,15 +195,10 @@ func (s *Server) textOr(next gin.HandlerFunc) gin.HandlerFunc {
 }
 
 func (s *Server) listRequestsText(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
-	f, err := logFilter(c)
+	items, _, err := requestPage(c, ns)
 	if err != nil {
 		return 0, nil, err
 	}
-	limit, err := queryInt(c, "limit", 100)
-	if err != nil {
-		return 0, nil, err
-	}
-	items, _ := ns.Log.List(f, limit)
 	var b bytes.Buffer
 	for i := len(items) - 1; i >= 0; i-- {
 		b.WriteString(clientEntry(&items[i]).String())

@@ -16,10 +16,7 @@ func (*Destination) Stored(s *State) (users, events int) {
 // TrimEvents drops the oldest custom events beyond keep, and those received
 // before before (emulators.Retainer).
 func (*Destination) TrimEvents(s *State, keep int, before time.Time) int {
-	drop := max(len(s.CustomEvents)-keep, 0)
-	for !before.IsZero() && drop < len(s.CustomEvents) && s.CustomEvents[drop].ReceivedAt.Before(before) {
-		drop++
-	}
+	drop := emulators.Expired(s.CustomEvents, keep, before, func(e *CustomEvent) time.Time { return e.ReceivedAt })
 	if drop > 0 {
 		s.CustomEvents = slices.Clone(s.CustomEvents[drop:]) // a fresh array frees the dropped ones
 	}

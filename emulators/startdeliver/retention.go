@@ -16,10 +16,7 @@ func (*Destination) Stored(a *State) (users, events int) {
 // before before, then rebuilds the event indexes, which hold positions
 // (emulators.Retainer).
 func (*Destination) TrimEvents(a *State, keep int, before time.Time) int {
-	drop := max(len(a.Events)-keep, 0)
-	for !before.IsZero() && drop < len(a.Events) && a.Events[drop].Received.Before(before) {
-		drop++
-	}
+	drop := emulators.Expired(a.Events, keep, before, func(e *UsageEvent) time.Time { return e.Received })
 	if drop == 0 {
 		return 0
 	}

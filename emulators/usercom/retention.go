@@ -28,12 +28,8 @@ func (*Destination) TrimEvents(st *State, keep int, before time.Time) int {
 			v++
 		}
 	}
-	for !before.IsZero() && o < len(st.Occurrences) && st.Occurrences[o].Timestamp.Before(before) {
-		o++
-	}
-	for !before.IsZero() && v < len(st.PageViews) && st.PageViews[v].Timestamp.Before(before) {
-		v++
-	}
+	o += emulators.Older(st.Occurrences[o:], before, func(oc *Occurrence) time.Time { return oc.Timestamp })
+	v += emulators.Older(st.PageViews[v:], before, func(pv *PageView) time.Time { return pv.Timestamp })
 	if o+v == 0 {
 		return 0
 	}
