@@ -118,7 +118,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	gin.SetMode(gin.ReleaseMode)
-	log := cfg.Logger(stderr)
+	gcCtx, stopGC := context.WithCancel(ctx)
+	defer stopGC()
+	tuneGC(gcCtx, getenv)
+	logs := newLogBuffer(stderr)
+	defer logs.Close()
+	log := cfg.Logger(logs)
 	scfg := cfg.Server()
 	scfg.Logger, scfg.Version = log, version
 	srv, err := server.New(scfg)
