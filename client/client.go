@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/destemu/destemu/wire"
 )
 
 // NamespaceHeader selects the namespace of a call.
@@ -209,8 +211,37 @@ func (q Query) Values() url.Values {
 	return v
 }
 
-// List is every list answer of the control plane.
-type List[T any] struct {
-	Items []T `json:"items"`
-	Total int `json:"total"`
+// List is every list answer of the control plane: a page of items and how
+// many match in all.
+type List[T any] = wire.List[T]
+
+// ListPage reads one page of any control-plane list at path, with the
+// total that match: q holds the list's filters and its limit and offset
+// (every list takes both). The typed list methods answer the items alone.
+//
+//	page, err := client.ListPage[client.Account](ctx, c, "/_emulator/promoter/accounts", client.Query{"limit": "10"})
+func ListPage[T any](ctx context.Context, c *Client, path string, q Query) (*List[T], error) {
+	var l List[T]
+	if err := c.Do(ctx, http.MethodGet, path, q.Values(), nil, &l); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// list reads the items of a control-plane list. (The error is taken before
+// the items are read: Go leaves the order of a variable read and a call in
+// one return statement unspecified.)
+func list[T any](ctx context.Context, c *Client, path string, q url.Values) ([]T, error) {
+	var l List[T]
+	if err := c.Do(ctx, http.MethodGet, path, q, nil, &l); err != nil {
+		return nil, err
+	}
+	return l.Items, nil
+}
+
+// call calls a control-plane route with a JSON body in (nil for none) and
+// decodes its answer into a new T.
+func call[T any](ctx context.Context, c *Client, method, path string, in any) (*T, error) {
+	var out T
+	return &out, c.Do(ctx, method, path, nil, in, &out)
 }

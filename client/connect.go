@@ -92,23 +92,20 @@ type ConnectEventCount struct {
 
 // Environment reads the environment's name, public key and counts.
 func (a *ConnectAccount) Environment(ctx context.Context) (*ConnectEnvironment, error) {
-	var e ConnectEnvironment
-	return &e, a.get(ctx, nil, &e, "environment")
+	return call[ConnectEnvironment](ctx, a.c, http.MethodGet, a.path("environment"), nil)
 }
 
 // Users lists users, sorted by id. Filters (exact match): email,
 // first_name, last_name, phone_number, timezone; apns, fcm and alias match
 // a user holding that token or alias.
 func (a *ConnectAccount) Users(ctx context.Context, q Query) ([]ConnectUser, error) {
-	var l List[ConnectUser]
-	return l.Items, a.get(ctx, q, &l, "users")
+	return list[ConnectUser](ctx, a.c, a.path("users"), q.Values())
 }
 
 // User reads one user, by id or by an id aliased to it, with its tokens
 // and events; an unknown id is a 404 *Error.
 func (a *ConnectAccount) User(ctx context.Context, id string) (*ConnectUser, error) {
-	var u ConnectUser
-	return &u, a.get(ctx, nil, &u, "users", id)
+	return call[ConnectUser](ctx, a.c, http.MethodGet, a.path("users", id), nil)
 }
 
 // Events lists events in arrival order. Filters: userId (an alias finds its
@@ -116,18 +113,16 @@ func (a *ConnectAccount) User(ctx context.Context, id string) (*ConnectUser, err
 // screen), from and to (RFC 3339, on the event time; from inclusive, to
 // exclusive).
 func (a *ConnectAccount) Events(ctx context.Context, q Query) ([]ConnectEvent, error) {
-	var l List[ConnectEvent]
-	return l.Items, a.get(ctx, q, &l, "events")
+	return list[ConnectEvent](ctx, a.c, a.path("events"), q.Values())
 }
 
 // EventCounts reads the events view at the namespace clock's now, sorted by
 // name. Filters: name; search (a part of the name, in any casing: the
 // page's search box, CN-10).
 func (a *ConnectAccount) EventCounts(ctx context.Context, q Query) ([]ConnectEventCount, error) {
-	var l List[ConnectEventCount]
-	return l.Items, a.get(ctx, q, &l, "event-counts")
+	return list[ConnectEventCount](ctx, a.c, a.path("event-counts"), q.Values())
 }
 
-func (a *ConnectAccount) get(ctx context.Context, q Query, out any, parts ...string) error {
-	return a.c.Do(ctx, http.MethodGet, AccountPath("connect", a.account, parts...), q.Values(), nil, out)
+func (a *ConnectAccount) path(parts ...string) string {
+	return AccountPath("connect", a.account, parts...)
 }

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/destemu/destemu/wire"
 )
 
 // AccountSpec creates an account: its id, stored settings (used when a
@@ -31,41 +33,24 @@ type KeySpec struct {
 func Inactive() *bool { f := false; return &f }
 
 // Key is an API key: status active, inactive or revoked.
-type Key struct {
-	Value      string `json:"value"`
-	Status     string `json:"status"`
-	Permission string `json:"permission"`
-}
+type Key = wire.Key
 
 // Account is an account as the control plane shows it.
-type Account struct {
-	ID          string          `json:"id"`
-	Destination string          `json:"destination"`
-	Namespace   string          `json:"namespace"`
-	Created     time.Time       `json:"created"`
-	Settings    map[string]any  `json:"settings"`
-	Config      json.RawMessage `json:"config"`
-	Keys        []Key           `json:"keys"`
-	Provisioned bool            `json:"provisioned"`
-}
+type Account = wire.Account
 
 // CreateAccount creates an account of a destination.
 func (c *Client) CreateAccount(ctx context.Context, dest string, spec AccountSpec) (*Account, error) {
-	var a Account
-	return &a, c.Do(ctx, http.MethodPost, "/_emulator/"+url.PathEscape(dest)+"/accounts", nil, spec, &a)
+	return call[Account](ctx, c, http.MethodPost, "/_emulator/"+url.PathEscape(dest)+"/accounts", spec)
 }
 
 // Account reads an account.
 func (c *Client) Account(ctx context.Context, dest, id string) (*Account, error) {
-	var a Account
-	return &a, c.Do(ctx, http.MethodGet, AccountPath(dest, id), nil, nil, &a)
+	return call[Account](ctx, c, http.MethodGet, AccountPath(dest, id), nil)
 }
 
 // Accounts lists a destination's accounts.
 func (c *Client) Accounts(ctx context.Context, dest string) ([]Account, error) {
-	var l List[Account]
-	err := c.Do(ctx, http.MethodGet, "/_emulator/"+url.PathEscape(dest)+"/accounts", nil, nil, &l)
-	return l.Items, err
+	return list[Account](ctx, c, "/_emulator/"+url.PathEscape(dest)+"/accounts", nil)
 }
 
 // DeleteAccount deletes an account and its keys.
@@ -80,20 +65,16 @@ func (c *Client) ResetAccount(ctx context.Context, dest, id string) error {
 
 // AddKey adds an API key to an account.
 func (c *Client) AddKey(ctx context.Context, dest, account string, spec KeySpec) (*Key, error) {
-	var k Key
-	return &k, c.Do(ctx, http.MethodPost, AccountPath(dest, account, "keys"), nil, spec, &k)
+	return call[Key](ctx, c, http.MethodPost, AccountPath(dest, account, "keys"), spec)
 }
 
 // Keys lists an account's API keys.
 func (c *Client) Keys(ctx context.Context, dest, account string) ([]Key, error) {
-	var l List[Key]
-	err := c.Do(ctx, http.MethodGet, AccountPath(dest, account, "keys"), nil, nil, &l)
-	return l.Items, err
+	return list[Key](ctx, c, AccountPath(dest, account, "keys"), nil)
 }
 
 func (c *Client) keyStatus(ctx context.Context, dest, account, key, verb string) (*Key, error) {
-	var k Key
-	return &k, c.Do(ctx, http.MethodPost, AccountPath(dest, account, "keys", key, verb), nil, nil, &k)
+	return call[Key](ctx, c, http.MethodPost, AccountPath(dest, account, "keys", key, verb), nil)
 }
 
 // RevokeKey revokes a key: requests with it answer 403 (G-12).
@@ -111,35 +92,9 @@ func (c *Client) DeactivateKey(ctx context.Context, dest, account, key string) (
 	return c.keyStatus(ctx, dest, account, key, "deactivate")
 }
 
-// Entry is one webhook request in the request log.
-type Entry struct {
-	ID          uint64          `json:"id"`
-	Time        time.Time       `json:"time"`
-	Namespace   string          `json:"namespace"`
-	Destination string          `json:"destination"`
-	Account     string          `json:"account"`
-	Key         string          `json:"key"`
-	Type        string          `json:"type"`
-	Event       string          `json:"event"`
-	UserID      string          `json:"userId"`
-	AnonymousID string          `json:"anonymousId"`
-	MessageID   string          `json:"messageId"`
-	Status      int             `json:"status"`
-	Outcome     string          `json:"outcome"` // ok, ignored, duplicate, refused, faulted
-	Message     string          `json:"message"`
-	Actions     []string        `json:"actions"`
-	Warnings    []string        `json:"warnings"`
-	Fault       string          `json:"fault"`
-	LatencyMs   float64         `json:"latencyMs"`
-	Body        json.RawMessage `json:"body"`
-	// BodyText holds a body that was not JSON, as text.
-	BodyText string `json:"bodyText"`
-	// BodyDropped marks an entry whose body the server dropped to keep its
-	// request log within its byte budget.
-	BodyDropped bool `json:"bodyDropped"`
-	// Tracking links a tracking API message and its deliveries.
-	Tracking *Tracking `json:"tracking"`
-}
+// Entry is one webhook request in the request log; its String writes it
+// on one line, for test failures.
+type Entry = wire.Entry
 
 // RequestFilter selects request-log entries; zero fields match all.
 type RequestFilter struct {
@@ -176,9 +131,7 @@ func (f RequestFilter) values() url.Values {
 
 // Requests lists request-log entries, newest first.
 func (c *Client) Requests(ctx context.Context, f RequestFilter) ([]Entry, error) {
-	var l List[Entry]
-	err := c.Do(ctx, http.MethodGet, "/_emulator/requests", f.values(), nil, &l)
-	return l.Items, err
+	return list[Entry](ctx, c, "/_emulator/requests", f.values())
 }
 
 // WaitRequests blocks (a long poll, no sleeping) until n entries match or
@@ -188,9 +141,7 @@ func (c *Client) WaitRequests(ctx context.Context, f RequestFilter, n int, timeo
 	v := f.values()
 	v.Set("count", strconv.Itoa(n))
 	v.Set("timeout", timeout.String())
-	var l List[Entry]
-	err := c.Do(ctx, http.MethodGet, "/_emulator/requests/wait", v, nil, &l)
-	return l.Items, err
+	return list[Entry](ctx, c, "/_emulator/requests/wait", v)
 }
 
 // ClearRequests empties the namespace's request log.
@@ -211,12 +162,11 @@ func (c *Client) Clock(ctx context.Context) (*ClockState, error) {
 }
 
 func (c *Client) clock(ctx context.Context, method, verb string, in any) (*ClockState, error) {
-	var s ClockState
 	p := "/_emulator/clock"
 	if verb != "" {
 		p += "/" + verb
 	}
-	return &s, c.Do(ctx, method, p, nil, in, &s)
+	return call[ClockState](ctx, c, method, p, in)
 }
 
 // FreezeClock stops the namespace clock.
@@ -258,15 +208,12 @@ type NamespaceInfo struct {
 
 // CreateNamespace creates a namespace (it is also created on first use).
 func (c *Client) CreateNamespace(ctx context.Context, name string) (*NamespaceInfo, error) {
-	var n NamespaceInfo
-	return &n, c.Do(ctx, http.MethodPost, "/_emulator/namespaces", nil, map[string]string{"name": name}, &n)
+	return call[NamespaceInfo](ctx, c, http.MethodPost, "/_emulator/namespaces", map[string]string{"name": name})
 }
 
 // Namespaces lists the server's namespaces.
 func (c *Client) Namespaces(ctx context.Context) ([]NamespaceInfo, error) {
-	var l List[NamespaceInfo]
-	err := c.Do(ctx, http.MethodGet, "/_emulator/namespaces", nil, nil, &l)
-	return l.Items, err
+	return list[NamespaceInfo](ctx, c, "/_emulator/namespaces", nil)
 }
 
 // DeleteNamespace removes a namespace and everything in it.
@@ -305,8 +252,7 @@ type ServerInfo struct {
 
 // Info reads the server's version, mode and destinations.
 func (c *Client) Info(ctx context.Context) (*ServerInfo, error) {
-	var i ServerInfo
-	return &i, c.Do(ctx, http.MethodGet, "/_emulator/info", nil, nil, &i)
+	return call[ServerInfo](ctx, c, http.MethodGet, "/_emulator/info", nil)
 }
 
 // Ready reports whether /readyz answers 200.

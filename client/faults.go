@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+
+	"github.com/destemu/destemu/wire"
 )
 
 // Fault kinds.
@@ -28,14 +30,7 @@ type FaultRule struct {
 }
 
 // FaultMatch selects requests; empty fields match all.
-type FaultMatch struct {
-	Destination string `json:"destination,omitempty"`
-	Account     string `json:"account,omitempty"`
-	Key         string `json:"key,omitempty"`
-	Type        string `json:"type,omitempty"`
-	Event       string `json:"event,omitempty"`
-	UserID      string `json:"userId,omitempty"`
-}
+type FaultMatch = wire.FaultMatch
 
 // FaultAction is what a rule does. Durations are text: "250ms", "2s".
 type FaultAction struct {
@@ -50,15 +45,12 @@ type FaultAction struct {
 
 // AddFault adds a fault rule to the namespace and returns it with its id.
 func (c *Client) AddFault(ctx context.Context, r FaultRule) (*FaultRule, error) {
-	var out FaultRule
-	return &out, c.Do(ctx, http.MethodPost, "/_emulator/faults", nil, r, &out)
+	return call[FaultRule](ctx, c, http.MethodPost, "/_emulator/faults", r)
 }
 
 // Faults lists the namespace's fault rules, with how often each applied.
 func (c *Client) Faults(ctx context.Context) ([]FaultRule, error) {
-	var l List[FaultRule]
-	err := c.Do(ctx, http.MethodGet, "/_emulator/faults", nil, nil, &l)
-	return l.Items, err
+	return list[FaultRule](ctx, c, "/_emulator/faults", nil)
 }
 
 // DeleteFault removes one rule.

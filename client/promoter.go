@@ -139,99 +139,79 @@ type PromoterDailyLimit struct {
 
 // CreateCampaign creates a Segment campaign.
 func (p *Promoter) CreateCampaign(ctx context.Context, spec PromoterCampaignSpec) (*PromoterCampaign, error) {
-	var out PromoterCampaign
-	return &out, p.c.Do(ctx, http.MethodPost, p.path("campaigns"), nil, spec, &out)
+	return call[PromoterCampaign](ctx, p.c, http.MethodPost, p.path("campaigns"), spec)
 }
 
 // ActivateCampaign activates a campaign: a draft becomes ready.
 func (p *Promoter) ActivateCampaign(ctx context.Context, id string) (*PromoterCampaign, error) {
-	var out PromoterCampaign
-	return &out, p.c.Do(ctx, http.MethodPost, p.path("campaigns", id, "activate"), nil, nil, &out)
+	return call[PromoterCampaign](ctx, p.c, http.MethodPost, p.path("campaigns", id, "activate"), nil)
 }
 
 // Campaign reads a campaign.
 func (p *Promoter) Campaign(ctx context.Context, id string) (*PromoterCampaign, error) {
-	var out PromoterCampaign
-	return &out, p.c.Do(ctx, http.MethodGet, p.path("campaigns", id), nil, nil, &out)
+	return call[PromoterCampaign](ctx, p.c, http.MethodGet, p.path("campaigns", id), nil)
 }
 
 // Campaigns lists campaigns; filters: status, triggerEvent, contactList.
 func (p *Promoter) Campaigns(ctx context.Context, q Query) ([]PromoterCampaign, error) {
-	var l List[PromoterCampaign]
-	err := p.c.Do(ctx, http.MethodGet, p.path("campaigns"), q.Values(), nil, &l)
-	return l.Items, err
+	return list[PromoterCampaign](ctx, p.c, p.path("campaigns"), q.Values())
 }
 
 // CreateContactList creates a contact list.
 func (p *Promoter) CreateContactList(ctx context.Context, spec PromoterContactListSpec) (*PromoterContactList, error) {
-	var out PromoterContactList
-	return &out, p.c.Do(ctx, http.MethodPost, p.path("contact-lists"), nil, spec, &out)
+	return call[PromoterContactList](ctx, p.c, http.MethodPost, p.path("contact-lists"), spec)
 }
 
 // ContactList reads a contact list.
 func (p *Promoter) ContactList(ctx context.Context, id string) (*PromoterContactList, error) {
-	var out PromoterContactList
-	return &out, p.c.Do(ctx, http.MethodGet, p.path("contact-lists", id), nil, nil, &out)
+	return call[PromoterContactList](ctx, p.c, http.MethodGet, p.path("contact-lists", id), nil)
 }
 
 // ContactLists lists the contact lists.
 func (p *Promoter) ContactLists(ctx context.Context) ([]PromoterContactList, error) {
-	var l List[PromoterContactList]
-	err := p.c.Do(ctx, http.MethodGet, p.path("contact-lists"), nil, nil, &l)
-	return l.Items, err
+	return list[PromoterContactList](ctx, p.c, p.path("contact-lists"), nil)
 }
 
 // Contact reads a contact by userId.
 func (p *Promoter) Contact(ctx context.Context, userID string) (*PromoterContact, error) {
-	var out PromoterContact
-	return &out, p.c.Do(ctx, http.MethodGet, p.path("contacts", userID), nil, nil, &out)
+	return call[PromoterContact](ctx, p.c, http.MethodGet, p.path("contacts", userID), nil)
 }
 
 // Contacts lists contacts, oldest first; filters: email, list.
 func (p *Promoter) Contacts(ctx context.Context, q Query) ([]PromoterContact, error) {
-	var l List[PromoterContact]
-	err := p.c.Do(ctx, http.MethodGet, p.path("contacts"), q.Values(), nil, &l)
-	return l.Items, err
+	return list[PromoterContact](ctx, p.c, p.path("contacts"), q.Values())
 }
 
 // Survey reads a survey.
 func (p *Promoter) Survey(ctx context.Context, id string) (*PromoterSurvey, error) {
-	var out PromoterSurvey
-	return &out, p.c.Do(ctx, http.MethodGet, p.path("surveys", id), nil, nil, &out)
+	return call[PromoterSurvey](ctx, p.c, http.MethodGet, p.path("surveys", id), nil)
 }
 
 // Surveys lists surveys in trigger order; filters: campaign, contact,
 // status, from and to (RFC 3339, on triggeredAt).
 func (p *Promoter) Surveys(ctx context.Context, q Query) ([]PromoterSurvey, error) {
-	var l List[PromoterSurvey]
-	err := p.c.Do(ctx, http.MethodGet, p.path("surveys"), q.Values(), nil, &l)
-	return l.Items, err
+	return list[PromoterSurvey](ctx, p.c, p.path("surveys"), q.Values())
 }
 
 // RespondSurvey records the contact's answer (score 0 to 10) to a delivered
 // survey; a response before the reminder is due means no reminder.
 func (p *Promoter) RespondSurvey(ctx context.Context, id string, score int, comment string) (*PromoterSurvey, error) {
-	var out PromoterSurvey
 	in := map[string]any{"score": score, "comment": comment}
-	return &out, p.c.Do(ctx, http.MethodPost, p.path("surveys", id, "response"), nil, in, &out)
+	return call[PromoterSurvey](ctx, p.c, http.MethodPost, p.path("surveys", id, "response"), in)
 }
 
 // CustomEvents lists stored track events; filters: event, userId, from and
 // to (RFC 3339, on the event time).
 func (p *Promoter) CustomEvents(ctx context.Context, q Query) ([]PromoterCustomEvent, error) {
-	var l List[PromoterCustomEvent]
-	err := p.c.Do(ctx, http.MethodGet, p.path("custom-events"), q.Values(), nil, &l)
-	return l.Items, err
+	return list[PromoterCustomEvent](ctx, p.c, p.path("custom-events"), q.Values())
 }
 
 // DailyLimit reads today's request count, the limit and when it resets.
 func (p *Promoter) DailyLimit(ctx context.Context) (*PromoterDailyLimit, error) {
-	var out PromoterDailyLimit
-	return &out, p.c.Do(ctx, http.MethodGet, p.path("daily-limit"), nil, nil, &out)
+	return call[PromoterDailyLimit](ctx, p.c, http.MethodGet, p.path("daily-limit"), nil)
 }
 
 // SetDailyLimit sets the account's daily request limit.
 func (p *Promoter) SetDailyLimit(ctx context.Context, limit int) (*PromoterDailyLimit, error) {
-	var out PromoterDailyLimit
-	return &out, p.c.Do(ctx, http.MethodPut, p.path("daily-limit"), nil, map[string]int{"limit": limit}, &out)
+	return call[PromoterDailyLimit](ctx, p.c, http.MethodPut, p.path("daily-limit"), map[string]int{"limit": limit})
 }

@@ -8,28 +8,20 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/destemu/destemu/wire"
 )
 
 // Source is a tracking API source of a namespace: a write key and the
 // destinations it delivers to. An application's Segment SDK, pointed at
 // destemu with this write key, reaches these destinations as it would
 // through Segment (docs/tracking.md).
-type Source struct {
-	WriteKey    string       `json:"writeKey"`
-	Name        string       `json:"name,omitempty"`
-	Created     time.Time    `json:"created,omitzero"`
-	Connections []Connection `json:"connections"`
-}
+type Source = wire.Source
 
 // Connection connects a source to a destination: the API key Segment
 // sends in Basic auth, the settings it sends in X-Segment-Settings, and
 // whether it is enabled (true when nil).
-type Connection struct {
-	Destination string         `json:"destination"`
-	APIKey      string         `json:"apiKey"`
-	Settings    map[string]any `json:"settings,omitempty"`
-	Enabled     *bool          `json:"enabled,omitempty"`
-}
+type Connection = wire.Connection
 
 // Disabled returns a pointer to false, for Connection.Enabled.
 func Disabled() *bool { f := false; return &f }
@@ -37,47 +29,32 @@ func Disabled() *bool { f := false; return &f }
 // Tracking links a tracking API message and its deliveries in the request
 // log: a delivery's entry names its Source; the tracking API's entry
 // (destination "tracking", same messageId) lists every connection's fate.
-type Tracking struct {
-	Source     string   `json:"source"`
-	Deliveries []Fanout `json:"deliveries"`
-}
+type Tracking = wire.Tracking
 
 // Fanout is what became of a message for one connection: delivered (the
 // delivery's request id, status and outcome) or "skipped" with the reason.
-type Fanout struct {
-	Destination string `json:"destination"`
-	Account     string `json:"account"`
-	RequestID   uint64 `json:"requestId"`
-	Status      int    `json:"status"`
-	Outcome     string `json:"outcome"`
-	Reason      string `json:"reason"`
-}
+type Fanout = wire.Fanout
 
 func sourcePath(writeKey string) string { return "/_emulator/sources/" + url.PathEscape(writeKey) }
 
 // CreateSource creates a source in the client's namespace.
 func (c *Client) CreateSource(ctx context.Context, s Source) (*Source, error) {
-	var out Source
-	return &out, c.Do(ctx, http.MethodPost, "/_emulator/sources", nil, s, &out)
+	return call[Source](ctx, c, http.MethodPost, "/_emulator/sources", s)
 }
 
 // UpdateSource replaces a source's name and connections.
 func (c *Client) UpdateSource(ctx context.Context, s Source) (*Source, error) {
-	var out Source
-	return &out, c.Do(ctx, http.MethodPut, sourcePath(s.WriteKey), nil, s, &out)
+	return call[Source](ctx, c, http.MethodPut, sourcePath(s.WriteKey), s)
 }
 
 // Source reads a source.
 func (c *Client) Source(ctx context.Context, writeKey string) (*Source, error) {
-	var out Source
-	return &out, c.Do(ctx, http.MethodGet, sourcePath(writeKey), nil, nil, &out)
+	return call[Source](ctx, c, http.MethodGet, sourcePath(writeKey), nil)
 }
 
 // Sources lists the namespace's sources.
 func (c *Client) Sources(ctx context.Context) ([]Source, error) {
-	var l List[Source]
-	err := c.Do(ctx, http.MethodGet, "/_emulator/sources", nil, nil, &l)
-	return l.Items, err
+	return list[Source](ctx, c, "/_emulator/sources", nil)
 }
 
 // DeleteSource deletes a source.

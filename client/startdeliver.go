@@ -149,15 +149,12 @@ func (s *StartdeliverAccount) path(parts ...string) string {
 
 // CustomFields lists custom fields (filters: entity, type, alias).
 func (s *StartdeliverAccount) CustomFields(ctx context.Context, q Query) ([]StartdeliverCustomField, error) {
-	var l List[StartdeliverCustomField]
-	err := s.c.Do(ctx, http.MethodGet, s.path("custom-fields"), q.Values(), nil, &l)
-	return l.Items, err
+	return list[StartdeliverCustomField](ctx, s.c, s.path("custom-fields"), q.Values())
 }
 
 // CreateCustomField creates a custom field (409 when the alias exists).
 func (s *StartdeliverAccount) CreateCustomField(ctx context.Context, f StartdeliverCustomField) (*StartdeliverCustomField, error) {
-	var out StartdeliverCustomField
-	return &out, s.c.Do(ctx, http.MethodPost, s.path("custom-fields"), nil, f, &out)
+	return call[StartdeliverCustomField](ctx, s.c, http.MethodPost, s.path("custom-fields"), f)
 }
 
 // DeleteCustomField deletes a custom field and every value of it.
@@ -169,68 +166,55 @@ func (s *StartdeliverAccount) DeleteCustomField(ctx context.Context, entity, ali
 // (name, email, phone, title) or a custom field alias; limit and offset
 // page the answer (at most 1000 by default).
 func (s *StartdeliverAccount) Users(ctx context.Context, q Query) ([]StartdeliverUser, error) {
-	var l List[StartdeliverUser]
-	err := s.c.Do(ctx, http.MethodGet, s.path("users"), q.Values(), nil, &l)
-	return l.Items, err
+	return list[StartdeliverUser](ctx, s.c, s.path("users"), q.Values())
 }
 
 // CreateUser creates a user, as if it existed before Segment sent anything.
 func (s *StartdeliverAccount) CreateUser(ctx context.Context, spec StartdeliverUserSpec) (*StartdeliverUser, error) {
-	var out StartdeliverUser
-	return &out, s.c.Do(ctx, http.MethodPost, s.path("users"), nil, spec, &out)
+	return call[StartdeliverUser](ctx, s.c, http.MethodPost, s.path("users"), spec)
 }
 
 // User reads a user with its usage events.
 func (s *StartdeliverAccount) User(ctx context.Context, id int64) (*StartdeliverUser, error) {
-	var out StartdeliverUser
-	return &out, s.c.Do(ctx, http.MethodGet, s.path("users", strconv.FormatInt(id, 10)), nil, nil, &out)
+	return call[StartdeliverUser](ctx, s.c, http.MethodGet, s.path("users", strconv.FormatInt(id, 10)), nil)
 }
 
 // Customers lists customers; filters as for Users (id, name, a customer
 // custom field alias).
 func (s *StartdeliverAccount) Customers(ctx context.Context, q Query) ([]StartdeliverCustomer, error) {
-	var l List[StartdeliverCustomer]
-	err := s.c.Do(ctx, http.MethodGet, s.path("customers"), q.Values(), nil, &l)
-	return l.Items, err
+	return list[StartdeliverCustomer](ctx, s.c, s.path("customers"), q.Values())
 }
 
 // CreateCustomer creates a customer.
 func (s *StartdeliverAccount) CreateCustomer(ctx context.Context, spec StartdeliverCustomerSpec) (*StartdeliverCustomer, error) {
-	var out StartdeliverCustomer
-	return &out, s.c.Do(ctx, http.MethodPost, s.path("customers"), nil, spec, &out)
+	return call[StartdeliverCustomer](ctx, s.c, http.MethodPost, s.path("customers"), spec)
 }
 
 // Customer reads a customer with its users' ids and its usage events.
 func (s *StartdeliverAccount) Customer(ctx context.Context, id int64) (*StartdeliverCustomer, error) {
-	var out StartdeliverCustomer
-	return &out, s.c.Do(ctx, http.MethodGet, s.path("customers", strconv.FormatInt(id, 10)), nil, nil, &out)
+	return call[StartdeliverCustomer](ctx, s.c, http.MethodGet, s.path("customers", strconv.FormatInt(id, 10)), nil)
 }
 
 // UsageEvents lists usage events (filters: userId, customerId, type,
 // segmentType, name, from and to as RFC 3339; limit, offset).
 func (s *StartdeliverAccount) UsageEvents(ctx context.Context, q Query) ([]StartdeliverUsageEvent, error) {
-	var l List[StartdeliverUsageEvent]
-	err := s.c.Do(ctx, http.MethodGet, s.path("usage-events"), q.Values(), nil, &l)
-	return l.Items, err
+	return list[StartdeliverUsageEvent](ctx, s.c, s.path("usage-events"), q.Values())
 }
 
 // SegmentApp reads the v2 Segment app configuration as the account holds it.
 func (s *StartdeliverAccount) SegmentApp(ctx context.Context) (*StartdeliverSegmentApp, error) {
-	var out StartdeliverSegmentApp
-	return &out, s.c.Do(ctx, http.MethodGet, s.path("segment-app"), nil, nil, &out)
+	return call[StartdeliverSegmentApp](ctx, s.c, http.MethodGet, s.path("segment-app"), nil)
 }
 
 // ReplaceSegmentApp replaces the v2 configuration. Events see the change
 // once the cached copy is 10 minutes old (emulator clock) or flushed.
 func (s *StartdeliverAccount) ReplaceSegmentApp(ctx context.Context, cfg StartdeliverSegmentApp) (*StartdeliverSegmentApp, error) {
-	var out StartdeliverSegmentApp
-	return &out, s.c.Do(ctx, http.MethodPut, s.path("segment-app"), nil, cfg, &out)
+	return call[StartdeliverSegmentApp](ctx, s.c, http.MethodPut, s.path("segment-app"), cfg)
 }
 
 // SegmentAppCache reads the cached copy of the v2 configuration.
 func (s *StartdeliverAccount) SegmentAppCache(ctx context.Context) (*StartdeliverAppCache, error) {
-	var out StartdeliverAppCache
-	return &out, s.c.Do(ctx, http.MethodGet, s.path("segment-app", "cache"), nil, nil, &out)
+	return call[StartdeliverAppCache](ctx, s.c, http.MethodGet, s.path("segment-app", "cache"), nil)
 }
 
 // FlushSegmentApp empties the configuration cache, so the next identify or

@@ -19,19 +19,9 @@ func (c *Client) Usercom(accountID string) *Usercom { return &Usercom{c: c, acco
 
 func (u *Usercom) path(parts ...string) string { return AccountPath("usercom", u.account, parts...) }
 
-func (u *Usercom) get(ctx context.Context, q Query, out any, parts ...string) error {
-	return u.c.Do(ctx, http.MethodGet, u.path(parts...), q.Values(), nil, out)
-}
-
-// usercomList reads one of the app's lists. (The error is taken before the
-// items are read: Go leaves the order of a variable read and a call in one
-// return statement unspecified.)
+// usercomList reads one of the app's lists.
 func usercomList[T any](ctx context.Context, u *Usercom, q Query, what string) ([]T, error) {
-	var l List[T]
-	if err := u.get(ctx, q, &l, what); err != nil {
-		return nil, err
-	}
-	return l.Items, nil
+	return list[T](ctx, u.c, u.path(what), q.Values())
 }
 
 // UsercomConfig is the vendor-side configuration of a User.com account, for
@@ -190,8 +180,7 @@ func (u *Usercom) RemoveTrustedDomain(ctx context.Context, domain string) error 
 
 // CreateAttribute defines an attribute.
 func (u *Usercom) CreateAttribute(ctx context.Context, spec UsercomAttributeSpec) (*UsercomAttribute, error) {
-	var a UsercomAttribute
-	return &a, u.c.Do(ctx, http.MethodPost, u.path("attributes"), nil, spec, &a)
+	return call[UsercomAttribute](ctx, u.c, http.MethodPost, u.path("attributes"), spec)
 }
 
 // Attributes lists attribute definitions; filters content_type, name, type,
@@ -208,8 +197,7 @@ func (u *Usercom) Users(ctx context.Context, q Query) ([]UsercomUser, error) {
 
 // User reads one user by userId, else anonymousId, else id.
 func (u *Usercom) User(ctx context.Context, key string) (*UsercomUserDetail, error) {
-	var d UsercomUserDetail
-	return &d, u.get(ctx, nil, &d, "users", key)
+	return call[UsercomUserDetail](ctx, u.c, http.MethodGet, u.path("users", key), nil)
 }
 
 // Companies lists companies; filters group_id, name, email, phone, country,
@@ -220,8 +208,7 @@ func (u *Usercom) Companies(ctx context.Context, q Query) ([]UsercomCompany, err
 
 // Company reads one company by groupId, with its members.
 func (u *Usercom) Company(ctx context.Context, groupID string) (*UsercomCompanyDetail, error) {
-	var d UsercomCompanyDetail
-	return &d, u.get(ctx, nil, &d, "companies", groupID)
+	return call[UsercomCompanyDetail](ctx, u.c, http.MethodGet, u.path("companies", groupID), nil)
 }
 
 // Events lists event definitions; filter name.

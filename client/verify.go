@@ -103,24 +103,6 @@ func (f RequestFilter) String() string {
 	return "{" + strings.Join(parts, " ") + "}"
 }
 
-// String writes an entry on one line, for test failures.
-func (e Entry) String() string {
-	s := fmt.Sprintf("#%d %d %s %s/%s %s", e.ID, e.Status, e.Outcome, e.Destination, e.Account, e.Type)
-	if e.Event != "" {
-		s += fmt.Sprintf(" event=%q", e.Event)
-	}
-	if u := e.UserID + e.AnonymousID; u != "" {
-		s += " user=" + u
-	}
-	if e.Message != "" {
-		s += ": " + e.Message
-	}
-	if e.Fault != "" {
-		s += " [fault " + e.Fault + "]"
-	}
-	return s
-}
-
 func sortStrings(s []string) {
 	for i := 1; i < len(s); i++ {
 		for j := i; j > 0 && s[j] < s[j-1]; j-- {

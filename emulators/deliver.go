@@ -101,7 +101,7 @@ func (w *World) Deliver(d *Delivery) Answer {
 	if !d.Started.IsZero() {
 		// Latency is a measurement of the emulator, not vendor behaviour, so
 		// it is the one place real time is read.
-		e.Latency = float64(time.Since(d.Started).Microseconds()) / 1000
+		e.LatencyMs = float64(time.Since(d.Started).Microseconds()) / 1000
 	}
 	ns.Log.Append(e)
 	if r, ok := ans.Body.(*Result); ok {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/destemu/destemu/clock"
+	"github.com/destemu/destemu/wire"
 )
 
 // Fault kinds: what a matching rule does to a webhook request.
@@ -38,14 +39,7 @@ type FaultRule struct {
 }
 
 // FaultMatch selects requests; empty fields match everything.
-type FaultMatch struct {
-	Destination string `json:"destination,omitempty"`
-	Account     string `json:"account,omitempty"`
-	Key         string `json:"key,omitempty"`
-	Type        string `json:"type,omitempty"`
-	Event       string `json:"event,omitempty"`
-	UserID      string `json:"userId,omitempty"` // userId or anonymousId
-}
+type FaultMatch = wire.FaultMatch
 
 // FaultAction is what a rule does.
 type FaultAction struct {

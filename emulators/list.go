@@ -1,11 +1,10 @@
 package emulators
 
+import "github.com/destemu/destemu/wire"
+
 // List is the envelope of every control-plane list: the items of the page
 // asked for and how many items match in all.
-type List[T any] struct {
-	Items []T `json:"items"`
-	Total int `json:"total"`
-}
+type List[T any] = wire.List[T]
 
 // ListOf wraps a page of items, of total matching, as a List; nil items
 // become [] so that the JSON always holds an array.

@@ -2,10 +2,10 @@ package emulators
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"sync"
-	"time"
+
+	"github.com/destemu/destemu/wire"
 )
 
 // Outcomes of a webhook request in the request log.
@@ -17,37 +17,9 @@ const (
 	OutcomeFaulted   = "faulted"   // answered by a fault rule
 )
 
-// Entry is one webhook request in the request log (G-14).
-type Entry struct {
-	ID          uint64          `json:"id"`
-	Time        time.Time       `json:"time"` // namespace clock at arrival
-	Namespace   string          `json:"namespace"`
-	Destination string          `json:"destination"`
-	Account     string          `json:"account,omitempty"`
-	Key         string          `json:"key,omitempty"`
-	Type        string          `json:"type,omitempty"`
-	Event       string          `json:"event,omitempty"`
-	UserID      string          `json:"userId,omitempty"`
-	AnonymousID string          `json:"anonymousId,omitempty"`
-	MessageID   string          `json:"messageId,omitempty"`
-	Status      int             `json:"status"`
-	Outcome     string          `json:"outcome"`
-	Message     string          `json:"message,omitempty"` // the refusal or the reason it was ignored
-	Actions     []string        `json:"actions,omitempty"`
-	Warnings    []string        `json:"warnings,omitempty"`
-	Fault       string          `json:"fault,omitempty"`
-	Latency     float64         `json:"latencyMs"` // real time spent handling it
-	Body        json.RawMessage `json:"body,omitempty"`
-	// BodyText holds a body that is not JSON the log could answer with (not
-	// JSON at all, trailing data, nested too deep), as text, so that the
-	// request log always answers (#13).
-	BodyText string `json:"bodyText,omitempty"`
-	// BodyDropped marks an entry whose body was dropped to keep the log's
-	// bodies within their byte budget.
-	BodyDropped bool `json:"bodyDropped,omitempty"`
-	// Tracking links a message of the tracking API and its deliveries.
-	Tracking *Tracking `json:"tracking,omitempty"`
-}
+// Entry is one webhook request in the request log (G-14); its JSON form is
+// the client's (wire.Entry).
+type Entry = wire.Entry
 
 // Filter selects log entries; zero fields match everything.
 type Filter struct {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/destemu/destemu/clock"
+	"github.com/destemu/destemu/wire"
 )
 
 // SnapshotVersion is the version of the snapshot format this build writes
@@ -53,7 +54,7 @@ type AccountSnapshot struct {
 	Settings    map[string]any  `json:"settings,omitempty"`
 	Config      json.RawMessage `json:"config,omitempty"`
 	Provisioned bool            `json:"provisioned,omitempty"`
-	Keys        []Key           `json:"keys"`
+	Keys        []wire.Key      `json:"keys"`
 	// Seen maps each applied messageId to when it was applied (G-10), so
 	// a retry after a restart is still answered as a duplicate.
 	Seen map[string]time.Time `json:"seen,omitempty"`
@@ -268,9 +269,9 @@ func (a *Account) snapshotHeader() AccountSnapshot {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	as := AccountSnapshot{Destination: a.dest, ID: a.ID, Created: a.created, Settings: a.settings,
-		Config: a.config, Provisioned: a.provisioned, Keys: make([]Key, len(a.keys))}
+		Config: a.config, Provisioned: a.provisioned, Keys: make([]wire.Key, len(a.keys))}
 	for i, k := range a.keys {
-		as.Keys[i] = *k
+		as.Keys[i] = k.Key
 	}
 	return as
 }
@@ -450,7 +451,7 @@ func (w *World) restoreAccount(ns *Namespace, as AccountSnapshot) (*Account, err
 		if err != nil {
 			return nil, fmt.Errorf("%s", err.(*Error).Message)
 		}
-		key := &Key{Value: k.Value, Status: k.Status, Permission: perm, account: a}
+		key := &Key{Key: wire.Key{Value: k.Value, Status: k.Status, Permission: perm}, account: a}
 		a.keys = append(a.keys, key)
 	}
 	if len(as.Seen) > 0 {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/destemu/destemu/wire"
 )
 
 // TrackingDestination is the name the request log and fault rules give
@@ -23,27 +25,14 @@ const OutcomeDropped = "dropped"
 // destinations it is connected to. A Source is never changed once stored:
 // an update replaces it whole, so the tracking API reads one without a lock.
 type Source struct {
-	WriteKey    string       `json:"writeKey"`
-	Name        string       `json:"name,omitempty"`
-	Created     time.Time    `json:"created"`
-	Connections []Connection `json:"connections"`
+	wire.Source
 
 	ns *Namespace
 }
 
 // Connection connects a source to one destination: the API key Segment
 // sends in Basic auth and the settings it sends in X-Segment-Settings.
-type Connection struct {
-	Destination string         `json:"destination"`
-	APIKey      string         `json:"apiKey"`
-	Settings    map[string]any `json:"settings,omitempty"`
-	// Enabled is true unless the connection was created disabled; a
-	// disabled connection's deliveries are skipped, as in Segment's app.
-	Enabled *bool `json:"enabled,omitempty"`
-}
-
-// On reports whether the connection delivers.
-func (c *Connection) On() bool { return c.Enabled == nil || *c.Enabled }
+type Connection = wire.Connection
 
 // SourceSpec creates or replaces a source through the control plane.
 type SourceSpec struct {
@@ -131,8 +120,8 @@ func (w *World) PutSource(ns *Namespace, spec SourceSpec, create bool) (Source, 
 	if err := w.checkSource(spec); err != nil {
 		return Source{}, err
 	}
-	src := &Source{WriteKey: spec.WriteKey, Name: spec.Name, Created: ns.Clock.Now(),
-		Connections: append([]Connection{}, spec.Connections...), ns: ns}
+	src := &Source{Source: wire.Source{WriteKey: spec.WriteKey, Name: spec.Name, Created: ns.Clock.Now(),
+		Connections: append([]Connection{}, spec.Connections...)}, ns: ns}
 	w.structure.RLock()
 	defer w.structure.RUnlock()
 	ns.mu.RLock() // held across the insert, so a delete of ns cannot miss it
@@ -200,26 +189,11 @@ func (w *World) restoreSources(ns *Namespace, specs []Source, byKey map[string]*
 }
 
 // Tracking links the request log entries of the tracking API and the
-// deliveries it made. A delivery's entry names its Source; the tracking
-// API's entry for the message (destination "tracking", same messageId)
-// names the source too and lists each connection's fate in Deliveries.
-type Tracking struct {
-	// Source is the write key the message came with.
-	Source     string   `json:"source"`
-	Deliveries []Fanout `json:"deliveries,omitempty"`
-}
+// deliveries it made (see wire.Tracking).
+type Tracking = wire.Tracking
 
-// Fanout is what became of one message for one connection of its source:
-// delivered (with the delivery's request id and answer) or skipped (with
-// the reason Segment would not have delivered it).
-type Fanout struct {
-	Destination string `json:"destination"`
-	Account     string `json:"account,omitempty"`
-	RequestID   uint64 `json:"requestId,omitempty"`
-	Status      int    `json:"status,omitempty"`
-	Outcome     string `json:"outcome"` // the delivery's outcome, or "skipped"
-	Reason      string `json:"reason,omitempty"`
-}
+// Fanout is what became of one message for one connection of its source.
+type Fanout = wire.Fanout
 
 // OutcomeSkipped is a Fanout of a message not delivered to a connection.
 const OutcomeSkipped = "skipped"

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/destemu/destemu/clock"
+	"github.com/destemu/destemu/wire"
 )
 
 // DefaultNamespace always exists; auto-provisioned accounts go there.
@@ -29,8 +30,8 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // letters, digits, '.', '_' or '-', starting with a letter or digit.
 func ValidName(s string) bool { return namePattern.MatchString(s) }
 
-// KeyStatus is the state of an API key.
-type KeyStatus string
+// KeyStatus is the state of an API key (wire.Key.Status).
+type KeyStatus = string
 
 // Key states. Inactive keys answer 401 (SD-2), revoked ones 403 (G-12).
 const (
@@ -62,10 +63,8 @@ func permissionName(field, s string) (string, error) {
 
 // Key is an API key of one account.
 type Key struct {
-	Value      string    `json:"value"`
-	Status     KeyStatus `json:"status"`
-	Permission string    `json:"permission"`
-	account    *Account
+	wire.Key
+	account *Account
 }
 
 // Config configures a World.
@@ -381,16 +380,7 @@ type KeySpec struct {
 }
 
 // AccountView is an account as the control plane shows it.
-type AccountView struct {
-	ID          string          `json:"id"`
-	Destination string          `json:"destination"`
-	Namespace   string          `json:"namespace"`
-	Created     time.Time       `json:"created"`
-	Settings    map[string]any  `json:"settings"`
-	Config      json.RawMessage `json:"config,omitempty"`
-	Keys        []Key           `json:"keys"`
-	Provisioned bool            `json:"provisioned,omitempty"`
-}
+type AccountView = wire.Account
 
 // CreateAccount adds an account with its keys. Nothing is changed unless
 // everything succeeds: a bad setting, config or a key already in use leaves
@@ -468,7 +458,7 @@ func buildKeys(specs []KeySpec) ([]*Key, error) {
 }
 
 func newKey(ks KeySpec) *Key {
-	k := &Key{Value: ks.Value, Status: KeyActive, Permission: ks.Permission}
+	k := &Key{Key: wire.Key{Value: ks.Value, Status: KeyActive, Permission: ks.Permission}}
 	if ks.Active != nil && !*ks.Active {
 		k.Status = KeyInactive
 	}
@@ -548,12 +538,12 @@ func (a *Account) View() AccountView {
 
 func (a *Account) view() AccountView {
 	v := AccountView{ID: a.ID, Destination: a.dest, Namespace: a.ns.Name, Created: a.created,
-		Settings: a.settings, Config: a.config, Keys: make([]Key, len(a.keys)), Provisioned: a.provisioned}
+		Settings: a.settings, Config: a.config, Keys: make([]wire.Key, len(a.keys)), Provisioned: a.provisioned}
 	if v.Settings == nil {
 		v.Settings = map[string]any{}
 	}
 	for i, k := range a.keys {
-		v.Keys[i] = *k
+		v.Keys[i] = k.Key
 	}
 	return v
 }

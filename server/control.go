@@ -14,6 +14,7 @@ import (
 
 	"github.com/destemu/destemu/clock"
 	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/wire"
 )
 
 // route is one control-plane route. The table of routes drives both the gin
@@ -108,13 +109,13 @@ func (s *Server) destinationRoutes(e emulators.Emulator) []route {
 		{method: "GET", path: one, summary: "Read a " + info.Name + " account", out: reflect.TypeFor[emulators.AccountView](), handle: s.api(s.getAccount(info.Slug))},
 		{method: "DELETE", path: one, summary: "Delete a " + info.Name + " account", handle: s.api(s.deleteAccount(info.Slug))},
 		{method: "POST", path: one + "/reset", summary: "Clear a " + info.Name + " account's data", handle: s.api(s.resetAccount(info.Slug))},
-		{method: "GET", path: one + "/keys", summary: "List the account's API keys", out: reflect.TypeFor[emulators.List[emulators.Key]](), handle: s.api(s.listKeys(info.Slug))},
-		{method: "POST", path: one + "/keys", summary: "Add an API key", body: true, in: reflect.TypeFor[emulators.KeySpec](), out: reflect.TypeFor[emulators.Key](), handle: s.api(s.addKey(info.Slug))},
+		{method: "GET", path: one + "/keys", summary: "List the account's API keys", out: reflect.TypeFor[emulators.List[wire.Key]](), handle: s.api(s.listKeys(info.Slug))},
+		{method: "POST", path: one + "/keys", summary: "Add an API key", body: true, in: reflect.TypeFor[emulators.KeySpec](), out: reflect.TypeFor[wire.Key](), handle: s.api(s.addKey(info.Slug))},
 	}
 	for _, st := range []emulators.KeyStatus{emulators.KeyActive, emulators.KeyInactive, emulators.KeyRevoked} {
 		verb := map[emulators.KeyStatus]string{emulators.KeyActive: "activate", emulators.KeyInactive: "deactivate", emulators.KeyRevoked: "revoke"}[st]
 		rs = append(rs, route{method: "POST", path: one + "/keys/{key}/" + verb, summary: strings.ToUpper(verb[:1]) + verb[1:] + " an API key",
-			out: reflect.TypeFor[emulators.Key](), handle: s.api(s.setKeyStatus(info.Slug, st))})
+			out: reflect.TypeFor[wire.Key](), handle: s.api(s.setKeyStatus(info.Slug, st))})
 	}
 	for _, res := range e.Resources() {
 		rs = append(rs, route{method: res.Method, path: one + "/" + res.Path, summary: res.Summary,

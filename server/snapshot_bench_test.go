@@ -13,6 +13,7 @@ import (
 	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/testkit"
+	"github.com/destemu/destemu/wire"
 )
 
 // millionAccounts and millionEvents shape BenchmarkSnapshotMillion: 1,000
@@ -58,7 +59,7 @@ func streamMillion(w io.WriteCloser, seed emulators.AccountSnapshot) {
 	for i := range millionAccounts {
 		a := seed
 		a.ID = fmt.Sprintf("acct-%d", i)
-		a.Keys = []emulators.Key{{Value: fmt.Sprintf("k-%d", i), Status: emulators.KeyActive, Permission: "admin"}}
+		a.Keys = []wire.Key{{Value: fmt.Sprintf("k-%d", i), Status: emulators.KeyActive, Permission: "admin"}}
 		one, _ := json.Marshal(a)
 		if i > 0 {
 			_, _ = w.Write([]byte(","))

@@ -20,6 +20,7 @@ import (
 	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/server"
 	"github.com/destemu/destemu/testkit"
+	"github.com/destemu/destemu/wire"
 )
 
 var snapT0 = time.Date(2030, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -859,7 +860,7 @@ func BenchmarkSnapshot(b *testing.B) {
 	for i := 0; i < 1000; i++ {
 		a := seed
 		a.ID = fmt.Sprintf("acct-%d", i)
-		a.Keys = []emulators.Key{{Value: fmt.Sprintf("k-%d", i), Status: emulators.KeyActive, Permission: "admin"}}
+		a.Keys = []wire.Key{{Value: fmt.Sprintf("k-%d", i), Status: emulators.KeyActive, Permission: "admin"}}
 		big.Namespaces[0].Accounts = append(big.Namespaces[0].Accounts, a)
 	}
 	doc, err := json.Marshal(big)

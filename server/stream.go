@@ -9,7 +9,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/emulators"
 )
 
@@ -141,7 +140,7 @@ func (w *streamWriter) entry(e *emulators.Entry) { w.item(&emulators.FeedItem{En
 
 func (w *streamWriter) item(it *emulators.FeedItem) {
 	if w.text {
-		w.buf.WriteString(clientEntry(it.Entry).String())
+		w.buf.WriteString(it.Entry.String())
 		w.buf.WriteByte('\n')
 		return
 	}
@@ -201,19 +200,9 @@ func (s *Server) listRequestsText(c *gin.Context, ns *emulators.Namespace) (int,
 	}
 	var b bytes.Buffer
 	for i := len(items) - 1; i >= 0; i-- {
-		b.WriteString(clientEntry(&items[i]).String())
+		b.WriteString(items[i].String())
 		b.WriteByte('\n')
 	}
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", b.Bytes())
 	return 0, nil, nil // answered above
-}
-
-// clientEntry is e as the typed client sees it, so the server's text form
-// and the client's String are one function.
-func clientEntry(e *emulators.Entry) client.Entry {
-	return client.Entry{ID: e.ID, Time: e.Time, Namespace: e.Namespace, Destination: e.Destination,
-		Account: e.Account, Key: e.Key, Type: e.Type, Event: e.Event, UserID: e.UserID,
-		AnonymousID: e.AnonymousID, MessageID: e.MessageID, Status: e.Status, Outcome: e.Outcome,
-		Message: e.Message, Actions: e.Actions, Warnings: e.Warnings,
-		Fault: e.Fault, LatencyMs: e.Latency, Body: e.Body}
 }

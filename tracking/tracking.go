@@ -204,7 +204,7 @@ func (a *API) append(ns *emulators.Namespace, e *emulators.Entry, c *call) {
 		e.Outcome = emulators.OutcomeRefused
 	}
 	// Latency measures the emulator, not vendor behaviour: real time.
-	e.Latency = float64(time.Since(c.started).Microseconds()) / 1000
+	e.LatencyMs = float64(time.Since(c.started).Microseconds()) / 1000
 	ns.Log.Append(e)
 }
 
