@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -109,18 +108,6 @@ func events(t *testing.T, c *client.Client, account string) []probeEvent {
 	return out
 }
 
-func wantStatus(t *testing.T, err error, status int, contains string) *client.Error {
-	t.Helper()
-	var e *client.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("got %v, want a %d answer", err, status)
-	}
-	if e.Status != status || !strings.Contains(e.Message, contains) {
-		t.Fatalf("got %d %q, want %d with %q", e.Status, e.Message, status, contains)
-	}
-	return e
-}
-
 func TestWebhookContract(t *testing.T) {
 	t.Parallel()
 	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
@@ -156,7 +143,7 @@ func TestWebhookContract(t *testing.T) {
 		}
 		for _, auth := range []string{"", "Bearer k-a", "Basic !!!", "Basic " + base64.StdEncoding.EncodeToString([]byte(":nokey"))} {
 			err := c.SendRaw(ctx, "probe", client.RawRequest{Authorization: auth, Body: body}, nil)
-			wantStatus(t, err, http.StatusUnauthorized, "Authorization")
+			testkit.ExpectError(t, err, http.StatusUnauthorized, "Authorization")
 		}
 		if n := len(events(t, c, "a")); n != 1 {
 			t.Fatalf("stored %d events, want 1", n)
@@ -180,10 +167,10 @@ func TestWebhookContract(t *testing.T) {
 		if err := send(`{"region":"raw"}`); err != nil {
 			t.Fatal(err)
 		}
-		wantStatus(t, send("%%%not-base64"), 400, "X-Segment-Settings")
-		wantStatus(t, send(base64.StdEncoding.EncodeToString([]byte(`[1]`))), 400, "X-Segment-Settings")
-		wantStatus(t, send(`{"verbose":true}`), 400, `"region"`)
-		wantStatus(t, send(`{"region":"x","verbose":"yes"}`), 400, `"verbose"`)
+		testkit.ExpectError(t, send("%%%not-base64"), 400, "X-Segment-Settings")
+		testkit.ExpectError(t, send(base64.StdEncoding.EncodeToString([]byte(`[1]`))), 400, "X-Segment-Settings")
+		testkit.ExpectError(t, send(`{"verbose":true}`), 400, `"region"`)
+		testkit.ExpectError(t, send(`{"region":"x","verbose":"yes"}`), 400, `"verbose"`)
 		got := events(t, c, "a")
 		if len(got) != 2 || got[0].Settings["region"] != "us" || got[0].Settings["verbose"] != true ||
 			got[1].Settings["region"] != "raw" || got[1].Settings["verbose"] != false {
@@ -213,7 +200,7 @@ func TestWebhookContract(t *testing.T) {
 		}
 		// A destination's own refusal keeps its status and message.
 		_, err = c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", "refuse me", nil))
-		wantStatus(t, err, 400, "properties.reason")
+		testkit.ExpectError(t, err, 400, "properties.reason")
 	})
 
 	t.Run("G-5 a body that is not a JSON object is 400; over the limit is 413", func(t *testing.T) {
@@ -222,11 +209,11 @@ func TestWebhookContract(t *testing.T) {
 		newAccount(t, small, "a")
 		for _, body := range []string{`[]`, `"x"`, `{"type":`, "{\"type\":\"track\",\"userId\":\"\xff\xfe\",\"event\":\"E\"}", ``} {
 			err := small.SendRaw(ctx, "probe", client.RawRequest{Authorization: client.BasicAuth(keyOf(small, "a")), Body: []byte(body)}, nil)
-			wantStatus(t, err, 400, "")
+			testkit.ExpectError(t, err, 400, "")
 		}
 		big := client.Track("u", "E", map[string]any{"pad": strings.Repeat("x", 300)})
 		_, err := small.Send(ctx, "probe", keyOf(small, "a"), nil, big)
-		wantStatus(t, err, 413, "256-byte")
+		testkit.ExpectError(t, err, 413, "256-byte")
 		if n := len(events(t, small, "a")); n != 0 {
 			t.Fatalf("stored %d events, want 0", n)
 		}
@@ -237,7 +224,7 @@ func TestWebhookContract(t *testing.T) {
 			t.Fatalf("31 KiB refused: %v", err)
 		}
 		_, err = def.Send(ctx, "probe", keyOf(def, "a"), nil, client.Track("u", "E", map[string]any{"pad": strings.Repeat("x", 33<<10)}))
-		wantStatus(t, err, 413, "32768-byte")
+		testkit.ExpectError(t, err, 413, "32768-byte")
 	})
 
 	t.Run("G-6 type in any casing; unknown is 400; known but unaccepted is 501", func(t *testing.T) {
@@ -250,9 +237,9 @@ func TestWebhookContract(t *testing.T) {
 			t.Fatal(err)
 		}
 		m.Type = "purchase"
-		wantStatus(t, sendErr(c, m), 400, "type")
+		testkit.ExpectError(t, sendErr(c, m), 400, "type")
 		for _, m := range []client.Message{client.Screen("u", "S", nil), client.Group("u", "g", nil), client.Alias("u", "p")} {
-			wantStatus(t, sendErr(c, m), 501, "does not accept "+m.Type)
+			testkit.ExpectError(t, sendErr(c, m), 501, "does not accept "+m.Type)
 		}
 		if n := len(events(t, c, "a")); n != 1 {
 			t.Fatalf("stored %d events, want 1", n)
@@ -263,8 +250,8 @@ func TestWebhookContract(t *testing.T) {
 		t.Parallel()
 		c := testkit.Isolated(t, srv).Client()
 		newAccount(t, c, "a")
-		wantStatus(t, sendErr(c, client.Identify("", nil)), 400, "anonymousId")
-		wantStatus(t, sendErr(c, client.Track("u", "", nil)), 400, "event")
+		testkit.ExpectError(t, sendErr(c, client.Identify("", nil)), 400, "anonymousId")
+		testkit.ExpectError(t, sendErr(c, client.Track("u", "", nil)), 400, "event")
 		if _, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Identify("", nil).Anonymous("anon-1")); err != nil {
 			t.Fatalf("anonymousId alone refused: %v", err)
 		}
@@ -292,7 +279,7 @@ func TestWebhookContract(t *testing.T) {
 		send(client.Track("u", "clock", nil))
 		bad := client.Track("u", "bad", nil)
 		bad.Extra = map[string]any{"timestamp": "last tuesday"}
-		wantStatus(t, sendErr(c, bad), 400, "timestamp")
+		testkit.ExpectError(t, sendErr(c, bad), 400, "timestamp")
 		got := events(t, c, "a")
 		want := []time.Time{ts, time.Date(2029, 6, 1, 0, 0, 0, 0, time.UTC), frozen}
 		if len(got) != 3 {
@@ -387,14 +374,14 @@ func TestWebhookContract(t *testing.T) {
 			t.Fatalf("the first event was not applied: %d events", n)
 		}
 		// A provisioning request that is itself invalid provisions nothing.
-		wantStatus(t, sendErr(c, client.Track("u", "", nil), "other-key"), 400, "event")
+		testkit.ExpectError(t, sendErr(c, client.Track("u", "", nil), "other-key"), 400, "event")
 		if all, _ := c.Accounts(ctx, "probe"); len(all) != 1 {
 			t.Fatalf("accounts after an invalid request: %+v", all)
 		}
 
 		strict := startProbe(t, testkit.WithStrict())
 		_, err = strict.Send(ctx, "probe", "fresh-key", regionEU, client.Track("u", "E", nil))
-		wantStatus(t, err, 401, "strict")
+		testkit.ExpectError(t, err, 401, "strict")
 		if all, _ := strict.Accounts(ctx, "probe"); len(all) != 0 {
 			t.Fatalf("strict mode provisioned %+v", all)
 		}
@@ -431,11 +418,11 @@ func TestWebhookContract(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Auth comes before message checks: even a broken message is 403.
-		wantStatus(t, sendErr(c, client.Track("u", "", nil)), 403, "revoked")
+		testkit.ExpectError(t, sendErr(c, client.Track("u", "", nil)), 403, "revoked")
 		if _, err := c.DeactivateKey(ctx, "probe", "a", keyOf(c, "a")); err != nil {
 			t.Fatal(err)
 		}
-		wantStatus(t, sendErr(c, client.Track("u", "E", nil)), 401, "not active")
+		testkit.ExpectError(t, sendErr(c, client.Track("u", "E", nil)), 401, "not active")
 		if _, err := c.ActivateKey(ctx, "probe", "a", keyOf(c, "a")); err != nil {
 			t.Fatal(err)
 		}
@@ -467,11 +454,11 @@ func TestWebhookContract(t *testing.T) {
 		strict := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})), testkit.WithStrict())
 		s1, s2 := testkit.Isolated(t, strict).Client(), testkit.Isolated(t, strict).Client()
 		newAccount(t, s1, "a")
-		wantStatus(t, sendErr(s2, client.Track("u", "E", nil), keyOf(s1, "a")), 401, "unknown API key")
+		testkit.ExpectError(t, sendErr(s2, client.Track("u", "E", nil), keyOf(s1, "a")), 401, "unknown API key")
 		// In the default mode too: a key of namespace 1 sent in namespace 2's
 		// name provisions nothing and touches nothing.
 		_, err := ns2.Send(ctx, "probe", keyOf(ns1, "a"), regionEU, client.Track("u", "E", nil))
-		wantStatus(t, err, 401, "another namespace")
+		testkit.ExpectError(t, err, 401, "another namespace")
 		if n := len(events(t, ns1, "a")); n != 1 {
 			t.Fatalf("namespace 1 account a has %d events, want 1", n)
 		}
@@ -480,7 +467,7 @@ func TestWebhookContract(t *testing.T) {
 		}
 		// Keys are unique across the server (per destination).
 		_, err = ns2.CreateAccount(ctx, "probe", client.AccountSpec{ID: "c", Keys: []client.KeySpec{{Value: keyOf(ns1, "a")}}})
-		wantStatus(t, err, 409, keyOf(ns1, "a"))
+		testkit.ExpectError(t, err, 409, keyOf(ns1, "a"))
 		// Namespace 2's log holds only its own refused request.
 		if logs, _ := ns2.Requests(ctx, client.RequestFilter{}); len(logs) != 1 || logs[0].Status != 401 || logs[0].Namespace != ns2.NamespaceName() {
 			t.Fatalf("namespace 2 log: %+v", logs)
@@ -628,7 +615,7 @@ func TestWebhookContract(t *testing.T) {
 			`{"type":"track","userId":7,"anonymousId":"a-bad","event":"Num"}`,           // userId not a string
 		} {
 			err := c.SendRaw(ctx, "probe", client.RawRequest{Authorization: client.BasicAuth(keyOf(c, "a")), Body: []byte(body)}, nil)
-			wantStatus(t, err, 400, "")
+			testkit.ExpectError(t, err, 400, "")
 		}
 		byUser, err := c.Requests(ctx, client.RequestFilter{UserID: "u-bad"})
 		if err != nil || len(byUser) != 4 {

@@ -31,7 +31,7 @@ func TestFaults(t *testing.T) {
 		}
 		for i := 0; i < 2; i++ {
 			_, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", "Order Completed", nil))
-			e := wantStatus(t, err, 429, "fault injected")
+			e := testkit.ExpectError(t, err, 429, "fault injected")
 			if e.RetryAfter != "30" {
 				t.Fatalf("Retry-After %q", e.RetryAfter)
 			}
@@ -107,7 +107,7 @@ func TestFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", "E", nil))
-		wantStatus(t, err, 504, "timed out")
+		testkit.ExpectError(t, err, 504, "timed out")
 		if _, err := c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultTimeout, After: "1m"}, Times: 1}); err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +160,7 @@ func TestFaults(t *testing.T) {
 			"match.destination": {Match: client.FaultMatch{Destination: "nope"}, Action: client.FaultAction{Kind: client.FaultDrop}},
 		} {
 			_, err := c.AddFault(ctx, r)
-			wantStatus(t, err, 400, field)
+			testkit.ExpectError(t, err, 400, field)
 		}
 		a, _ := c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultDrop}})
 		if _, err := c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultDrop}}); err != nil {
@@ -169,7 +169,7 @@ func TestFaults(t *testing.T) {
 		if err := c.DeleteFault(ctx, a.ID); err != nil {
 			t.Fatal(err)
 		}
-		wantStatus(t, c.DeleteFault(ctx, a.ID), 404, a.ID)
+		testkit.ExpectError(t, c.DeleteFault(ctx, a.ID), 404, a.ID)
 		if rules, _ := c.Faults(ctx); len(rules) != 1 {
 			t.Fatalf("after delete: %+v", rules)
 		}

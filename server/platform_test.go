@@ -99,9 +99,9 @@ func TestClockControl(t *testing.T) {
 		t.Fatalf("advance 7d: %+v", st)
 	}
 	err = c.Do(ctx, http.MethodPost, "/_emulator/clock/advance", nil, map[string]any{"duration": "-1h"}, nil)
-	wantStatus(t, err, 400, "duration")
+	testkit.ExpectError(t, err, 400, "duration")
 	err = c.Do(ctx, http.MethodPost, "/_emulator/clock/set", nil, map[string]any{"when": "x"}, nil)
-	wantStatus(t, err, 400, `"when"`)
+	testkit.ExpectError(t, err, 400, `"when"`)
 	if st, _ := c.ResumeClock(ctx); st.Frozen {
 		t.Fatalf("resume: %+v", st)
 	}
@@ -131,7 +131,7 @@ func TestWaitRequests(t *testing.T) {
 		t.Fatalf("wait returned %+v", got)
 	}
 	_, err := c.WaitRequests(ctx, client.RequestFilter{Event: "Never"}, 1, 50*time.Millisecond)
-	wantStatus(t, err, http.StatusRequestTimeout, "0 of 1")
+	testkit.ExpectError(t, err, http.StatusRequestTimeout, "0 of 1")
 }
 
 func TestRequestLogIsBounded(t *testing.T) {
@@ -153,21 +153,21 @@ func TestAccountsControlPlane(t *testing.T) {
 	t.Parallel()
 	c := startProbe(t)
 	_, err := c.CreateAccount(ctx, "probe", client.AccountSpec{ID: "bad id!"})
-	wantStatus(t, err, 400, `"id"`)
+	testkit.ExpectError(t, err, 400, `"id"`)
 	_, err = c.CreateAccount(ctx, "probe", client.AccountSpec{ID: "a", Settings: map[string]any{"colour": "red"}})
-	wantStatus(t, err, 400, `"colour"`)
+	testkit.ExpectError(t, err, 400, `"colour"`)
 	_, err = c.CreateAccount(ctx, "probe", client.AccountSpec{ID: "a", Config: map[string]any{"x": 1}})
-	wantStatus(t, err, 400, `"config"`)
+	testkit.ExpectError(t, err, 400, `"config"`)
 	_, err = c.CreateAccount(ctx, "nope", client.AccountSpec{ID: "a"})
-	wantStatus(t, err, 404, "")
+	testkit.ExpectError(t, err, 404, "")
 	err = c.Do(ctx, http.MethodPost, "/_emulator/probe/accounts", nil, map[string]any{"id": "a", "colour": 1}, nil)
-	wantStatus(t, err, 400, "colour")
+	testkit.ExpectError(t, err, 400, "colour")
 	newAccount(t, c, "a", client.KeySpec{Value: "k1"}, client.KeySpec{Value: "k2", Active: client.Inactive(), Permission: "read"})
 	_, err = c.CreateAccount(ctx, "probe", client.AccountSpec{ID: "a"})
-	wantStatus(t, err, 409, "already exists")
+	testkit.ExpectError(t, err, 409, "already exists")
 	// A failed create claims no key: the key stays free for the next account.
 	_, err = c.CreateAccount(ctx, "probe", client.AccountSpec{ID: "b", Keys: []client.KeySpec{{Value: "k3"}, {Value: "k1"}}})
-	wantStatus(t, err, 409, "k1")
+	testkit.ExpectError(t, err, 409, "k1")
 	if _, err := c.CreateAccount(ctx, "probe", client.AccountSpec{ID: "b", Keys: []client.KeySpec{{Value: "k3"}}}); err != nil {
 		t.Fatalf("k3 was left claimed: %v", err)
 	}
@@ -191,7 +191,7 @@ func TestAccountsControlPlane(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.Account(ctx, "probe", "a")
-	wantStatus(t, err, 404, "")
+	testkit.ExpectError(t, err, 404, "")
 	// Deleted keys are unknown again: a new account is provisioned for k4.
 	res, err := c.Send(ctx, "probe", "k4", regionEU, client.Track("u", "E", nil))
 	if err != nil || res.Account != "k4" {
@@ -233,9 +233,9 @@ func TestResetAndNamespaces(t *testing.T) {
 	if accts, _ := c.Accounts(ctx, "probe"); len(accts) != 0 {
 		t.Fatal("reset all kept default accounts")
 	}
-	wantStatus(t, c.DeleteNamespace(ctx, "missing"), 404, "missing")
+	testkit.ExpectError(t, c.DeleteNamespace(ctx, "missing"), 404, "missing")
 	_, err = c.Namespace("bad name!").Clock(ctx)
-	wantStatus(t, err, 400, "namespace")
+	testkit.ExpectError(t, err, 400, "namespace")
 }
 
 func TestAdminToken(t *testing.T) {
@@ -245,9 +245,9 @@ func TestAdminToken(t *testing.T) {
 		t.Fatalf("with token: %v", err)
 	}
 	_, err := client.New(srv.URL()).Namespaces(ctx)
-	wantStatus(t, err, 401, "Bearer")
+	testkit.ExpectError(t, err, 401, "Bearer")
 	_, err = client.New(srv.URL(), client.WithAdminToken("wrong")).Namespaces(ctx)
-	wantStatus(t, err, 401, "Bearer")
+	testkit.ExpectError(t, err, 401, "Bearer")
 	// Webhooks and health stay open.
 	if _, err := client.New(srv.URL()).Send(ctx, "probe", "k", regionEU, client.Track("u", "E", nil)); err != nil {
 		t.Fatal(err)
@@ -287,7 +287,7 @@ func TestHealthAndMetrics(t *testing.T) {
 		}
 	}
 	srv.Server().SetReady(false)
-	wantStatus(t, c.Ready(ctx), 503, "not ready")
+	testkit.ExpectError(t, c.Ready(ctx), 503, "not ready")
 }
 
 // TestOpenAPIMatchesRoutes checks that every route the OpenAPI document

@@ -30,17 +30,47 @@ type Fixture struct {
 // after the namespace.
 func NewFixture(t testing.TB, e Emulator, dest string, spec client.AccountSpec) *Fixture {
 	t.Helper()
+	f := NewEmptyFixture(t, e, dest)
+	f.CreateAccount(spec)
+	return f
+}
+
+// NewEmptyFixture is a fixture in a fresh namespace of e that holds no
+// account yet, so that a test can set the scene first (Freeze the clock
+// that dates what CreateAccount makes), or have its first message make the
+// account: Key, named after the namespace, is a key no account holds, and
+// an unknown key provisions an account (G-11). Account stays empty until
+// CreateAccount (the answer to the first message names the provisioned
+// one); LastEntry then reads the destination's whole namespace.
+func NewEmptyFixture(t testing.TB, e Emulator, dest string) *Fixture {
+	t.Helper()
 	ns := Isolated(t, e)
+	return &Fixture{t: t, Client: ns.Client(), Dest: dest, Key: ns.Name + "-key"}
+}
+
+// CreateAccount creates the fixture's account from spec and points the
+// fixture at it. An empty spec.ID is "acme"; without keys the account gets
+// the fixture's Key.
+func (f *Fixture) CreateAccount(spec client.AccountSpec) {
+	f.t.Helper()
 	if spec.ID == "" {
 		spec.ID = "acme"
 	}
 	if len(spec.Keys) == 0 {
-		spec.Keys = []client.KeySpec{{Value: ns.Name + "-key"}}
+		spec.Keys = []client.KeySpec{{Value: f.Key}}
 	}
-	if _, err := ns.Client().CreateAccount(context.Background(), dest, spec); err != nil {
-		t.Fatalf("create %s account %q: %v", dest, spec.ID, err)
+	if _, err := f.Client.CreateAccount(context.Background(), f.Dest, spec); err != nil {
+		f.t.Fatalf("create %s account %q: %v", f.Dest, spec.ID, err)
 	}
-	return &Fixture{t: t, Client: ns.Client(), Dest: dest, Account: spec.ID, Key: spec.Keys[0].Value}
+	f.Account, f.Key = spec.ID, spec.Keys[0].Value
+}
+
+// WithKey returns a copy of the fixture that sends with key instead (the
+// account's other key, or one no account holds); it reads the same account.
+func (f *Fixture) WithKey(key string) *Fixture {
+	g := *f
+	g.Key = key
+	return &g
 }
 
 // SendErr sends one message and returns the answer or the refusal.
@@ -63,12 +93,19 @@ func (f *Fixture) Send(m client.Message) *client.Result {
 func (f *Fixture) Expect(m client.Message, status int, contains string) *client.Error {
 	f.t.Helper()
 	_, err := f.SendErr(m)
+	return ExpectError(f.t, err, status, contains)
+}
+
+// ExpectError fails t unless err is a refusal (a *client.Error) with status
+// and a message containing contains, and returns it.
+func ExpectError(t testing.TB, err error, status int, contains string) *client.Error {
+	t.Helper()
 	var e *client.Error
 	if !errors.As(err, &e) {
-		f.t.Fatalf("send %s to %s: got %v, want a %d refusal", m.Type, f.Dest, err, status)
+		t.Fatalf("got %v, want a %d refusal", err, status)
 	}
 	if e.Status != status || !strings.Contains(e.Message, contains) {
-		f.t.Fatalf("send %s to %s: got %d %q, want %d containing %q", m.Type, f.Dest, e.Status, e.Message, status, contains)
+		t.Fatalf("got %d %q, want %d containing %q", e.Status, e.Message, status, contains)
 	}
 	return e
 }
@@ -83,10 +120,30 @@ func (f *Fixture) LastEntry() client.Entry {
 	return es[0]
 }
 
+// Freeze stops the namespace clock at at; Advance then moves it.
+func (f *Fixture) Freeze(at time.Time) {
+	f.t.Helper()
+	if _, err := f.Client.FreezeClockAt(context.Background(), at); err != nil {
+		f.t.Fatalf("freeze the clock at %s: %v", at, err)
+	}
+}
+
 // Advance moves the namespace clock forward by d.
 func (f *Fixture) Advance(d time.Duration) {
 	f.t.Helper()
 	if _, err := f.Client.AdvanceClock(context.Background(), d); err != nil {
 		f.t.Fatalf("advance the clock by %s: %v", d, err)
+	}
+}
+
+// Must returns v, or fails the test it is given with err: a control-plane
+// read in one line, testkit.Must(f.Client.Account(ctx, dest, id))(t).
+func Must[T any](v T, err error) func(testing.TB) T {
+	return func(t testing.TB) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
 	}
 }

@@ -17,103 +17,63 @@ import (
 // t0 is where the tests that move time freeze their namespace clock.
 var t0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
 
-// env is one Connect environment in a namespace of its own.
+// env is one Connect environment in a namespace of its own: the testkit
+// fixture (Account is the environment's id, Key its private key), with the
+// environment's client and the reads the tests repeat.
 type env struct {
+	*testkit.Fixture
 	t    *testing.T
 	ctx  context.Context
 	c    *client.Client // scoped to the namespace
-	id   string         // account id
-	key  string         // its private key
 	acct *client.ConnectAccount
 }
 
 // newEnv creates an isolated namespace and one environment in it.
 func newEnv(t *testing.T, srv *testkit.Server, id string, config client.ConnectConfig) *env {
 	t.Helper()
-	ns := testkit.Isolated(t, srv)
-	e := &env{t: t, ctx: context.Background(), c: ns.Client()}
+	f := testkit.NewEmptyFixture(t, srv, "connect")
+	e := &env{Fixture: f, t: t, ctx: context.Background(), c: f.Client}
 	e.addEnv(id, config)
 	return e
 }
 
-// addEnv creates another environment in e's namespace and points e at it.
+// addEnv creates another environment in e's namespace and points e at it
+// (a copy of e keeps pointing at the one before).
 func (e *env) addEnv(id string, config client.ConnectConfig) {
 	e.t.Helper()
 	key := e.c.NamespaceName() + "-" + id
-	if _, err := e.c.CreateConnectEnvironment(e.ctx, id, config, client.KeySpec{Value: key}); err != nil {
-		e.t.Fatalf("create environment %s: %v", id, err)
-	}
-	e.id, e.key, e.acct = id, key, e.c.Connect(id)
+	testkit.Must(e.c.CreateConnectEnvironment(e.ctx, id, config, client.KeySpec{Value: key}))(e.t)
+	e.Fixture = e.WithKey(key)
+	e.Account, e.acct = id, e.c.Connect(id)
 }
 
-// send delivers m and fails the test unless it is answered 200.
-func (e *env) send(m client.Message) *client.Result {
-	e.t.Helper()
-	return e.sendWith(nil, m)
-}
-
+// sendWith sends m with settings in X-Segment-Settings and fails the test
+// unless it is answered 200.
 func (e *env) sendWith(settings map[string]any, m client.Message) *client.Result {
 	e.t.Helper()
-	res, err := e.c.Send(e.ctx, "connect", e.key, settings, m)
-	if err != nil {
-		e.t.Fatalf("send %s: %v", m.Type, err)
-	}
-	return res
-}
-
-// must returns v, or fails the test it is given with err.
-func must[T any](v T, err error) func(*testing.T) T {
-	return func(t *testing.T) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	f := *e.Fixture
+	f.Settings = settings
+	return f.Send(m)
 }
 
 func (e *env) user(id string) *client.ConnectUser {
 	e.t.Helper()
-	return must(e.acct.User(e.ctx, id))(e.t)
+	return testkit.Must(e.acct.User(e.ctx, id))(e.t)
 }
 
 func (e *env) users(q client.Query) []client.ConnectUser {
 	e.t.Helper()
-	return must(e.acct.Users(e.ctx, q))(e.t)
+	return testkit.Must(e.acct.Users(e.ctx, q))(e.t)
 }
 
 func (e *env) events(q client.Query) []client.ConnectEvent {
 	e.t.Helper()
-	return must(e.acct.Events(e.ctx, q))(e.t)
+	return testkit.Must(e.acct.Events(e.ctx, q))(e.t)
 }
 
 func (e *env) counts(q client.Query) []client.ConnectEventCount {
 	e.t.Helper()
-	return must(e.acct.EventCounts(e.ctx, q))(e.t)
-}
-
-// lastEntry returns the newest request-log entry of the environment.
-func (e *env) lastEntry() client.Entry {
-	e.t.Helper()
-	entries, err := e.c.Requests(e.ctx, client.RequestFilter{Destination: "connect", Account: e.id, Limit: 1})
-	if err != nil || len(entries) == 0 {
-		e.t.Fatalf("request log: %v (%d entries)", err, len(entries))
-	}
-	return entries[0]
-}
-
-func (e *env) freeze(at time.Time) {
-	e.t.Helper()
-	if _, err := e.c.FreezeClockAt(e.ctx, at); err != nil {
-		e.t.Fatalf("freeze clock: %v", err)
-	}
-}
-
-func (e *env) advance(d time.Duration) {
-	e.t.Helper()
-	if _, err := e.c.AdvanceClock(e.ctx, d); err != nil {
-		e.t.Fatalf("advance clock: %v", err)
-	}
+	return testkit.Must(e.acct.EventCounts(e.ctx, q))(e.t)
 }
 
 func eventNames(evs []client.ConnectEvent) []string {
@@ -147,13 +107,13 @@ func TestConnect(t *testing.T) {
 	t.Run("CN-1 accepted calls, page and screen as track events, group 501", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, srv, "production", client.ConnectConfig{})
-		e.send(client.Identify("u1", map[string]any{"email": "a@b.c"}))
-		e.send(client.Track("u1", "Signed Up", nil))
-		e.send(client.Page("u1", "Pricing", map[string]any{"url": "https://x.test/pricing"}))
-		e.send(client.Page("u1", "", nil))
-		e.send(client.Screen("u1", "Home", nil))
-		e.send(client.Screen("u1", "", nil))
-		e.send(client.Alias("u2", "u1"))
+		e.Send(client.Identify("u1", map[string]any{"email": "a@b.c"}))
+		e.Send(client.Track("u1", "Signed Up", nil))
+		e.Send(client.Page("u1", "Pricing", map[string]any{"url": "https://x.test/pricing"}))
+		e.Send(client.Page("u1", "", nil))
+		e.Send(client.Screen("u1", "Home", nil))
+		e.Send(client.Screen("u1", "", nil))
+		e.Send(client.Alias("u2", "u1"))
 
 		want := []string{"Signed Up", "[Segment Page] Pricing", "[Segment Page]", "[Segment Screen] Home", "[Segment Screen]"}
 		if got := eventNames(e.events(nil)); !reflect.DeepEqual(got, want) {
@@ -163,7 +123,7 @@ func TestConnect(t *testing.T) {
 			t.Errorf("page events = %+v, want 2 with the page's properties", got)
 		}
 
-		_, err := e.c.Send(e.ctx, "connect", e.key, nil, client.Group("u2", "g1", map[string]any{"name": "Initech"}))
+		_, err := e.c.Send(e.ctx, "connect", e.Key, nil, client.Group("u2", "g1", map[string]any{"name": "Initech"}))
 		if client.StatusOf(err) != http.StatusNotImplemented {
 			t.Fatalf("group: err = %v, want 501", err)
 		}
@@ -175,12 +135,12 @@ func TestConnect(t *testing.T) {
 	t.Run("CN-2 users keyed by userId else anonymousId", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, srv, "production", client.ConnectConfig{})
-		e.send(client.Identify("", map[string]any{"email": "anon@b.c"}).Anonymous("a1"))
-		e.send(client.Identify("u1", map[string]any{"email": "one@b.c"}))
+		e.Send(client.Identify("", map[string]any{"email": "anon@b.c"}).Anonymous("a1"))
+		e.Send(client.Identify("u1", map[string]any{"email": "one@b.c"}))
 		both := client.Identify("u2", map[string]any{"email": "two@b.c"})
 		both.AnonymousID = "a2"
-		e.send(both)
-		e.send(client.Identify("u1", map[string]any{"email": "one-again@b.c"}))
+		e.Send(both)
+		e.Send(client.Identify("u1", map[string]any{"email": "one-again@b.c"}))
 
 		if got, want := userIDs(e.users(nil)), []string{"a1", "u1", "u2"}; !reflect.DeepEqual(got, want) {
 			t.Fatalf("users = %q, want %q (a2 is not a user of its own)", got, want)
@@ -209,7 +169,7 @@ func TestConnect(t *testing.T) {
 			{"explicit-first-only", map[string]any{"name": "Michael Bolton", "FirstName": "Mike"}, "Mike", "Bolton"},
 			{"no-name", map[string]any{"first_name": "Peter", "LastName": "Gibbons"}, "Peter", "Gibbons"},
 		} {
-			e.send(client.Identify(tc.user, tc.traits))
+			e.Send(client.Identify(tc.user, tc.traits))
 			u := e.user(tc.user)
 			if u.FirstName != tc.first || u.LastName != tc.last {
 				t.Errorf("%s: first/last = %q/%q, want %q/%q", tc.user, u.FirstName, u.LastName, tc.first, tc.last)
@@ -219,7 +179,7 @@ func TestConnect(t *testing.T) {
 			}
 		}
 		// A later one-word name replaces the whole name (decision).
-		e.send(client.Identify("two", map[string]any{"name": "Bob"}))
+		e.Send(client.Identify("two", map[string]any{"name": "Bob"}))
 		if u := e.user("two"); u.FirstName != "Bob" || u.LastName != "" {
 			t.Errorf("renamed: %q/%q, want Bob/\"\"", u.FirstName, u.LastName)
 		}
@@ -228,8 +188,8 @@ func TestConnect(t *testing.T) {
 	t.Run("CN-4 email and phone number", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, srv, "production", client.ConnectConfig{})
-		e.send(client.Identify("u1", map[string]any{"email": "mbolton@initech.com", "phone": "1234567890"}))
-		e.send(client.Identify("u2", map[string]any{"Email": "s@initech.com", "PHONE": 5551234}))
+		e.Send(client.Identify("u1", map[string]any{"email": "mbolton@initech.com", "phone": "1234567890"}))
+		e.Send(client.Identify("u2", map[string]any{"Email": "s@initech.com", "PHONE": 5551234}))
 		if u := e.user("u1"); u.Email != "mbolton@initech.com" || u.PhoneNumber != "1234567890" {
 			t.Errorf("u1 email/phone = %q/%q", u.Email, u.PhoneNumber)
 		}
@@ -244,7 +204,7 @@ func TestConnect(t *testing.T) {
 			t.Errorf("users by phone_number = %q", userIDs(got))
 		}
 		// PR-4's rule holds everywhere: emails are stored without surrounding spaces.
-		e.send(client.Identify("u3", map[string]any{"email": " p@initech.com\t"}))
+		e.Send(client.Identify("u3", map[string]any{"email": " p@initech.com\t"}))
 		if got := e.users(client.Query{"email": "p@initech.com"}); len(got) != 1 || got[0].ID != "u3" {
 			t.Errorf("users by email = %q", userIDs(got))
 		}
@@ -261,7 +221,7 @@ func TestConnect(t *testing.T) {
 			{"Type": "ANDROID", "Token": "fcm-2"},
 			{"type": "Android", "token": "fcm-1"},
 		} {
-			e.send(withDevice(client.Identify("u1", nil), d))
+			e.Send(withDevice(client.Identify("u1", nil), d))
 		}
 		u := e.user("u1")
 		if want := []string{"ios-1", "ios-2"}; !reflect.DeepEqual(u.APNS, want) {
@@ -271,14 +231,14 @@ func TestConnect(t *testing.T) {
 			t.Errorf("fcm = %q, want %q", u.FCM, want)
 		}
 
-		res := e.send(withDevice(client.Identify("u1", nil), map[string]any{"token": "untyped"}))
+		res := e.Send(withDevice(client.Identify("u1", nil), map[string]any{"token": "untyped"}))
 		if !warned(res.Warnings, "context.device.type is missing") {
 			t.Errorf("no type: warnings = %q", res.Warnings)
 		}
-		if ent := e.lastEntry(); ent.Status != 200 || !warned(ent.Warnings, "not stored") {
+		if ent := e.LastEntry(); ent.Status != 200 || !warned(ent.Warnings, "not stored") {
 			t.Errorf("no type: request log = %d %q", ent.Status, ent.Warnings)
 		}
-		res = e.send(withDevice(client.Identify("u1", nil), map[string]any{"type": "web", "token": "web-1"}))
+		res = e.Send(withDevice(client.Identify("u1", nil), map[string]any{"type": "web", "token": "web-1"}))
 		if !warned(res.Warnings, `"web" is neither ios nor android`) {
 			t.Errorf("web type: warnings = %q", res.Warnings)
 		}
@@ -311,7 +271,7 @@ func TestConnect(t *testing.T) {
 		} {
 			// (user ids without '/': the router decodes %2F, see the report)
 			user := "u-" + strings.ReplaceAll(tc.tz, "/", "_")
-			res := e.send(client.Identify(user, map[string]any{"timezone": tc.tz, "plan": "pro"}))
+			res := e.Send(client.Identify(user, map[string]any{"timezone": tc.tz, "plan": "pro"}))
 			got := e.user(user)
 			if tc.stored {
 				if got.Timezone != tc.tz || len(res.Warnings) != 0 {
@@ -325,22 +285,22 @@ func TestConnect(t *testing.T) {
 			if got.Attributes["plan"] != "pro" {
 				t.Errorf("%q: the rest of the message was not applied: %v", tc.tz, got.Attributes)
 			}
-			ent := e.lastEntry()
+			ent := e.LastEntry()
 			if ent.Status != 200 || ent.Outcome != "ok" || !warned(ent.Warnings, "timezone not stored") {
 				t.Errorf("%q: request log = %d %s %q, want 200 ok with a warning", tc.tz, ent.Status, ent.Outcome, ent.Warnings)
 			}
 		}
 
 		// context.timezone when there is no trait; the trait wins over it.
-		e.send(client.Identify("ctx", nil).WithContext(map[string]any{"timezone": "Asia/Tokyo"}))
+		e.Send(client.Identify("ctx", nil).WithContext(map[string]any{"timezone": "Asia/Tokyo"}))
 		if got := e.user("ctx").Timezone; got != "Asia/Tokyo" {
 			t.Errorf("context.timezone: stored %q", got)
 		}
-		e.send(client.Identify("ctx", map[string]any{"timeZone": "Europe/Paris"}).WithContext(map[string]any{"timezone": "Asia/Tokyo"}))
+		e.Send(client.Identify("ctx", map[string]any{"timeZone": "Europe/Paris"}).WithContext(map[string]any{"timezone": "Asia/Tokyo"}))
 		if got := e.user("ctx").Timezone; got != "Europe/Paris" {
 			t.Errorf("trait over context: stored %q", got)
 		}
-		res := e.send(client.Identify("ctx", map[string]any{"timezone": "PST"}))
+		res := e.Send(client.Identify("ctx", map[string]any{"timezone": "PST"}))
 		if got := e.user("ctx").Timezone; got != "Europe/Paris" || !warned(res.Warnings, `"PST"`) {
 			t.Errorf("a refused zone changed the stored one to %q (warnings %q)", got, res.Warnings)
 		}
@@ -349,11 +309,11 @@ func TestConnect(t *testing.T) {
 	t.Run("CN-7 other traits are attributes with their JSON types", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, srv, "production", client.ConnectConfig{})
-		e.send(client.Identify("u1", map[string]any{
+		e.Send(client.Identify("u1", map[string]any{
 			"email": "a@b.c", "plan": "Startup", "seats": 12, "mrr": 99.5, "trial": false,
 			"address": map[string]any{"city": "Austin"}, "tags": []any{"a", 1}, "gone": "soon",
 		}))
-		e.send(client.Identify("u1", map[string]any{"gone": nil, "seats": 13}))
+		e.Send(client.Identify("u1", map[string]any{"gone": nil, "seats": 13}))
 		want := map[string]any{
 			"plan": "Startup", "seats": float64(13), "mrr": 99.5, "trial": false,
 			"address": map[string]any{"city": "Austin"}, "tags": []any{"a", float64(1)},
@@ -366,9 +326,9 @@ func TestConnect(t *testing.T) {
 	t.Run("CN-8 alias: only the anonymous user exists", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, srv, "production", client.ConnectConfig{})
-		e.send(withDevice(client.Identify("", map[string]any{"email": "anon@b.c"}).Anonymous("a1"), map[string]any{"type": "ios", "token": "t1"}))
-		e.send(client.Track("", "Viewed Pricing", nil).Anonymous("a1"))
-		res := e.send(client.Alias("u1", "a1"))
+		e.Send(withDevice(client.Identify("", map[string]any{"email": "anon@b.c"}).Anonymous("a1"), map[string]any{"type": "ios", "token": "t1"}))
+		e.Send(client.Track("", "Viewed Pricing", nil).Anonymous("a1"))
+		res := e.Send(client.Alias("u1", "a1"))
 		if !warned(res.Actions, "renamed user a1 to u1") {
 			t.Errorf("actions = %q", res.Actions)
 		}
@@ -380,7 +340,7 @@ func TestConnect(t *testing.T) {
 			t.Errorf("u1 = %+v, want the anonymous user's data and alias a1", u)
 		}
 		// The old id keeps naming the user.
-		e.send(client.Track("", "Signed Up", nil).Anonymous("a1"))
+		e.Send(client.Track("", "Signed Up", nil).Anonymous("a1"))
 		if got := eventNames(e.events(client.Query{"userId": "u1"})); !reflect.DeepEqual(got, []string{"Viewed Pricing", "Signed Up"}) {
 			t.Errorf("u1 events = %q", got)
 		}
@@ -392,18 +352,18 @@ func TestConnect(t *testing.T) {
 	t.Run("CN-8 alias: both exist, merged, identified values win", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, srv, "production", client.ConnectConfig{})
-		e.send(withDevice(client.Identify("", map[string]any{
+		e.Send(withDevice(client.Identify("", map[string]any{
 			"name": "Anon Ymous", "email": "anon@b.c", "phone": "111", "plan": "free", "source": "ad",
 		}).Anonymous("a1"), map[string]any{"type": "android", "token": "shared"}))
-		e.send(client.Track("", "Viewed Pricing", nil).Anonymous("a1"))
-		e.send(withDevice(client.Identify("u1", map[string]any{
+		e.Send(client.Track("", "Viewed Pricing", nil).Anonymous("a1"))
+		e.Send(withDevice(client.Identify("u1", map[string]any{
 			"email": "u1@b.c", "plan": "pro", "timezone": "Europe/Stockholm",
 		}), map[string]any{"type": "android", "token": "own"}))
-		e.send(withDevice(client.Identify("u1", nil), map[string]any{"type": "android", "token": "shared"}))
-		e.send(client.Track("u1", "Signed Up", nil))
-		e.send(client.Track("", "Viewed Docs", nil).Anonymous("a1"))
+		e.Send(withDevice(client.Identify("u1", nil), map[string]any{"type": "android", "token": "shared"}))
+		e.Send(client.Track("u1", "Signed Up", nil))
+		e.Send(client.Track("", "Viewed Docs", nil).Anonymous("a1"))
 
-		res := e.send(client.Alias("u1", "a1"))
+		res := e.Send(client.Alias("u1", "a1"))
 		if !warned(res.Actions, "merged user a1 into u1") {
 			t.Errorf("actions = %q", res.Actions)
 		}
@@ -431,7 +391,7 @@ func TestConnect(t *testing.T) {
 	t.Run("CN-8 alias: neither exists", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, srv, "production", client.ConnectConfig{})
-		res := e.send(client.Alias("u1", "a1"))
+		res := e.Send(client.Alias("u1", "a1"))
 		if res.Status != "ok" || !warned(res.Actions, "neither was known") {
 			t.Errorf("answer = %s %q", res.Status, res.Actions)
 		}
@@ -440,7 +400,7 @@ func TestConnect(t *testing.T) {
 			t.Errorf("u1 = %+v, want an empty user that remembers alias a1", u)
 		}
 		// The anonymous messages that arrive late land on u1 (decision).
-		e.send(client.Identify("", map[string]any{"email": "late@b.c"}).Anonymous("a1"))
+		e.Send(client.Identify("", map[string]any{"email": "late@b.c"}).Anonymous("a1"))
 		if got := userIDs(e.users(nil)); !reflect.DeepEqual(got, []string{"u1"}) {
 			t.Fatalf("users = %q, want only u1", got)
 		}
@@ -451,7 +411,7 @@ func TestConnect(t *testing.T) {
 			t.Errorf("users by alias = %q", userIDs(got))
 		}
 		// An alias that is already in place is a no-op.
-		if res := e.send(client.Alias("u1", "a1")); res.Status != "ignored" {
+		if res := e.Send(client.Alias("u1", "a1")); res.Status != "ignored" {
 			t.Errorf("repeated alias: %s", res.Status)
 		}
 	})
@@ -459,9 +419,9 @@ func TestConnect(t *testing.T) {
 	t.Run("CN-9 track stores the event, creating the user", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, srv, "production", client.ConnectConfig{})
-		e.freeze(t0)
+		e.Freeze(t0)
 		at := t0.Add(-time.Hour)
-		e.send(client.Track("u9", "Signed Up", map[string]any{"plan": "Startup", "source": "Analytics Academy", "n": 2}).At(at).WithID("m-1"))
+		e.Send(client.Track("u9", "Signed Up", map[string]any{"plan": "Startup", "source": "Analytics Academy", "n": 2}).At(at).WithID("m-1"))
 		u := e.user("u9")
 		if len(u.Events) != 1 {
 			t.Fatalf("events = %+v", u.Events)
@@ -481,11 +441,11 @@ func TestConnect(t *testing.T) {
 	t.Run("CN-10 the events view is searchable by a part of the name, in any casing", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, srv, "production", client.ConnectConfig{})
-		e.freeze(t0)
+		e.Freeze(t0)
 		for _, name := range []string{"Signed Up", "Sign Out", "Order Completed", "Straße Visited"} {
-			e.send(client.Track("u1", name, nil))
+			e.Send(client.Track("u1", name, nil))
 		}
-		e.send(client.Track("u1", "Signed Up", nil))
+		e.Send(client.Track("u1", "Signed Up", nil))
 		names := func(q client.Query) []string {
 			var out []string
 			for _, c := range e.counts(q) {
@@ -510,11 +470,11 @@ func TestConnect(t *testing.T) {
 	t.Run("CN-10 events view over the last 24 hours", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, srv, "production", client.ConnectConfig{})
-		e.freeze(t0)
-		e.send(client.Track("u1", "Signed Up", nil))
-		e.advance(time.Hour)
-		e.send(client.Track("u2", "Signed Up", nil).At(t0.Add(-72 * time.Hour))) // counted by receipt, not event time
-		e.send(client.Page("u1", "Home", nil))
+		e.Freeze(t0)
+		e.Send(client.Track("u1", "Signed Up", nil))
+		e.Advance(time.Hour)
+		e.Send(client.Track("u2", "Signed Up", nil).At(t0.Add(-72 * time.Hour))) // counted by receipt, not event time
+		e.Send(client.Page("u1", "Home", nil))
 
 		want := []client.ConnectEventCount{
 			{Name: "Signed Up", Last24h: 2, Total: 2, LastReceivedAt: t0.Add(time.Hour)},
@@ -525,16 +485,16 @@ func TestConnect(t *testing.T) {
 		}
 
 		// The first Signed Up is 24h minus 1s old: still in the window.
-		e.advance(23*time.Hour - time.Second)
+		e.Advance(23*time.Hour - time.Second)
 		if got := e.counts(client.Query{"name": "Signed Up"}); len(got) != 1 || got[0].Last24h != 2 {
 			t.Errorf("24h-1s: %+v, want 2", got)
 		}
 		// Exactly 24h old: out of it.
-		e.advance(time.Second)
+		e.Advance(time.Second)
 		if got := e.counts(client.Query{"name": "Signed Up"}); len(got) != 1 || got[0].Last24h != 1 || got[0].Total != 2 {
 			t.Errorf("24h: %+v, want 1 in the window, 2 in all", got)
 		}
-		e.advance(time.Hour)
+		e.Advance(time.Hour)
 		got := e.counts(client.Query{"name": "Signed Up"})
 		if len(got) != 1 || got[0].Last24h != 0 || !got[0].LastReceivedAt.Equal(t0.Add(time.Hour)) {
 			t.Errorf("25h: %+v, want none in the window, still listed with its last receipt", got)
@@ -549,12 +509,12 @@ func TestConnect(t *testing.T) {
 		prod := newEnv(t, srv, "production", client.ConnectConfig{Environment: "production"})
 		dev := *prod
 		dev.addEnv("development", client.ConnectConfig{Environment: "development"})
-		if envs := must(prod.c.ConnectEnvironments(prod.ctx))(t); len(envs) != 2 || envs[0].Keys[0].Value == envs[1].Keys[0].Value {
+		if envs := testkit.Must(prod.c.ConnectEnvironments(prod.ctx))(t); len(envs) != 2 || envs[0].Keys[0].Value == envs[1].Keys[0].Value {
 			t.Fatalf("environments = %+v, want two with their own keys", envs)
 		}
-		prod.send(client.Identify("u1", map[string]any{"email": "prod@b.c"}))
-		prod.send(client.Track("u1", "Purchased", nil))
-		dev.send(client.Identify("u1", map[string]any{"email": "dev@b.c"}))
+		prod.Send(client.Identify("u1", map[string]any{"email": "prod@b.c"}))
+		prod.Send(client.Track("u1", "Purchased", nil))
+		dev.Send(client.Identify("u1", map[string]any{"email": "dev@b.c"}))
 
 		if got := prod.user("u1"); got.Email != "prod@b.c" || len(got.Events) != 1 {
 			t.Errorf("production u1 = %q, %d events", got.Email, len(got.Events))
@@ -574,11 +534,11 @@ func TestConnect(t *testing.T) {
 	t.Run("EN-1 audience traits set and clear a boolean attribute", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, srv, "production", client.ConnectConfig{})
-		e.send(client.Identify("u1", map[string]any{"high_value_users": true}))
+		e.Send(client.Identify("u1", map[string]any{"high_value_users": true}))
 		if got, ok := e.user("u1").Attributes["high_value_users"]; got != true || !ok {
 			t.Errorf("after entering: %v", got)
 		}
-		e.send(client.Identify("u1", map[string]any{"high_value_users": false}))
+		e.Send(client.Identify("u1", map[string]any{"high_value_users": false}))
 		if got, ok := e.user("u1").Attributes["high_value_users"]; got != false || !ok {
 			t.Errorf("after leaving: %v (%v), want false", got, ok)
 		}
@@ -590,7 +550,7 @@ func TestConnect(t *testing.T) {
 		for _, name := range []string{"Zendesk Connect", "Outbound", "Connect"} {
 			m := client.Track("u1", "Signed Up", nil)
 			m.Integrations = map[string]any{name: false}
-			if res := e.send(m); len(res.Warnings) == 0 {
+			if res := e.Send(m); len(res.Warnings) == 0 {
 				t.Errorf("%s: false gave no warning", name)
 			}
 		}
@@ -647,12 +607,12 @@ func TestConnectControlPlane(t *testing.T) {
 	t.Run("lists filter, unknown filters and ids refused", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, srv, "production", client.ConnectConfig{})
-		e.freeze(t0)
-		e.send(client.Identify("u1", map[string]any{"email": "a@b.c", "name": "Ann Lee", "timezone": "Europe/Stockholm"}))
-		e.send(client.Identify("u2", map[string]any{"email": "b@b.c", "name": "Bo Lee"}))
-		e.send(client.Track("u1", "A", nil).At(t0.Add(-2 * time.Hour)))
-		e.send(client.Track("u1", "B", nil).At(t0.Add(-time.Hour)))
-		e.send(client.Track("u2", "A", nil).At(t0))
+		e.Freeze(t0)
+		e.Send(client.Identify("u1", map[string]any{"email": "a@b.c", "name": "Ann Lee", "timezone": "Europe/Stockholm"}))
+		e.Send(client.Identify("u2", map[string]any{"email": "b@b.c", "name": "Bo Lee"}))
+		e.Send(client.Track("u1", "A", nil).At(t0.Add(-2 * time.Hour)))
+		e.Send(client.Track("u1", "B", nil).At(t0.Add(-time.Hour)))
+		e.Send(client.Track("u2", "A", nil).At(t0))
 
 		for q, want := range map[string][]string{
 			"email=a@b.c": {"u1"}, "last_name=Lee": {"u1", "u2"}, "first_name=Bo": {"u2"},

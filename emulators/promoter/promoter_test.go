@@ -24,124 +24,61 @@ var t0 = time.Date(2025, 3, 10, 20, 0, 0, 0, time.UTC)
 
 const dayDur = 24 * time.Hour
 
-// fixture is one isolated namespace with a Promoter account "acme" and a
-// frozen clock.
+// fixture is one isolated namespace with a Promoter account "acme" whose
+// clock was frozen at t0 before the account was made: the testkit fixture,
+// with the Promoter account's client and the reads the tests repeat.
 type fixture struct {
+	*testkit.Fixture
 	t   *testing.T
 	ctx context.Context
 	c   *client.Client
 	p   *client.Promoter
-	key string
 }
 
 func newFixture(t *testing.T, srv *testkit.Server, cfg *client.PromoterConfig) *fixture {
 	t.Helper()
-	ns := testkit.Isolated(t, srv)
-	f := &fixture{t: t, ctx: context.Background(), c: ns.Client(), key: "key-" + ns.Name}
-	if _, err := f.c.FreezeClockAt(f.ctx, t0); err != nil {
-		t.Fatalf("freeze clock: %v", err)
-	}
-	spec := client.AccountSpec{ID: "acme", Keys: []client.KeySpec{{Value: f.key}}}
+	tf := testkit.NewEmptyFixture(t, srv, "promoter")
+	tf.Freeze(t0)
+	var spec client.AccountSpec
 	if cfg != nil {
 		spec.Config = cfg
 	}
-	if _, err := f.c.CreateAccount(f.ctx, "promoter", spec); err != nil {
-		t.Fatalf("create account: %v", err)
-	}
-	f.p = f.c.Promoter("acme")
-	return f
-}
-
-func (f *fixture) send(m client.Message) (*client.Result, error) {
-	return f.c.Send(f.ctx, "promoter", f.key, nil, m)
-}
-
-// ok sends a message that must be answered 200.
-func (f *fixture) ok(m client.Message) *client.Result {
-	f.t.Helper()
-	res, err := f.send(m)
-	if err != nil {
-		f.t.Fatalf("send %s %s: %v", m.Type, m.Event, err)
-	}
-	return res
+	tf.CreateAccount(spec)
+	return &fixture{Fixture: tf, t: t, ctx: context.Background(), c: tf.Client, p: tf.Client.Promoter(tf.Account)}
 }
 
 func (f *fixture) identify(userID, email string) {
 	f.t.Helper()
-	f.ok(client.Identify(userID, map[string]any{"email": email}))
-}
-
-func (f *fixture) advance(d time.Duration) {
-	f.t.Helper()
-	if _, err := f.c.AdvanceClock(f.ctx, d); err != nil {
-		f.t.Fatalf("advance clock: %v", err)
-	}
+	f.Send(client.Identify(userID, map[string]any{"email": email}))
 }
 
 func (f *fixture) setClock(at time.Time) {
 	f.t.Helper()
-	if _, err := f.c.SetClock(f.ctx, at); err != nil {
-		f.t.Fatalf("set clock: %v", err)
-	}
+	testkit.Must(f.c.SetClock(f.ctx, at))(f.t)
 }
 
 func (f *fixture) campaign(spec client.PromoterCampaignSpec) *client.PromoterCampaign {
 	f.t.Helper()
-	c, err := f.p.CreateCampaign(f.ctx, spec)
-	if err != nil {
-		f.t.Fatalf("create campaign: %v", err)
-	}
-	return c
+	return testkit.Must(f.p.CreateCampaign(f.ctx, spec))(f.t)
 }
 
 func (f *fixture) surveys(q client.Query) []client.PromoterSurvey {
 	f.t.Helper()
-	s, err := f.p.Surveys(f.ctx, q)
-	if err != nil {
-		f.t.Fatalf("list surveys: %v", err)
-	}
-	return s
+	return testkit.Must(f.p.Surveys(f.ctx, q))(f.t)
 }
 
 func (f *fixture) survey(id string) *client.PromoterSurvey {
 	f.t.Helper()
-	s, err := f.p.Survey(f.ctx, id)
-	if err != nil {
-		f.t.Fatalf("get survey %s: %v", id, err)
-	}
-	return s
+	return testkit.Must(f.p.Survey(f.ctx, id))(f.t)
 }
 
 func (f *fixture) contact(userID string) *client.PromoterContact {
 	f.t.Helper()
-	c, err := f.p.Contact(f.ctx, userID)
-	if err != nil {
-		f.t.Fatalf("get contact %s: %v", userID, err)
-	}
-	return c
-}
-
-// lastEntry returns the newest request-log entry of the account.
-func (f *fixture) lastEntry() client.Entry {
-	f.t.Helper()
-	es, err := f.c.Requests(f.ctx, client.RequestFilter{Destination: "promoter", Account: "acme", Limit: 1})
-	if err != nil || len(es) == 0 {
-		f.t.Fatalf("request log: %v (%d entries)", err, len(es))
-	}
-	return es[0]
+	return testkit.Must(f.p.Contact(f.ctx, userID))(f.t)
 }
 
 func contains(list []string, sub string) bool {
 	return slices.ContainsFunc(list, func(s string) bool { return strings.Contains(s, sub) })
-}
-
-func statusOf(t *testing.T, err error, want int) *client.Error {
-	t.Helper()
-	var e *client.Error
-	if !errors.As(err, &e) || e.Status != want {
-		t.Fatalf("want a %d error, got %v", want, err)
-	}
-	return e
 }
 
 func TestPromoter(t *testing.T) {
@@ -152,16 +89,12 @@ func TestPromoter(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, srv, nil)
 		f.identify("u1", "u1@example.com")
-		f.ok(client.Track("u1", "Order Completed", nil))
+		f.Send(client.Track("u1", "Order Completed", nil))
 		for _, m := range []client.Message{
 			client.Page("u1", "Home", nil), client.Screen("u1", "Home", nil),
 			client.Group("u1", "g1", nil), client.Alias("u1", "anon-1"),
 		} {
-			_, err := f.send(m)
-			e := statusOf(t, err, http.StatusNotImplemented)
-			if !strings.Contains(e.Message, m.Type) {
-				t.Errorf("%s: message %q does not name the type", m.Type, e.Message)
-			}
+			f.Expect(m, http.StatusNotImplemented, m.Type)
 		}
 		if n, _ := f.p.DailyLimit(f.ctx); n.Count != 2 {
 			t.Errorf("only identify and track reach Promoter's counter: count %d, want 2", n.Count)
@@ -171,14 +104,14 @@ func TestPromoter(t *testing.T) {
 	t.Run("PR-2 identify without userId is answered 200 and not stored", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, srv, nil)
-		res := f.ok(client.Identify("", map[string]any{"email": "anon@example.com"}).Anonymous("anon-1"))
+		res := f.Send(client.Identify("", map[string]any{"email": "anon@example.com"}).Anonymous("anon-1"))
 		if res.Status != "ignored" || !strings.Contains(res.Reason, "userId") {
 			t.Errorf("answer: status %q reason %q, want ignored because of the missing userId", res.Status, res.Reason)
 		}
 		if cs, _ := f.p.Contacts(f.ctx, nil); len(cs) != 0 {
 			t.Errorf("contacts = %v, want none", cs)
 		}
-		if e := f.lastEntry(); e.Outcome != "ignored" || !strings.Contains(e.Message, "userId") {
+		if e := f.LastEntry(); e.Outcome != "ignored" || !strings.Contains(e.Message, "userId") {
 			t.Errorf("request log: outcome %q message %q, want ignored saying why", e.Outcome, e.Message)
 		}
 	})
@@ -186,7 +119,7 @@ func TestPromoter(t *testing.T) {
 	t.Run("PR-3 identify creates then updates the contact; every trait is an attribute", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, srv, nil)
-		res := f.ok(client.Identify("12345", map[string]any{
+		res := f.Send(client.Identify("12345", map[string]any{
 			"email": "ted@mosbiusdesigns.com", "firstName": "Ted", "last_name": "Mosby", "plan": "Premium", "seats": 3,
 		}))
 		if !contains(res.Actions, "created contact 12345") {
@@ -201,8 +134,8 @@ func TestPromoter(t *testing.T) {
 				t.Errorf("attribute %s = %v, want %v", k, c.Attributes[k], want)
 			}
 		}
-		f.advance(time.Hour)
-		res = f.ok(client.Identify("12345", map[string]any{"email": "ted@example.org", "first_name": "Theodore", "plan": "Enterprise"}))
+		f.Advance(time.Hour)
+		res = f.Send(client.Identify("12345", map[string]any{"email": "ted@example.org", "first_name": "Theodore", "plan": "Enterprise"}))
 		if !contains(res.Actions, "updated contact 12345") {
 			t.Errorf("actions %v, want an update", res.Actions)
 		}
@@ -224,15 +157,15 @@ func TestPromoter(t *testing.T) {
 	t.Run("PR-3 a name alone fills first and last name (the Segment Spec's full name)", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, srv, nil)
-		f.ok(client.Identify("u1", map[string]any{"email": "ada@example.com", "name": "  Ada  King Lovelace "}))
+		f.Send(client.Identify("u1", map[string]any{"email": "ada@example.com", "name": "  Ada  King Lovelace "}))
 		if c := f.contact("u1"); c.FirstName != "Ada" || c.LastName != "King Lovelace" {
 			t.Errorf("names %q %q", c.FirstName, c.LastName)
 		}
-		f.ok(client.Identify("u1", map[string]any{"first_name": "Augusta", "name": "Ada Byron"}))
+		f.Send(client.Identify("u1", map[string]any{"first_name": "Augusta", "name": "Ada Byron"}))
 		if c := f.contact("u1"); c.FirstName != "Augusta" || c.LastName != "Byron" {
 			t.Errorf("names %q %q: firstName wins, the name fills the last name", c.FirstName, c.LastName)
 		}
-		f.ok(client.Identify("u1", map[string]any{"name": "Ada"}))
+		f.Send(client.Identify("u1", map[string]any{"name": "Ada"}))
 		if c := f.contact("u1"); c.FirstName != "Ada" || c.LastName != "Byron" {
 			t.Errorf("names %q %q: a one-word name leaves the last name", c.FirstName, c.LastName)
 		}
@@ -285,8 +218,7 @@ func TestPromoter(t *testing.T) {
 			client.Identify("u1", map[string]any{"email": "   "}),
 			client.Identify("u1", map[string]any{"email": "\t"}).WithContext(map[string]any{"traits": map[string]any{"email": " "}}),
 		} {
-			_, err := f.send(m)
-			if e := statusOf(t, err, http.StatusBadRequest); e.Message != "Missing email address" {
+			if e := f.Expect(m, http.StatusBadRequest, ""); e.Message != "Missing email address" {
 				t.Errorf("message %q", e.Message)
 			}
 		}
@@ -295,7 +227,7 @@ func TestPromoter(t *testing.T) {
 		}
 		// A blank traits.email falls through to context.traits.email.
 		m := client.Identify("u1", map[string]any{"email": "  "}).WithContext(map[string]any{"traits": map[string]any{"email": " ted@example.com "}})
-		f.ok(m)
+		f.Send(m)
 		if c := f.contact("u1"); c.Email != "ted@example.com" {
 			t.Fatalf("contact email %q", c.Email)
 		}
@@ -307,18 +239,17 @@ func TestPromoter(t *testing.T) {
 	t.Run("PR-4 creating a contact without email is 400 Missing email address; an update without email is fine", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, srv, nil)
-		_, err := f.send(client.Identify("u1", map[string]any{"plan": "Free"}))
-		if e := statusOf(t, err, http.StatusBadRequest); e.Message != "Missing email address" {
+		if e := f.Expect(client.Identify("u1", map[string]any{"plan": "Free"}), http.StatusBadRequest, ""); e.Message != "Missing email address" {
 			t.Errorf("message %q", e.Message)
 		}
 		if _, err := f.p.Contact(f.ctx, "u1"); client.StatusOf(err) != http.StatusNotFound {
 			t.Errorf("the refused identify created a contact: %v", err)
 		}
-		if e := f.lastEntry(); e.Status != http.StatusBadRequest || e.Message != "Missing email address" {
+		if e := f.LastEntry(); e.Status != http.StatusBadRequest || e.Message != "Missing email address" {
 			t.Errorf("request log: %d %q", e.Status, e.Message)
 		}
 		f.identify("u1", "u1@example.com")
-		f.ok(client.Identify("u1", map[string]any{"plan": "Pro"}))
+		f.Send(client.Identify("u1", map[string]any{"plan": "Pro"}))
 		if c := f.contact("u1"); c.Email != "u1@example.com" || c.Attributes["plan"] != "Pro" {
 			t.Errorf("update without email: %+v", c)
 		}
@@ -328,8 +259,8 @@ func TestPromoter(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, srv, nil)
 		at := t0.Add(-time.Hour)
-		res := f.ok(client.Track("u1", "Order Completed", map[string]any{"total": 42.5, "Item Name": "Box"}).At(at))
-		f.ok(client.Track("", "Viewed Pricing", nil).Anonymous("anon-1"))
+		res := f.Send(client.Track("u1", "Order Completed", map[string]any{"total": 42.5, "Item Name": "Box"}).At(at))
+		f.Send(client.Track("", "Viewed Pricing", nil).Anonymous("anon-1"))
 		if res.Data["customEvent"] == nil {
 			t.Errorf("answer data %v, want the custom event id", res.Data)
 		}
@@ -361,8 +292,8 @@ func TestPromoter(t *testing.T) {
 		}
 		cmp := f.campaign(client.PromoterCampaignSpec{Name: "Post purchase", TriggerEvent: "Order Completed", ContactList: "buyers", Activate: true})
 		f.identify("u1", "u1@example.com")
-		f.ok(client.Track("u1", "Order Viewed", nil)) // another event: no survey
-		res := f.ok(client.Track("u1", "Order Completed", nil))
+		f.Send(client.Track("u1", "Order Viewed", nil)) // another event: no survey
+		res := f.Send(client.Track("u1", "Order Completed", nil))
 		ss := f.surveys(nil)
 		if len(ss) != 1 {
 			t.Fatalf("surveys %v, want 1", ss)
@@ -389,11 +320,11 @@ func TestPromoter(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, srv, nil)
 		f.campaign(client.PromoterCampaignSpec{Name: "NPS", TriggerEvent: "Signed Up", Activate: true})
-		res := f.ok(client.Track("stranger", "Signed Up", nil))
+		res := f.Send(client.Track("stranger", "Signed Up", nil))
 		if !contains(res.Warnings, "never identified") {
 			t.Errorf("warnings %v, want never identified", res.Warnings)
 		}
-		if e := f.lastEntry(); !contains(e.Warnings, `"stranger" was never identified`) {
+		if e := f.LastEntry(); !contains(e.Warnings, `"stranger" was never identified`) {
 			t.Errorf("request log warnings %v", e.Warnings)
 		}
 		if ss := f.surveys(nil); len(ss) != 0 {
@@ -405,7 +336,7 @@ func TestPromoter(t *testing.T) {
 		if ss := f.surveys(nil); len(ss) != 0 {
 			t.Errorf("surveys after identify %v, want none", ss)
 		}
-		f.ok(client.Track("stranger", "Signed Up", nil))
+		f.Send(client.Track("stranger", "Signed Up", nil))
 		if ss := f.surveys(nil); len(ss) != 1 {
 			t.Errorf("surveys after identified track %v, want 1", ss)
 		}
@@ -419,21 +350,21 @@ func TestPromoter(t *testing.T) {
 			t.Fatalf("new campaign %+v, want draft", cmp)
 		}
 		f.identify("u1", "u1@example.com")
-		res := f.ok(client.Track("u1", "Signed Up", nil))
+		res := f.Send(client.Track("u1", "Signed Up", nil))
 		if !contains(res.Warnings, "draft") || len(f.surveys(nil)) != 0 {
 			t.Errorf("a draft surveys nobody and warns: %v", res.Warnings)
 		}
-		f.advance(time.Minute)
+		f.Advance(time.Minute)
 		got, err := f.p.ActivateCampaign(f.ctx, cmp.ID)
 		if err != nil || got.Status != "ready" || got.ActivatedAt == nil || !got.ActivatedAt.Equal(t0.Add(time.Minute)) {
 			t.Fatalf("activate: %+v %v", got, err)
 		}
-		f.ok(client.Track("u1", "Other Event", nil))
+		f.Send(client.Track("u1", "Other Event", nil))
 		if got, _ := f.p.Campaign(f.ctx, cmp.ID); got.Status != "ready" {
 			t.Errorf("an unrelated track made it %s", got.Status)
 		}
-		f.advance(time.Minute)
-		f.ok(client.Track("u1", "Signed Up", nil))
+		f.Advance(time.Minute)
+		f.Send(client.Track("u1", "Signed Up", nil))
 		got, _ = f.p.Campaign(f.ctx, cmp.ID)
 		if got.Status != "active" || got.ActiveSince == nil || !got.ActiveSince.Equal(t0.Add(2*time.Minute)) {
 			t.Errorf("after the first matching track: %+v", got)
@@ -453,8 +384,8 @@ func TestPromoter(t *testing.T) {
 		f.campaign(client.PromoterCampaignSpec{ID: "now", Name: "Welcome", TriggerEvent: "Signed Up", Activate: true})
 		f.identify("u1", "u1@example.com")
 		f.identify("u2", "u2@example.com")
-		f.ok(client.Track("u1", "Trial Started", nil))
-		f.ok(client.Track("u2", "Signed Up", nil))
+		f.Send(client.Track("u1", "Trial Started", nil))
+		f.Send(client.Track("u2", "Signed Up", nil))
 		ss := f.surveys(client.Query{"campaign": "later"})
 		if len(ss) != 1 {
 			t.Fatalf("surveys %v", ss)
@@ -466,11 +397,11 @@ func TestPromoter(t *testing.T) {
 		if now := f.surveys(client.Query{"campaign": "now"}); len(now) != 1 || now[0].Status != "delivered" || !now[0].DeliveredAt.Equal(t0) {
 			t.Errorf("0 days delivers at once: %+v", now)
 		}
-		f.advance(7*dayDur - time.Second)
+		f.Advance(7*dayDur - time.Second)
 		if s := f.survey(s.ID); s.Status != "scheduled" {
 			t.Errorf("one second early: %s", s.Status)
 		}
-		f.advance(time.Second) // no request but the clock's
+		f.Advance(time.Second) // no request but the clock's
 		if s := f.survey(s.ID); s.Status != "delivered" || s.DeliveredAt == nil || !s.DeliveredAt.Equal(t0.Add(7*dayDur)) {
 			t.Errorf("after 7 days: %+v", s)
 		}
@@ -484,20 +415,20 @@ func TestPromoter(t *testing.T) {
 		f := newFixture(t, srv, nil)
 		f.campaign(client.PromoterCampaignSpec{ID: "c", Name: "Orders", TriggerEvent: "Order Completed", ThrottleDays: 3, Activate: true})
 		f.identify("u1", "u1@example.com")
-		f.ok(client.Track("u1", "Order Completed", nil))
-		f.advance(3*dayDur - time.Second)
-		res := f.ok(client.Track("u1", "Order Completed", nil))
+		f.Send(client.Track("u1", "Order Completed", nil))
+		f.Advance(3*dayDur - time.Second)
+		res := f.Send(client.Track("u1", "Order Completed", nil))
 		if !contains(res.Actions, "throttled") {
 			t.Errorf("actions %v, want throttled", res.Actions)
 		}
-		if e := f.lastEntry(); !contains(e.Actions, "throttle of 3 days") {
+		if e := f.LastEntry(); !contains(e.Actions, "throttle of 3 days") {
 			t.Errorf("request log actions %v do not say why", e.Actions)
 		}
 		if ss := f.surveys(nil); len(ss) != 1 {
 			t.Fatalf("surveys within the throttle: %d", len(ss))
 		}
-		f.advance(time.Second)
-		f.ok(client.Track("u1", "Order Completed", nil))
+		f.Advance(time.Second)
+		f.Send(client.Track("u1", "Order Completed", nil))
 		ss := f.surveys(client.Query{"contact": "u1"})
 		if len(ss) != 2 || !ss[1].TriggeredAt.Equal(t0.Add(3*dayDur)) {
 			t.Errorf("at the window's end: %v", ss)
@@ -512,14 +443,14 @@ func TestPromoter(t *testing.T) {
 		f.campaign(client.PromoterCampaignSpec{ID: "b2", Name: "B twin", TriggerEvent: "Order Completed", Activate: true})
 		f.identify("u1", "u1@example.com")
 		f.identify("u2", "u2@example.com")
-		f.ok(client.Track("u1", "Signed Up", nil))
-		f.advance(dayDur - time.Second)
-		res := f.ok(client.Track("u1", "Order Completed", nil))
+		f.Send(client.Track("u1", "Signed Up", nil))
+		f.Advance(dayDur - time.Second)
+		res := f.Send(client.Track("u1", "Order Completed", nil))
 		if !contains(res.Actions, "within 24 hours") || len(f.surveys(client.Query{"contact": "u1"})) != 1 {
 			t.Errorf("second campaign within 24h: %v", res.Actions)
 		}
-		f.advance(time.Second)
-		res = f.ok(client.Track("u1", "Order Completed", nil))
+		f.Advance(time.Second)
+		res = f.Send(client.Track("u1", "Order Completed", nil))
 		ss := f.surveys(client.Query{"contact": "u1"})
 		if len(ss) != 2 || ss[1].Campaign != "b" {
 			t.Fatalf("at 24h: %v", ss)
@@ -529,7 +460,7 @@ func TestPromoter(t *testing.T) {
 			t.Errorf("two campaigns, one event: %v", res.Actions)
 		}
 		// Another contact is not affected.
-		f.ok(client.Track("u2", "Order Completed", nil))
+		f.Send(client.Track("u2", "Order Completed", nil))
 		if ss := f.surveys(client.Query{"contact": "u2"}); len(ss) != 1 {
 			t.Errorf("u2: %v", ss)
 		}
@@ -541,11 +472,11 @@ func TestPromoter(t *testing.T) {
 		f.campaign(client.PromoterCampaignSpec{ID: "late", Name: "Late", TriggerEvent: "Trial Started", DeliveryDelayDays: 7, Activate: true})
 		f.campaign(client.PromoterCampaignSpec{ID: "now", Name: "Now", TriggerEvent: "Order Completed", Activate: true})
 		f.identify("u1", "u1@example.com")
-		f.ok(client.Track("u1", "Trial Started", nil)) // delivered at t0+7d
-		f.advance(2 * dayDur)
-		f.ok(client.Track("u1", "Order Completed", nil)) // delivered at t0+2d: fine
-		f.advance(5*dayDur - time.Hour)
-		res := f.ok(client.Track("u1", "Order Completed", nil)) // would land an hour before the delayed one
+		f.Send(client.Track("u1", "Trial Started", nil)) // delivered at t0+7d
+		f.Advance(2 * dayDur)
+		f.Send(client.Track("u1", "Order Completed", nil)) // delivered at t0+2d: fine
+		f.Advance(5*dayDur - time.Hour)
+		res := f.Send(client.Track("u1", "Order Completed", nil)) // would land an hour before the delayed one
 		if !contains(res.Actions, "within 24 hours") || len(f.surveys(nil)) != 2 {
 			t.Errorf("same delivery day: %v", res.Actions)
 		}
@@ -557,23 +488,23 @@ func TestPromoter(t *testing.T) {
 		f.campaign(client.PromoterCampaignSpec{ID: "c", Name: "NPS", TriggerEvent: "Signed Up", ReminderDays: 3, Activate: true})
 		f.identify("quiet", "q@example.com")
 		f.identify("talker", "t@example.com")
-		f.ok(client.Track("quiet", "Signed Up", nil))
-		f.ok(client.Track("talker", "Signed Up", nil))
+		f.Send(client.Track("quiet", "Signed Up", nil))
+		f.Send(client.Track("talker", "Signed Up", nil))
 		quiet, talker := f.surveys(client.Query{"contact": "quiet"})[0], f.surveys(client.Query{"contact": "talker"})[0]
 		if quiet.ReminderDueAt == nil || !quiet.ReminderDueAt.Equal(t0.Add(3*dayDur)) {
 			t.Errorf("reminder due %v", quiet.ReminderDueAt)
 		}
-		f.advance(dayDur)
+		f.Advance(dayDur)
 		if got, err := f.p.RespondSurvey(f.ctx, talker.ID, 9, "Great"); err != nil || got.Status != "responded" || !got.Responded {
 			t.Fatalf("respond: %+v %v", got, err)
 		}
 		_, err := f.p.RespondSurvey(f.ctx, talker.ID, 3, "")
-		statusOf(t, err, http.StatusConflict)
-		f.advance(2*dayDur - time.Second)
+		testkit.ExpectError(t, err, http.StatusConflict, "")
+		f.Advance(2*dayDur - time.Second)
 		if s := f.survey(quiet.ID); s.Status != "delivered" || s.RemindedAt != nil {
 			t.Errorf("one second before the reminder: %+v", s)
 		}
-		f.advance(time.Second)
+		f.Advance(time.Second)
 		if s := f.survey(quiet.ID); s.Status != "reminded" || s.RemindedAt == nil || !s.RemindedAt.Equal(t0.Add(3*dayDur)) {
 			t.Errorf("after 3 days without response: %+v", s)
 		}
@@ -591,19 +522,15 @@ func TestPromoter(t *testing.T) {
 		f := newFixture(t, srv, nil)
 		f.campaign(client.PromoterCampaignSpec{Name: "NPS", TriggerEvent: "Signed Up", DeliveryDelayDays: 2, Activate: true})
 		f.identify("u1", "u1@example.com")
-		f.ok(client.Track("u1", "Signed Up", nil))
+		f.Send(client.Track("u1", "Signed Up", nil))
 		id := f.surveys(nil)[0].ID
 		_, err := f.p.RespondSurvey(f.ctx, id, 5, "")
-		if e := statusOf(t, err, http.StatusConflict); !strings.Contains(e.Message, "not delivered") {
-			t.Errorf("message %q", e.Message)
-		}
-		f.advance(2 * dayDur)
+		testkit.ExpectError(t, err, http.StatusConflict, "not delivered")
+		f.Advance(2 * dayDur)
 		_, err = f.p.RespondSurvey(f.ctx, id, 11, "")
-		if e := statusOf(t, err, http.StatusBadRequest); !strings.Contains(e.Message, "score") {
-			t.Errorf("message %q", e.Message)
-		}
+		testkit.ExpectError(t, err, http.StatusBadRequest, "score")
 		_, err = f.p.RespondSurvey(f.ctx, "srv_404", 5, "")
-		statusOf(t, err, http.StatusNotFound)
+		testkit.ExpectError(t, err, http.StatusNotFound, "")
 	})
 
 	t.Run("seed campaign flow: activate, first track makes it active, delayed survey delivered, then reminded", func(t *testing.T) {
@@ -624,8 +551,8 @@ func TestPromoter(t *testing.T) {
 		if c, _ := f.p.ActivateCampaign(f.ctx, cmp.ID); c.Status != "ready" {
 			t.Fatalf("activated: %s", c.Status)
 		}
-		f.ok(client.Identify("12345", map[string]any{"email": "ted@mosbiusdesigns.com", "firstName": "Ted", "lastName": "Mosby", "plan": "Premium"}))
-		f.ok(client.Track("12345", "Order Completed", map[string]any{"total": 30}))
+		f.Send(client.Identify("12345", map[string]any{"email": "ted@mosbiusdesigns.com", "firstName": "Ted", "lastName": "Mosby", "plan": "Premium"}))
+		f.Send(client.Track("12345", "Order Completed", map[string]any{"total": 30}))
 		if c, _ := f.p.Campaign(f.ctx, cmp.ID); c.Status != "active" {
 			t.Errorf("after the first matching track: %s", c.Status)
 		}
@@ -636,11 +563,11 @@ func TestPromoter(t *testing.T) {
 		if l, _ := f.p.ContactList(f.ctx, "segment-list"); !slices.Equal(l.Contacts, []string{"12345"}) {
 			t.Errorf("surveyed contacts join the list: %v", l.Contacts)
 		}
-		f.advance(7 * dayDur)
+		f.Advance(7 * dayDur)
 		if s := f.survey(s.ID); s.Status != "delivered" {
 			t.Errorf("after the delay: %s", s.Status)
 		}
-		f.advance(2 * dayDur)
+		f.Advance(2 * dayDur)
 		if s := f.survey(s.ID); s.Status != "reminded" || !s.RemindedAt.Equal(t0.Add(9*dayDur)) {
 			t.Errorf("after the reminder days: %+v", s)
 		}
@@ -664,7 +591,7 @@ func TestPromoter(t *testing.T) {
 					if n%2 == 0 {
 						m = client.Identify("u"+strconv.FormatInt(n, 10), map[string]any{"email": fmt.Sprintf("u%d@example.com", n)})
 					}
-					_, err := f.send(m)
+					_, err := f.SendErr(m)
 					var e *client.Error
 					switch {
 					case err == nil:
@@ -693,21 +620,20 @@ func TestPromoter(t *testing.T) {
 			!d.ResetsAt.Equal(time.Date(2025, 3, 11, 0, 0, 0, 0, time.UTC)) || d.RetryAfterSeconds != 14400 {
 			t.Errorf("counter %+v %v", d, err)
 		}
-		if e := f.lastEntry(); e.Status != http.StatusTooManyRequests || !strings.Contains(e.Message, "daily limit") {
+		if e := f.LastEntry(); e.Status != http.StatusTooManyRequests || !strings.Contains(e.Message, "daily limit") {
 			t.Errorf("request log: %d %q", e.Status, e.Message)
 		}
 		// One second before midnight: still refused, Retry-After 1.
 		f.setClock(time.Date(2025, 3, 10, 23, 59, 59, 0, time.UTC))
-		_, err = f.send(client.Track("u1", "Clicked", nil))
-		if e := statusOf(t, err, http.StatusTooManyRequests); e.RetryAfter != "1" {
+		if e := f.Expect(client.Track("u1", "Clicked", nil), http.StatusTooManyRequests, ""); e.RetryAfter != "1" {
 			t.Errorf("Retry-After at 23:59:59 = %q", e.RetryAfter)
 		}
 		// Midnight: a new UTC day, a new count.
-		f.advance(time.Second)
+		f.Advance(time.Second)
 		if d, _ := f.p.DailyLimit(f.ctx); d.Count != 0 || d.Date != "2025-03-11" || d.Remaining != limit {
 			t.Errorf("after midnight with no request: %+v", d)
 		}
-		f.ok(client.Track("u1", "Clicked", nil))
+		f.Send(client.Track("u1", "Clicked", nil))
 		if d, _ := f.p.DailyLimit(f.ctx); d.Count != 1 {
 			t.Errorf("count on the new day %d", d.Count)
 		}
@@ -718,17 +644,14 @@ func TestPromoter(t *testing.T) {
 		lim := 2
 		f := newFixture(t, srv, &client.PromoterConfig{DailyLimit: &lim})
 		f.identify("u1", "u1@example.com")
-		f.ok(client.Track("u1", "Clicked", nil))
-		_, err := f.send(client.Track("u1", "Clicked", nil))
-		statusOf(t, err, http.StatusTooManyRequests)
+		f.Send(client.Track("u1", "Clicked", nil))
+		f.Expect(client.Track("u1", "Clicked", nil), http.StatusTooManyRequests, "")
 		f.setClock(t0.Add(-dayDur)) // the day before: its own count, from 0
-		f.ok(client.Track("u1", "Clicked", nil))
-		f.ok(client.Track("u1", "Clicked", nil))
-		_, err = f.send(client.Track("u1", "Clicked", nil))
-		statusOf(t, err, http.StatusTooManyRequests)
+		f.Send(client.Track("u1", "Clicked", nil))
+		f.Send(client.Track("u1", "Clicked", nil))
+		f.Expect(client.Track("u1", "Clicked", nil), http.StatusTooManyRequests, "")
 		f.setClock(t0) // back to the first day: still full
-		_, err = f.send(client.Track("u1", "Clicked", nil))
-		statusOf(t, err, http.StatusTooManyRequests)
+		f.Expect(client.Track("u1", "Clicked", nil), http.StatusTooManyRequests, "")
 		if d, _ := f.p.DailyLimit(f.ctx); d.Count != 2 || d.Date != "2025-03-10" || d.Remaining != 0 {
 			t.Errorf("counter %+v", d)
 		}
@@ -753,7 +676,7 @@ func TestPromoter(t *testing.T) {
 		if c := get("draft"); !c.CreatedAt.Equal(t0) || c.ActivatedAt != nil {
 			t.Errorf("draft campaign %+v", c)
 		}
-		f.advance(time.Hour)
+		f.Advance(time.Hour)
 		if err := f.c.ResetAccount(f.ctx, "promoter", "acme"); err != nil {
 			t.Fatal(err)
 		}
@@ -770,14 +693,12 @@ func TestPromoter(t *testing.T) {
 			t.Fatalf("default %+v %v", d, err)
 		}
 		// (decision) a 400 from Promoter still spent a request of the quota.
-		_, err = f.send(client.Identify("u1", nil))
-		statusOf(t, err, http.StatusBadRequest)
+		f.Expect(client.Identify("u1", nil), http.StatusBadRequest, "")
 		f.identify("u1", "u1@example.com")
 		if d, err = f.p.SetDailyLimit(f.ctx, 2); err != nil || d.Count != 2 || d.Limit != 2 || d.Remaining != 0 {
 			t.Fatalf("set limit: %+v %v", d, err)
 		}
-		_, err = f.send(client.Track("u1", "Clicked", nil))
-		statusOf(t, err, http.StatusTooManyRequests)
+		f.Expect(client.Track("u1", "Clicked", nil), http.StatusTooManyRequests, "")
 		if _, err := f.p.SetDailyLimit(f.ctx, -1); client.StatusOf(err) != http.StatusBadRequest {
 			t.Errorf("negative limit: %v", err)
 		}
@@ -787,8 +708,8 @@ func TestPromoter(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := client.Track("u1", "Clicked", nil).WithID("m-1")
-		f.ok(m)
-		if res := f.ok(m); res.Status != "duplicate" {
+		f.Send(m)
+		if res := f.Send(m); res.Status != "duplicate" {
 			t.Errorf("duplicate: %+v", res)
 		}
 		if d, _ := f.p.DailyLimit(f.ctx); d.Count != 3 {
@@ -800,18 +721,17 @@ func TestPromoter(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, srv, nil)
 		f.identify("u1", "u1@example.com")
-		f.ok(client.Identify("u1", map[string]any{"high_value_users": true}))
+		f.Send(client.Identify("u1", map[string]any{"high_value_users": true}))
 		if c := f.contact("u1"); c.Attributes["high_value_users"] != true {
 			t.Errorf("entered audience: %v", c.Attributes)
 		}
-		f.ok(client.Identify("u1", map[string]any{"high_value_users": false}))
+		f.Send(client.Identify("u1", map[string]any{"high_value_users": false}))
 		if c := f.contact("u1"); c.Attributes["high_value_users"] != false {
 			t.Errorf("left audience: %v", c.Attributes)
 		}
 		// An audience identify for a contact not yet created still needs
 		// the email (PR-4).
-		_, err := f.send(client.Identify("u2", map[string]any{"high_value_users": true}))
-		statusOf(t, err, http.StatusBadRequest)
+		f.Expect(client.Identify("u2", map[string]any{"high_value_users": true}), http.StatusBadRequest, "")
 	})
 
 	t.Run("G-15 integrations Promoter.io false is processed with a warning", func(t *testing.T) {
@@ -819,7 +739,7 @@ func TestPromoter(t *testing.T) {
 		f := newFixture(t, srv, nil)
 		m := client.Identify("u1", map[string]any{"email": "u1@example.com"})
 		m.Integrations = map[string]any{"Promoter.io": false}
-		if res := f.ok(m); len(res.Warnings) == 0 {
+		if res := f.Send(m); len(res.Warnings) == 0 {
 			t.Errorf("no warning: %+v", res)
 		}
 		f.contact("u1")

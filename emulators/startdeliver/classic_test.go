@@ -49,7 +49,7 @@ func TestStartdeliver(t *testing.T) {
 		for _, m := range []client.Message{client.Identify("u1", nil), client.Screen("u1", "Home", nil),
 			client.Group("u1", "g1", nil), client.Alias("u1", "u0")} {
 			_, err := f.sendErr(m)
-			wantStatus(t, err, http.StatusNotImplemented, m.Type)
+			testkit.ExpectError(t, err, http.StatusNotImplemented, m.Type)
 		}
 		if n := len(f.events(t, nil)); n != 2 {
 			t.Fatalf("%d usage events, want 2", n)
@@ -67,9 +67,9 @@ func TestStartdeliver(t *testing.T) {
 			}
 			m := client.Track("u1", "Clicked", nil)
 			_, err := f.c.Send(ctx, dest, f.key+"-off", f.settings, m)
-			wantStatus(t, err, http.StatusUnauthorized, "not active")
+			testkit.ExpectError(t, err, http.StatusUnauthorized, "not active")
 			_, err = f.c.Send(ctx, dest, f.key+"-read", f.settings, m)
-			wantStatus(t, err, http.StatusForbidden, "Admin")
+			testkit.ExpectError(t, err, http.StatusForbidden, "Admin")
 			if n := len(f.users(t, nil)); n != 0 {
 				t.Fatalf("refused requests created %d users", n)
 			}
@@ -92,11 +92,11 @@ func TestStartdeliver(t *testing.T) {
 			}
 		}
 		_, err := f.c.Send(ctx, classic, f.key+"-Read", f.settings, client.Track("u1", "Clicked", nil))
-		wantStatus(t, err, http.StatusForbidden, `lacks the Admin permission (it has "read")`)
+		testkit.ExpectError(t, err, http.StatusForbidden, `lacks the Admin permission (it has "read")`)
 		_, err = f.c.AddKey(ctx, classic, "acme", client.KeySpec{Value: f.key + "-su", Permission: "superuser"})
-		wantStatus(t, err, http.StatusBadRequest, `permission "superuser" is not one of admin, write, read`)
+		testkit.ExpectError(t, err, http.StatusBadRequest, `permission "superuser" is not one of admin, write, read`)
 		_, err = f.c.CreateAccount(ctx, classic, client.AccountSpec{ID: "other", Keys: []client.KeySpec{{Value: f.key + "-x", Permission: "owner"}}})
-		wantStatus(t, err, http.StatusBadRequest, `keys[0].permission`)
+		testkit.ExpectError(t, err, http.StatusBadRequest, `keys[0].permission`)
 		if _, err := f.c.Account(ctx, classic, "other"); client.StatusOf(err) != http.StatusNotFound {
 			t.Fatalf("the refused account exists: %v", err)
 		}
@@ -109,14 +109,14 @@ func TestStartdeliver(t *testing.T) {
 			cfg.CustomFields = append(cfg.CustomFields, client.StartdeliverCustomField{Alias: "crmId", Type: "text", Entity: "customer"})
 			f := newFixture(t, srv, dest, cfg, matchOn("missingField"))
 			_, err := f.sendErr(client.Track("u1", "Clicked", nil))
-			wantStatus(t, err, http.StatusBadRequest, `"missingField"`)
+			testkit.ExpectError(t, err, http.StatusBadRequest, `"missingField"`)
 			f.settings = matchOn("crmId") // a customer field is not a user field
 			_, err = f.sendErr(client.Page("u1", "Home", nil))
-			wantStatus(t, err, http.StatusBadRequest, `"crmId"`)
+			testkit.ExpectError(t, err, http.StatusBadRequest, `"crmId"`)
 			if n := len(f.users(t, nil)); n != 0 {
 				t.Fatalf("refused requests created %d users", n)
 			}
-			if e := f.lastEntry(t); e.Status != 400 || e.Outcome != "refused" {
+			if e := f.LastEntry(); e.Status != 400 || e.Outcome != "refused" {
 				t.Fatalf("request log %+v", e)
 			}
 		})
@@ -288,7 +288,7 @@ func TestStartdeliver(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, srv, classic, externalID(), matchOn("externalId"))
 		_, err := f.sendErr(client.Identify("u1", map[string]any{"order_completed_last_30days": true}))
-		wantStatus(t, err, http.StatusNotImplemented, "identify")
+		testkit.ExpectError(t, err, http.StatusNotImplemented, "identify")
 	})
 
 	t.Run("G-11 an unknown key provisions an account with the match field as text", func(t *testing.T) {

@@ -28,7 +28,7 @@ func TestStartdeliverControlPlane(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = f.sd.CreateCustomField(ctx, client.StartdeliverCustomField{Alias: "tier", Type: "text", Entity: "user"})
-		wantStatus(t, err, http.StatusConflict, `"tier"`)
+		testkit.ExpectError(t, err, http.StatusConflict, `"tier"`)
 		for _, bad := range []struct {
 			f    client.StartdeliverCustomField
 			want string
@@ -39,10 +39,10 @@ func TestStartdeliverControlPlane(t *testing.T) {
 			{client.StartdeliverCustomField{Alias: "email", Type: "text", Entity: "user"}, "standard"},
 		} {
 			_, err := f.sd.CreateCustomField(ctx, bad.f)
-			wantStatus(t, err, http.StatusBadRequest, bad.want)
+			testkit.ExpectError(t, err, http.StatusBadRequest, bad.want)
 		}
 		err = f.c.Do(ctx, http.MethodPost, client.AccountPath(classic, "acme", "custom-fields"), nil, map[string]any{"alias": "y", "kind": "text"}, nil)
-		wantStatus(t, err, http.StatusBadRequest, `"kind"`)
+		testkit.ExpectError(t, err, http.StatusBadRequest, `"kind"`)
 		fs, err := f.sd.CustomFields(ctx, client.Query{"entity": "user"})
 		if err != nil || len(fs) != 2 || fs[0].Alias != "externalId" || fs[1].Alias != "tier" {
 			t.Fatalf("user fields %+v, %v", fs, err)
@@ -56,12 +56,12 @@ func TestStartdeliverControlPlane(t *testing.T) {
 		if err := f.sd.DeleteCustomField(ctx, "user", "tier"); err != nil {
 			t.Fatal(err)
 		}
-		wantStatus(t, f.sd.DeleteCustomField(ctx, "user", "tier"), http.StatusNotFound, `"tier"`)
+		testkit.ExpectError(t, f.sd.DeleteCustomField(ctx, "user", "tier"), http.StatusNotFound, `"tier"`)
 		if u := f.user(t, 1); len(u.CustomFields) != 0 {
 			t.Fatalf("the deleted field's value stayed: %+v", u.CustomFields)
 		}
 		_, err = f.sd.Users(ctx, client.Query{"tier": "gold"})
-		wantStatus(t, err, http.StatusBadRequest, `"tier"`)
+		testkit.ExpectError(t, err, http.StatusBadRequest, `"tier"`)
 	})
 
 	t.Run("users and customers: seed, filter on any field or custom field, read one", func(t *testing.T) {
@@ -103,7 +103,7 @@ func TestStartdeliverControlPlane(t *testing.T) {
 			want string
 		}{{client.Query{"nope": "1"}, `"nope"`}, {client.Query{"score": "high"}, `"score"`}, {client.Query{"limit": "-1"}, `"limit"`}} {
 			_, err := f.sd.Users(ctx, bad.q)
-			wantStatus(t, err, http.StatusBadRequest, bad.want)
+			testkit.ExpectError(t, err, http.StatusBadRequest, bad.want)
 		}
 		for _, bad := range []struct {
 			spec client.StartdeliverUserSpec
@@ -114,15 +114,15 @@ func TestStartdeliverControlPlane(t *testing.T) {
 			{client.StartdeliverUserSpec{CustomerID: 9}, "customerId"},
 		} {
 			_, err := f.sd.CreateUser(ctx, bad.spec)
-			wantStatus(t, err, http.StatusBadRequest, bad.want)
+			testkit.ExpectError(t, err, http.StatusBadRequest, bad.want)
 		}
 		if n := len(f.users(t, nil)); n != 2 {
 			t.Fatalf("refused creations left %d users", n)
 		}
 		_, err = f.sd.User(ctx, 99)
-		wantStatus(t, err, http.StatusNotFound, "99")
+		testkit.ExpectError(t, err, http.StatusNotFound, "99")
 		_, err = f.sd.Customer(ctx, 0)
-		wantStatus(t, err, http.StatusNotFound, "customer")
+		testkit.ExpectError(t, err, http.StatusNotFound, "customer")
 		if c := f.customer(t, 1); len(c.UserIDs) != 1 || c.UserIDs[0] != 1 || len(c.UsageEvents) != 0 {
 			t.Fatalf("customer %+v", c)
 		}
@@ -163,7 +163,7 @@ func TestStartdeliverControlPlane(t *testing.T) {
 			}
 		}
 		_, err := f.sd.UsageEvents(ctx, client.Query{"from": "yesterday"})
-		wantStatus(t, err, http.StatusBadRequest, `"from"`)
+		testkit.ExpectError(t, err, http.StatusBadRequest, `"from"`)
 	})
 
 	t.Run("segment app: read, replace with validation; classic has none", func(t *testing.T) {
@@ -187,7 +187,7 @@ func TestStartdeliverControlPlane(t *testing.T) {
 			cfg := *seedApp().SegmentApp
 			tc.mut(&cfg)
 			_, err := f.sd.ReplaceSegmentApp(ctx, cfg)
-			wantStatus(t, err, http.StatusBadRequest, tc.want)
+			testkit.ExpectError(t, err, http.StatusBadRequest, tc.want)
 		}
 		if got, _ := f.sd.SegmentApp(ctx); got.StartdeliverMatchingField.Field != "customfieldMatchingId" {
 			t.Fatalf("a refused replace changed the configuration: %+v", got)
@@ -195,10 +195,10 @@ func TestStartdeliverControlPlane(t *testing.T) {
 		cfg := seedApp()
 		cfg.SegmentApp.IdentifyEnabled = false
 		_, err = f.c.CreateAccount(ctx, classic, client.AccountSpec{ID: "classic", Config: cfg})
-		wantStatus(t, err, http.StatusBadRequest, "segmentApp")
+		testkit.ExpectError(t, err, http.StatusBadRequest, "segmentApp")
 		c := newFixture(t, srv, classic, externalID(), matchOn("externalId"))
 		_, err = c.sd.SegmentApp(ctx)
-		wantStatus(t, err, http.StatusNotFound, "")
+		testkit.ExpectError(t, err, http.StatusNotFound, "")
 	})
 
 	t.Run("account config errors name the field", func(t *testing.T) {

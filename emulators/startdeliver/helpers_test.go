@@ -2,7 +2,6 @@ package startdeliver_test
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
@@ -71,44 +70,22 @@ func (f *fixture) send(t *testing.T, m client.Message) *client.Result {
 
 func (f *fixture) users(t *testing.T, q client.Query) []client.StartdeliverUser {
 	t.Helper()
-	us, err := f.sd.Users(ctx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return us
+	return testkit.Must(f.sd.Users(ctx, q))(t)
 }
 
 func (f *fixture) user(t *testing.T, id int64) *client.StartdeliverUser {
 	t.Helper()
-	u, err := f.sd.User(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
+	return testkit.Must(f.sd.User(ctx, id))(t)
 }
 
 func (f *fixture) customer(t *testing.T, id int64) *client.StartdeliverCustomer {
 	t.Helper()
-	c, err := f.sd.Customer(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return testkit.Must(f.sd.Customer(ctx, id))(t)
 }
 
 func (f *fixture) events(t *testing.T, q client.Query) []client.StartdeliverUsageEvent {
 	t.Helper()
-	evs, err := f.sd.UsageEvents(ctx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return evs
-}
-
-// lastEntry returns the newest request-log entry of the account.
-func (f *fixture) lastEntry(t *testing.T) client.Entry {
-	t.Helper()
-	return f.LastEntry()
+	return testkit.Must(f.sd.UsageEvents(ctx, q))(t)
 }
 
 // onlyUser asserts the account holds exactly one user and returns it.
@@ -121,17 +98,6 @@ func (f *fixture) onlyUser(t *testing.T) client.StartdeliverUser {
 	return us[0]
 }
 
-func wantStatus(t *testing.T, err error, status int, contains string) {
-	t.Helper()
-	var e *client.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("got %v, want a %d error", err, status)
-	}
-	if e.Status != status || !strings.Contains(e.Message, contains) {
-		t.Fatalf("got %d %q, want %d containing %q", e.Status, e.Message, status, contains)
-	}
-}
-
 // wantIgnored asserts a 200 "ignored" answer whose reason holds contains,
 // and that the request log says the same.
 func (f *fixture) wantIgnored(t *testing.T, res *client.Result, contains string) {
@@ -139,7 +105,7 @@ func (f *fixture) wantIgnored(t *testing.T, res *client.Result, contains string)
 	if res.Status != "ignored" || !strings.Contains(res.Reason, contains) {
 		t.Fatalf("answer %s %q, want ignored with %q", res.Status, res.Reason, contains)
 	}
-	if e := f.lastEntry(t); e.Status != 200 || e.Outcome != "ignored" || !strings.Contains(e.Message, contains) {
+	if e := f.LastEntry(); e.Status != 200 || e.Outcome != "ignored" || !strings.Contains(e.Message, contains) {
 		t.Fatalf("request log %d %s %q, want 200 ignored with %q", e.Status, e.Outcome, e.Message, contains)
 	}
 }

@@ -53,7 +53,7 @@ func TestStartdeliverV2(t *testing.T) {
 			}
 		}
 		_, err := f.sendErr(client.Alias("u1", "u0"))
-		wantStatus(t, err, http.StatusNotImplemented, "alias")
+		testkit.ExpectError(t, err, http.StatusNotImplemented, "alias")
 	})
 
 	t.Run("S2-2 screen is stored as a page usage event", func(t *testing.T) {
@@ -77,7 +77,7 @@ func TestStartdeliverV2(t *testing.T) {
 		for _, alias := range []string{"signedUp", "vip"} {
 			f.settings = matchOn(alias)
 			_, err := f.sendErr(client.Track("u1", "E", nil))
-			wantStatus(t, err, http.StatusBadRequest, `"`+alias+`"`)
+			testkit.ExpectError(t, err, http.StatusBadRequest, `"`+alias+`"`)
 		}
 		if n := len(f.users(t, nil)); n != 0 {
 			t.Fatalf("refused events created %d users", n)
@@ -128,7 +128,7 @@ func TestStartdeliverV2(t *testing.T) {
 		}
 		f.settings["segmentOverrideMatchingField"] = "properties['unclosed"
 		_, err := f.sendErr(client.Track("nobody", "E", nil))
-		wantStatus(t, err, http.StatusBadRequest, "segmentOverrideMatchingField")
+		testkit.ExpectError(t, err, http.StatusBadRequest, "segmentOverrideMatchingField")
 	})
 
 	t.Run("S2-4 an override path holding a 19-digit number matches the user whose text field holds it", func(t *testing.T) {
@@ -163,7 +163,7 @@ func TestStartdeliverV2(t *testing.T) {
 		}
 		f.settings["segmentOverrideMatchingField"] = "properties.products[0"
 		_, err := f.sendErr(client.Track("nobody", "E", order))
-		wantStatus(t, err, http.StatusBadRequest, "segmentOverrideMatchingField")
+		testkit.ExpectError(t, err, http.StatusBadRequest, "segmentOverrideMatchingField")
 	})
 
 	t.Run("S2-8 SD-6 a customer shows the events of its current users, those from before the link too", func(t *testing.T) {
@@ -349,7 +349,7 @@ func TestStartdeliverV2(t *testing.T) {
 		if res.Status != "ok" || !hasWarning(res.Warnings, `"twelve" is not a number`) {
 			t.Fatalf("answer %+v", res)
 		}
-		if e := f.lastEntry(t); !hasWarning(e.Warnings, `"twelve" is not a number`) {
+		if e := f.LastEntry(); !hasWarning(e.Warnings, `"twelve" is not a number`) {
 			t.Fatalf("request log %+v", e)
 		}
 		u = f.user(t, 1)
@@ -444,7 +444,7 @@ func TestStartdeliverV2(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := f.sendErr(client.Identify("m-1", nil))
-		wantStatus(t, err, http.StatusBadRequest, "customfieldMatchingId")
+		testkit.ExpectError(t, err, http.StatusBadRequest, "customfieldMatchingId")
 		if cache, _ := f.sd.SegmentAppCache(ctx); cache.Cached {
 			t.Fatal("a refused identify cached the configuration")
 		}

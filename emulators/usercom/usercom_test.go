@@ -21,8 +21,10 @@ const (
 	uaSafariIOS = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
 )
 
-// app is one User.com account in a namespace of its own, with its key.
+// app is one User.com account "app" in a namespace of its own: the testkit
+// fixture, with the account's client and the reads the tests repeat.
 type app struct {
+	*testkit.Fixture
 	t   *testing.T
 	ctx context.Context
 	c   *client.Client
@@ -34,30 +36,12 @@ type app struct {
 // namespace; cfg is its vendor-side config (nil for none).
 func newApp(t *testing.T, srv *testkit.Server, cfg *client.UsercomConfig) *app {
 	t.Helper()
-	ns := testkit.Isolated(t, srv)
-	a := &app{t: t, ctx: context.Background(), c: ns.Client(), key: "key-" + ns.Name}
-	spec := client.AccountSpec{ID: "app", Keys: []client.KeySpec{{Value: a.key}}}
+	spec := client.AccountSpec{ID: "app"}
 	if cfg != nil {
 		spec.Config = cfg
 	}
-	if _, err := a.c.CreateAccount(a.ctx, "usercom", spec); err != nil {
-		t.Fatalf("create account: %v", err)
-	}
-	a.uc = a.c.Usercom("app")
-	return a
-}
-
-func (a *app) try(m client.Message) (*client.Result, error) {
-	return a.c.Send(a.ctx, "usercom", a.key, nil, m)
-}
-
-func (a *app) send(m client.Message) *client.Result {
-	a.t.Helper()
-	res, err := a.try(m)
-	if err != nil {
-		a.t.Fatalf("send %s: %v", m.Type, err)
-	}
-	return res
+	f := testkit.NewFixture(t, srv, "usercom", spec)
+	return &app{Fixture: f, t: t, ctx: context.Background(), c: f.Client, uc: f.Client.Usercom(f.Account), key: f.Key}
 }
 
 // sendWith sends a message with extra HTTP headers (Origin, Referer).
@@ -73,20 +57,12 @@ func (a *app) sendWith(h http.Header, m client.Message) error {
 
 func (a *app) user(key string) *client.UsercomUserDetail {
 	a.t.Helper()
-	u, err := a.uc.User(a.ctx, key)
-	if err != nil {
-		a.t.Fatalf("user %q: %v", key, err)
-	}
-	return u
+	return testkit.Must(a.uc.User(a.ctx, key))(a.t)
 }
 
 func (a *app) users(q client.Query) []client.UsercomUser {
 	a.t.Helper()
-	us, err := a.uc.Users(a.ctx, q)
-	if err != nil {
-		a.t.Fatalf("users: %v", err)
-	}
-	return us
+	return testkit.Must(a.uc.Users(a.ctx, q))(a.t)
 }
 
 func (a *app) attribute(contentType, name string) (client.UsercomAttribute, bool) {
@@ -105,14 +81,6 @@ func contains(list []string, sub string) bool {
 	return slices.ContainsFunc(list, func(s string) bool { return strings.Contains(s, sub) })
 }
 
-func wantStatus(t *testing.T, err error, status int, inMessage string) {
-	t.Helper()
-	var e *client.Error
-	if !errors.As(err, &e) || e.Status != status || !strings.Contains(e.Message, inMessage) {
-		t.Fatalf("got %v, want %d with a message containing %q", err, status, inMessage)
-	}
-}
-
 func TestUsercom(t *testing.T) {
 	t.Parallel()
 	srv := testkit.Start(t)
@@ -126,12 +94,12 @@ func TestUsercom(t *testing.T) {
 			client.Page("u1", "Home", nil),
 			client.Group("u1", "g1", nil),
 		} {
-			if res := a.send(m); res.Status != "ok" {
+			if res := a.Send(m); res.Status != "ok" {
 				t.Errorf("%s: status %q", m.Type, res.Status)
 			}
 		}
 		for _, m := range []client.Message{client.Screen("u1", "Home", nil), client.Alias("u2", "u1")} {
-			_, err := a.try(m)
+			_, err := a.SendErr(m)
 			if client.StatusOf(err) != http.StatusNotImplemented {
 				t.Errorf("%s: got %v, want 501", m.Type, err)
 			}
@@ -150,12 +118,12 @@ func TestUsercom(t *testing.T) {
 	t.Run("UC-2 a revoked key is 403 saying it was revoked", func(t *testing.T) {
 		t.Parallel()
 		a := newApp(t, srv, nil)
-		a.send(client.Identify("u1", nil))
+		a.Send(client.Identify("u1", nil))
 		if _, err := a.c.RevokeKey(a.ctx, "usercom", "app", a.key); err != nil {
 			t.Fatal(err)
 		}
-		_, err := a.try(client.Identify("u2", nil))
-		wantStatus(t, err, http.StatusForbidden, "revoked")
+		_, err := a.SendErr(client.Identify("u2", nil))
+		testkit.ExpectError(t, err, http.StatusForbidden, "revoked")
 		if got := a.users(nil); len(got) != 1 {
 			t.Fatalf("a refused message changed state: %d users", len(got))
 		}
@@ -166,7 +134,7 @@ func TestUsercom(t *testing.T) {
 		if _, err := a.c.ActivateKey(a.ctx, "usercom", "app", a.key); err != nil {
 			t.Fatal(err)
 		}
-		a.send(client.Identify("u2", nil))
+		a.Send(client.Identify("u2", nil))
 	})
 
 	t.Run("UC-3 trusted domains", func(t *testing.T) {
@@ -223,17 +191,17 @@ func TestUsercom(t *testing.T) {
 			t.Fatalf("add: %q, %v", d, err)
 		}
 		_, err := b.uc.AddTrustedDomain(b.ctx, "example.com")
-		wantStatus(t, err, http.StatusConflict, "already trusted")
+		testkit.ExpectError(t, err, http.StatusConflict, "already trusted")
 		_, err = b.uc.AddTrustedDomain(b.ctx, "not a domain")
-		wantStatus(t, err, http.StatusBadRequest, "domain")
+		testkit.ExpectError(t, err, http.StatusBadRequest, "domain")
 		if ds, err := b.uc.TrustedDomains(b.ctx); err != nil || !slices.Equal(ds, []string{"example.com"}) {
 			t.Fatalf("list: %v, %v", ds, err)
 		}
-		wantStatus(t, b.sendWith(evil, client.Identify("u1", nil)), http.StatusForbidden, `"evilexample.com"`)
+		testkit.ExpectError(t, b.sendWith(evil, client.Identify("u1", nil)), http.StatusForbidden, `"evilexample.com"`)
 		if err := b.uc.RemoveTrustedDomain(b.ctx, "example.com"); err != nil {
 			t.Fatal(err)
 		}
-		wantStatus(t, b.uc.RemoveTrustedDomain(b.ctx, "example.com"), http.StatusNotFound, "example.com")
+		testkit.ExpectError(t, b.uc.RemoveTrustedDomain(b.ctx, "example.com"), http.StatusNotFound, "example.com")
 		if err := b.sendWith(evil, client.Identify("u1", nil)); err != nil {
 			t.Fatalf("after removing the last domain: %v", err)
 		}
@@ -242,16 +210,16 @@ func TestUsercom(t *testing.T) {
 	t.Run("UC-4 users are found by userId else anonymousId and created, never 404", func(t *testing.T) {
 		t.Parallel()
 		a := newApp(t, srv, nil)
-		res := a.send(client.Track("u1", "Opened", nil)) // unknown user on a track call
+		res := a.Send(client.Track("u1", "Opened", nil)) // unknown user on a track call
 		if !contains(res.Actions, `created user "u1"`) {
 			t.Fatalf("actions %v", res.Actions)
 		}
-		a.send(client.Page("", "Home", nil).Anonymous("anon-1"))
-		a.send(client.Group("", "g1", nil).Anonymous("anon-2"))
+		a.Send(client.Page("", "Home", nil).Anonymous("anon-1"))
+		a.Send(client.Group("", "g1", nil).Anonymous("anon-2"))
 		m := client.Identify("u1", map[string]any{"email": "u1@example.com"})
 		m.AnonymousID = "anon-1" // userId wins over anonymousId
-		a.send(m)
-		a.send(client.Identify("", map[string]any{"first_name": "Ann"}).Anonymous("anon-1"))
+		a.Send(m)
+		a.Send(client.Identify("", map[string]any{"first_name": "Ann"}).Anonymous("anon-1"))
 		us := a.users(nil)
 		if len(us) != 3 {
 			t.Fatalf("want 3 users (u1, anon-1, anon-2), got %+v", us)
@@ -275,12 +243,12 @@ func TestUsercom(t *testing.T) {
 		a := newApp(t, srv, nil)
 		both := client.Identify("u1", map[string]any{"email": "u1@example.com"})
 		both.AnonymousID = "anon-1"
-		a.send(both)
-		res := a.send(client.Page("", "Pricing", nil).Anonymous("anon-1"))
+		a.Send(both)
+		res := a.Send(client.Page("", "Pricing", nil).Anonymous("anon-1"))
 		if contains(res.Actions, "created user") {
 			t.Fatalf("actions %v: the anonymous page created a user", res.Actions)
 		}
-		a.send(client.Track("", "Clicked", nil).Anonymous("anon-1"))
+		a.Send(client.Track("", "Clicked", nil).Anonymous("anon-1"))
 		if us := a.users(nil); len(us) != 1 {
 			t.Fatalf("want 1 user, got %+v", us)
 		}
@@ -288,11 +256,11 @@ func TestUsercom(t *testing.T) {
 			t.Fatalf("u1: %+v", u)
 		}
 		// A user that learns its anonymousId later is found by it too.
-		a.send(client.Identify("u2", nil))
+		a.Send(client.Identify("u2", nil))
 		later := client.Identify("u2", nil)
 		later.AnonymousID = "anon-2"
-		a.send(later)
-		a.send(client.Page("", "Home", nil).Anonymous("anon-2"))
+		a.Send(later)
+		a.Send(client.Page("", "Home", nil).Anonymous("anon-2"))
 		if u := a.user("u2"); u.PageViews != 1 || len(a.users(nil)) != 2 {
 			t.Fatalf("u2: %+v", u)
 		}
@@ -301,7 +269,7 @@ func TestUsercom(t *testing.T) {
 	t.Run("UC-8 object and array traits are string attributes holding their compact JSON", func(t *testing.T) {
 		t.Parallel()
 		a := newApp(t, srv, nil)
-		res := a.send(client.Identify("u1", map[string]any{
+		res := a.Send(client.Identify("u1", map[string]any{
 			"prefs":   map[string]any{"theme": "dark", "beta": true, "limit": json.Number("9007199254740993"), "html": "<b>"},
 			"tags":    []any{"a", 1, nil},
 			"address": map[string]any{"country": "PL", "city": "Kraków"},
@@ -320,7 +288,7 @@ func TestUsercom(t *testing.T) {
 			t.Fatalf("definition %+v", at)
 		}
 		// Track properties and group traits follow the same rule.
-		a.send(client.Track("u1", "Ordered", map[string]any{"items": []any{map[string]any{"sku": "x"}}}))
+		a.Send(client.Track("u1", "Ordered", map[string]any{"items": []any{map[string]any{"sku": "x"}}}))
 		if occ := a.user("u1").Events; len(occ) != 1 || occ[0].Properties["items"] != `[{"sku":"x"}]` {
 			t.Fatalf("occurrences %+v", occ)
 		}
@@ -329,7 +297,7 @@ func TestUsercom(t *testing.T) {
 	t.Run("UC-5 standard traits in any casing", func(t *testing.T) {
 		t.Parallel()
 		a := newApp(t, srv, nil)
-		a.send(client.Identify("u1", map[string]any{
+		a.Send(client.Identify("u1", map[string]any{
 			"Email": " ann@example.com ", "firstName": "Ann", "LastName": "Lee", "phone": "+48 600 000 000", "GENDER": "female",
 		}))
 		u := a.user("u1")
@@ -347,12 +315,12 @@ func TestUsercom(t *testing.T) {
 	t.Run("UC-6 address fills country region city", func(t *testing.T) {
 		t.Parallel()
 		a := newApp(t, srv, nil)
-		a.send(client.Identify("u1", map[string]any{"address": map[string]any{
+		a.Send(client.Identify("u1", map[string]any{"address": map[string]any{
 			"street": "Main 1", "city": "Kraków", "state": "Małopolska", "country": "Poland", "postalCode": "30-001"}}))
 		if u := a.user("u1"); u.Country != "Poland" || u.Region != "Małopolska" || u.City != "Kraków" {
 			t.Fatalf("user: %+v", u.UsercomUser)
 		}
-		a.send(client.Identify("u1", map[string]any{"address": map[string]any{"region": "Mazowieckie"}}))
+		a.Send(client.Identify("u1", map[string]any{"address": map[string]any{"region": "Mazowieckie"}}))
 		if u := a.user("u1"); u.Country != "Poland" || u.Region != "Mazowieckie" || u.City != "Kraków" {
 			t.Fatalf("region from region, the rest unchanged: %+v", u.UsercomUser)
 		}
@@ -361,7 +329,7 @@ func TestUsercom(t *testing.T) {
 	t.Run("UC-7 context fields", func(t *testing.T) {
 		t.Parallel()
 		a := newApp(t, srv, nil)
-		a.send(client.Identify("u1", nil).WithContext(fullContext(uaChrome)))
+		a.Send(client.Identify("u1", nil).WithContext(fullContext(uaChrome)))
 		u := a.user("u1")
 		want := client.UsercomUser{
 			UserAgent: uaChrome, OS: "Windows", DeviceName: "Surface", DeviceType: "desktop", Language: "pl-PL",
@@ -378,7 +346,7 @@ func TestUsercom(t *testing.T) {
 		}
 		// Absent ones are left unchanged; device.model stands in for a
 		// missing device.name.
-		a.send(client.Identify("u1", nil).WithContext(map[string]any{"device": map[string]any{"model": "iPhone15,2"}}))
+		a.Send(client.Identify("u1", nil).WithContext(map[string]any{"device": map[string]any{"model": "iPhone15,2"}}))
 		if u := a.user("u1"); u.DeviceName != "iPhone15,2" || u.DeviceType != "desktop" || u.BrowserFamily != "Chrome" || u.Timezone != "Europe/Warsaw" {
 			t.Fatalf("after a sparse context: %+v", u.UsercomUser)
 		}
@@ -387,7 +355,7 @@ func TestUsercom(t *testing.T) {
 			{"Firefox", uaFirefox, "Firefox", "127.0"},
 			{"Safari on iOS", uaSafariIOS, "Safari", "17.5"},
 		} {
-			a.send(client.Identify("ua-"+tc.name, nil).WithContext(map[string]any{"userAgent": tc.ua}))
+			a.Send(client.Identify("ua-"+tc.name, nil).WithContext(map[string]any{"userAgent": tc.ua}))
 			if u := a.user("ua-" + tc.name); u.BrowserFamily != tc.family || u.BrowserVersion != tc.version || u.UserAgent != tc.ua {
 				t.Errorf("%s: browser %q %q, want %q %q", tc.name, u.BrowserFamily, u.BrowserVersion, tc.family, tc.version)
 			}
@@ -400,7 +368,7 @@ func TestUsercom(t *testing.T) {
 	t.Run("UC-8 an undefined trait is defined as a string and stored as a string", func(t *testing.T) {
 		t.Parallel()
 		a := newApp(t, srv, nil)
-		res := a.send(client.Identify("u1", map[string]any{"custom_integer_new": 999, "vip": true, "plan": "pro"}))
+		res := a.Send(client.Identify("u1", map[string]any{"custom_integer_new": 999, "vip": true, "plan": "pro"}))
 		if !contains(res.Actions, `defined user attribute "custom_integer_new" as string`) ||
 			!contains(res.Actions, `set custom_integer_new, plan, vip on user "u1"`) {
 			t.Fatalf("actions %v", res.Actions)
@@ -413,7 +381,7 @@ func TestUsercom(t *testing.T) {
 			t.Fatalf("definition: %+v", at)
 		}
 		// Once defined as a string, it stays one.
-		a.send(client.Identify("u2", map[string]any{"custom_integer_new": 1.5}))
+		a.Send(client.Identify("u2", map[string]any{"custom_integer_new": 1.5}))
 		if u := a.user("u2"); u.Attributes["custom_integer_new"] != "1.5" {
 			t.Fatalf("u2 attributes: %#v", u.Attributes)
 		}
@@ -423,7 +391,7 @@ func TestUsercom(t *testing.T) {
 		t.Parallel()
 		a := newApp(t, srv, &client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{
 			{ContentType: "user", Name: "account_no", Type: "number"}}})
-		a.send(client.Identify("u1", map[string]any{"big": json.Number("9007199254740993"), "account_no": json.Number("9007199254740993")}))
+		a.Send(client.Identify("u1", map[string]any{"big": json.Number("9007199254740993"), "account_no": json.Number("9007199254740993")}))
 		if u := a.user("u1"); u.Attributes["big"] != "9007199254740993" {
 			t.Fatalf("attributes: %#v", u.Attributes)
 		}
@@ -447,12 +415,12 @@ func TestUsercom(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := a.uc.CreateAttribute(a.ctx, client.UsercomAttributeSpec{ContentType: "user", Name: "Custom_Integer", Type: "string"})
-		wantStatus(t, err, http.StatusConflict, "already defined")
+		testkit.ExpectError(t, err, http.StatusConflict, "already defined")
 		_, err = a.uc.CreateAttribute(a.ctx, client.UsercomAttributeSpec{ContentType: "user", Name: "x", Type: "integer"})
-		wantStatus(t, err, http.StatusBadRequest, "type")
+		testkit.ExpectError(t, err, http.StatusBadRequest, "type")
 
 		t.Run("the seed's example", func(t *testing.T) {
-			a.send(client.Identify("seed", map[string]any{"custom_integer": "123", "custom_integer_new": 999}))
+			a.Send(client.Identify("seed", map[string]any{"custom_integer": "123", "custom_integer_new": 999}))
 			u := a.user("seed")
 			if u.Attributes["custom_integer"] != 123.0 || u.Attributes["custom_integer_new"] != "999" {
 				t.Fatalf("attributes: %#v", u.Attributes)
@@ -462,7 +430,7 @@ func TestUsercom(t *testing.T) {
 			}
 		})
 
-		res := a.send(client.Identify("u1", map[string]any{
+		res := a.Send(client.Identify("u1", map[string]any{
 			"email": "u1@example.com", "custom_integer": "abc", "newsletter": "maybe",
 			"birthday": "1990-04-01", "trial_ends": "2024-06-01T10:00:00+02:00",
 		}))
@@ -484,8 +452,8 @@ func TestUsercom(t *testing.T) {
 			t.Fatalf("request log: %+v, %v", entries, err)
 		}
 		// A stored value is kept when a later one does not convert.
-		a.send(client.Identify("u1", map[string]any{"customInteger": 7, "newsletter": "TRUE"}))
-		a.send(client.Identify("u1", map[string]any{"custom_integer": "seven"}))
+		a.Send(client.Identify("u1", map[string]any{"customInteger": 7, "newsletter": "TRUE"}))
+		a.Send(client.Identify("u1", map[string]any{"custom_integer": "seven"}))
 		if u := a.user("u1"); u.Attributes["custom_integer"] != 7.0 || u.Attributes["newsletter"] != true {
 			t.Fatalf("attributes: %#v", u.Attributes)
 		}
@@ -499,7 +467,7 @@ func TestUsercom(t *testing.T) {
 		a := newApp(t, srv, nil)
 		t1 := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 		t0 := t1.Add(-time.Hour)
-		a.send(client.Page("u1", "Pricing", map[string]any{"url": "https://example.com/pricing?x=1", "title": "Pricing | Acme"}).At(t1))
+		a.Send(client.Page("u1", "Pricing", map[string]any{"url": "https://example.com/pricing?x=1", "title": "Pricing | Acme"}).At(t1))
 		u := a.user("u1")
 		if u.PageViews != 1 || u.LastSeen == nil || !u.LastSeen.Equal(t1) {
 			t.Fatalf("after the first page: %+v", u.UsercomUser)
@@ -511,7 +479,7 @@ func TestUsercom(t *testing.T) {
 		// An older page arrives late: counted and recorded, last_seen kept.
 		m := client.Page("u1", "Home", nil).At(t0).WithContext(map[string]any{"page": map[string]any{
 			"url": "https://example.com/", "path": "/", "title": "Acme"}})
-		res := a.send(m)
+		res := a.Send(m)
 		u = a.user("u1")
 		if u.PageViews != 2 || !u.LastSeen.Equal(t1) || len(u.PageViewLog) != 2 || u.PageViewLog[1].Path != "/" || u.PageViewLog[1].Title != "Acme" {
 			t.Fatalf("after an older page: %+v %+v", u.UsercomUser, u.PageViewLog)
@@ -520,7 +488,7 @@ func TestUsercom(t *testing.T) {
 			t.Fatalf("actions %v", res.Actions)
 		}
 		t2 := t1.Add(time.Minute)
-		a.send(client.Page("u1", "Docs", map[string]any{"url": "https://example.com/docs"}).At(t2))
+		a.Send(client.Page("u1", "Docs", map[string]any{"url": "https://example.com/docs"}).At(t2))
 		if u = a.user("u1"); u.PageViews != 3 || !u.LastSeen.Equal(t2) {
 			t.Fatalf("after a newer page: %+v", u.UsercomUser)
 		}
@@ -529,7 +497,7 @@ func TestUsercom(t *testing.T) {
 			t.Fatalf("page views from t1: %+v, %v", views, err)
 		}
 		_, err = a.uc.PageViews(a.ctx, client.Query{"from": "yesterday"})
-		wantStatus(t, err, http.StatusBadRequest, `"from"`)
+		testkit.ExpectError(t, err, http.StatusBadRequest, `"from"`)
 	})
 
 	t.Run("UC-11 track records an occurrence and defines the event and its properties", func(t *testing.T) {
@@ -538,7 +506,7 @@ func TestUsercom(t *testing.T) {
 			{ContentType: "event", Name: "amount", Type: "number"},
 		}})
 		at := time.Date(2024, 5, 2, 9, 30, 0, 0, time.UTC)
-		res := a.send(client.Track("u1", "Order Completed", map[string]any{"amount": "42.50", "currency": "PLN", "items": 3}).At(at))
+		res := a.Send(client.Track("u1", "Order Completed", map[string]any{"amount": "42.50", "currency": "PLN", "items": 3}).At(at))
 		if !contains(res.Actions, `defined event "Order Completed"`) {
 			t.Fatalf("actions %v", res.Actions)
 		}
@@ -558,7 +526,7 @@ func TestUsercom(t *testing.T) {
 		}
 		// A second occurrence: the definition is reused, a value that does
 		// not convert is ignored and logged, the rest recorded.
-		res = a.send(client.Track("u1", "Order Completed", map[string]any{"amount": "abc", "coupon": "SPRING"}))
+		res = a.Send(client.Track("u1", "Order Completed", map[string]any{"amount": "abc", "coupon": "SPRING"}))
 		if !contains(res.Warnings, `"abc" cannot be converted to number`) || contains(res.Actions, `defined event "`) {
 			t.Fatalf("second track: actions %v warnings %v", res.Actions, res.Warnings)
 		}
@@ -579,13 +547,13 @@ func TestUsercom(t *testing.T) {
 		a := newApp(t, srv, &client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{
 			{ContentType: "company", Name: "mrr", Type: "number"},
 		}})
-		a.send(client.Group("u1", "acme", map[string]any{
+		a.Send(client.Group("u1", "acme", map[string]any{
 			"name": "Acme", "Description": "Anvils", "email": "hi@acme.test", "employees": "120", "phone": "+1 555",
 			"address": map[string]any{"country": "US", "state": "CA", "city": "Palo Alto"},
 			"mrr":     "990", "industry": "Tools",
 		}))
-		a.send(client.Group("u2", "acme", map[string]any{"mrr": "lots", "name": "Acme Inc."}))
-		a.send(client.Group("u1", "acme", nil)) // no duplicate membership
+		a.Send(client.Group("u2", "acme", map[string]any{"mrr": "lots", "name": "Acme Inc."}))
+		a.Send(client.Group("u1", "acme", nil)) // no duplicate membership
 		c, err := a.uc.Company(a.ctx, "acme")
 		if err != nil {
 			t.Fatal(err)
@@ -619,12 +587,12 @@ func TestUsercom(t *testing.T) {
 		a := newApp(t, srv, &client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{
 			{ContentType: "user", Name: "high_value_users", Type: "boolean"},
 		}})
-		a.send(client.Identify("u1", map[string]any{"order_completed_last_30days": true, "high_value_users": true}))
+		a.Send(client.Identify("u1", map[string]any{"order_completed_last_30days": true, "high_value_users": true}))
 		u := a.user("u1")
 		if u.Attributes["order_completed_last_30days"] != "true" || u.Attributes["high_value_users"] != true {
 			t.Fatalf("joined: %#v", u.Attributes)
 		}
-		a.send(client.Identify("u1", map[string]any{"order_completed_last_30days": false, "high_value_users": false}))
+		a.Send(client.Identify("u1", map[string]any{"order_completed_last_30days": false, "high_value_users": false}))
 		u = a.user("u1")
 		if u.Attributes["order_completed_last_30days"] != "false" || u.Attributes["high_value_users"] != false {
 			t.Fatalf("left: %#v", u.Attributes)
@@ -637,11 +605,11 @@ func TestUsercom(t *testing.T) {
 		for _, name := range []string{"User.com", "UserEngage"} {
 			m := client.Identify("u1", nil)
 			m.Integrations = map[string]any{name: false}
-			if res := a.send(m); !contains(res.Warnings, "would not have delivered") {
+			if res := a.Send(m); !contains(res.Warnings, "would not have delivered") {
 				t.Errorf("%s: false gave warnings %v", name, res.Warnings)
 			}
 			m.Integrations = map[string]any{"All": false, name: true}
-			if res := a.send(m); len(res.Warnings) != 0 {
+			if res := a.Send(m); len(res.Warnings) != 0 {
 				t.Errorf("%s: true gave warnings %v", name, res.Warnings)
 			}
 		}
@@ -651,12 +619,12 @@ func TestUsercom(t *testing.T) {
 		t.Parallel()
 		a := newApp(t, srv, nil)
 		_, err := a.uc.Users(a.ctx, client.Query{"emial": "x"})
-		wantStatus(t, err, http.StatusBadRequest, `"emial"`)
+		testkit.ExpectError(t, err, http.StatusBadRequest, `"emial"`)
 		_, err = a.uc.Attributes(a.ctx, client.Query{"content": "user"})
-		wantStatus(t, err, http.StatusBadRequest, `"content"`)
+		testkit.ExpectError(t, err, http.StatusBadRequest, `"content"`)
 		_, err = a.c.CreateAccount(a.ctx, "usercom", client.AccountSpec{ID: "bad",
 			Config: client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{{ContentType: "person", Name: "x", Type: "string"}}}})
-		wantStatus(t, err, http.StatusBadRequest, "content_type")
+		testkit.ExpectError(t, err, http.StatusBadRequest, "content_type")
 	})
 }
 
