@@ -295,7 +295,7 @@ func (w *World) judge(j *judgement) Answer {
 	if d.BodyTooLarge {
 		return refuse(http.StatusRequestEntityTooLarge, "body is larger than the %d-byte limit", d.BodyLimit)
 	}
-	header, err := DecodeSettingsHeader(d.SettingsHeader)
+	header, err := settingsHeader(key, d.SettingsHeader)
 	if err != nil {
 		return refuse(http.StatusBadRequest, "%s", err)
 	}

@@ -82,6 +82,29 @@ func DecodeSettingsHeader(h string) (map[string]any, error) {
 	return m, nil
 }
 
+// decodedHeader is an X-Segment-Settings header and its decoded object,
+// which nothing changes once decoded.
+type decodedHeader struct {
+	raw    string
+	values map[string]any
+}
+
+// settingsHeader decodes h, or takes the object decoded for the same
+// header last time the key's account was called.
+func settingsHeader(k *Key, h string) (map[string]any, error) {
+	if k == nil {
+		return DecodeSettingsHeader(h)
+	}
+	if last := k.account.header.Load(); last != nil && last.raw == h {
+		return last.values, nil
+	}
+	m, err := DecodeSettingsHeader(h)
+	if err == nil {
+		k.account.header.Store(&decodedHeader{raw: h, values: m})
+	}
+	return m, err
+}
+
 // resolveSettings overlays header values on the account's stored values,
 // fills defaults, and checks types and required settings (G-3).
 func resolveSettings(specs []Setting, stored, header map[string]any) (Settings, error) {

@@ -343,6 +343,10 @@ type Account struct {
 	ns      *Namespace
 	created time.Time
 
+	// header is the X-Segment-Settings header last decoded for the
+	// account: Segment sends the same one with every request.
+	header atomic.Pointer[decodedHeader]
+
 	mu       sync.Mutex // guards everything below, and the state's contents
 	settings map[string]any
 	config   json.RawMessage

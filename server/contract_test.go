@@ -171,9 +171,18 @@ func TestWebhookContract(t *testing.T) {
 		testkit.ExpectError(t, send(base64.StdEncoding.EncodeToString([]byte(`[1]`))), 400, "X-Segment-Settings")
 		testkit.ExpectError(t, send(`{"verbose":true}`), 400, `"region"`)
 		testkit.ExpectError(t, send(`{"region":"x","verbose":"yes"}`), 400, `"verbose"`)
+		// The account keeps the header it last decoded: the same header
+		// again, after others, still reads as itself.
+		if err := send(`{"region":"raw"}`); err != nil {
+			t.Fatal(err)
+		}
+		if err := send(`{"region":"raw"}`); err != nil {
+			t.Fatal(err)
+		}
 		got := events(t, c, "a")
-		if len(got) != 2 || got[0].Settings["region"] != "us" || got[0].Settings["verbose"] != true ||
-			got[1].Settings["region"] != "raw" || got[1].Settings["verbose"] != false {
+		if len(got) != 4 || got[0].Settings["region"] != "us" || got[0].Settings["verbose"] != true ||
+			got[1].Settings["region"] != "raw" || got[1].Settings["verbose"] != false ||
+			got[2].Settings["region"] != "raw" || got[3].Settings["region"] != "raw" {
 			t.Fatalf("settings reached the destination as %+v", got)
 		}
 	})
