@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -27,14 +28,29 @@ func NewObject(m map[string]any) Object {
 	if len(m) == 0 {
 		return Object{}
 	}
-	b, err := AppendJSON(nil, m)
+	// Encoded in a reused buffer and kept at its exact size: growing a
+	// fresh slice cost several copies, and the slack stayed with the
+	// stored object.
+	bp := scratch.Get().(*[]byte)
+	b, err := AppendJSON((*bp)[:0], m)
 	if err != nil {
 		// Only values that are not decoded JSON fail (a channel, say): a
 		// programming error, never input.
 		panic("segment: NewObject: " + err.Error())
 	}
-	return Object{raw: b}
+	raw := bytes.Clone(b)
+	if cap(b) <= maxScratch {
+		*bp = b
+		scratch.Put(bp)
+	}
+	return Object{raw: raw}
 }
+
+// scratch holds encoding buffers for NewObject; one that grew past
+// maxScratch is left to the collector.
+var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+const maxScratch = 64 << 10
 
 // Map decodes the object; the map is the caller's to change.
 func (o Object) Map() map[string]any {
