@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,18 @@ type metrics struct {
 	// the saves that failed (the file then holds an older state).
 	stateSaves        prometheus.Counter
 	stateSaveFailures prometheus.Counter
+
+	// The collectors of each label set seen, so that a request does not
+	// hash its labels into the vectors (destinations, statuses and
+	// outcomes are few).
+	counters  sync.Map // requestLabels → prometheus.Counter
+	observers sync.Map // destination → prometheus.Observer
+}
+
+type requestLabels struct {
+	dest    string
+	status  int
+	outcome string
 }
 
 func newMetrics() *metrics {
@@ -54,8 +67,17 @@ func newMetrics() *metrics {
 }
 
 func (m *metrics) observe(dest string, status int, outcome string, d time.Duration) {
-	m.requests.WithLabelValues(dest, strconv.Itoa(status), outcome).Inc()
-	m.latency.WithLabelValues(dest).Observe(d.Seconds())
+	k := requestLabels{dest, status, outcome}
+	c, ok := m.counters.Load(k)
+	if !ok {
+		c, _ = m.counters.LoadOrStore(k, m.requests.WithLabelValues(dest, strconv.Itoa(status), outcome))
+	}
+	c.(prometheus.Counter).Inc()
+	o, ok := m.observers.Load(dest)
+	if !ok {
+		o, _ = m.observers.LoadOrStore(dest, m.latency.WithLabelValues(dest))
+	}
+	o.(prometheus.Observer).Observe(d.Seconds())
 }
 
 func (m *metrics) handler() http.Handler {
