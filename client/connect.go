@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"github.com/destemu/destemu/wire"
 	"net/http"
 	"time"
 )
@@ -41,13 +42,7 @@ func (c *Client) ConnectEnvironments(ctx context.Context) ([]Account, error) {
 }
 
 // ConnectEnvironment describes a Connect environment.
-type ConnectEnvironment struct {
-	ID           string `json:"id"`
-	Environment  string `json:"environment"`
-	PublicAPIKey string `json:"publicApiKey"`
-	Users        int    `json:"users"`
-	Events       int64  `json:"events"`
-}
+type ConnectEnvironment = wire.ConnectEnvironment
 
 // ConnectUser is a Connect user. The users list fills EventCount and leaves
 // Events empty; User fills both.
@@ -83,12 +78,7 @@ type ConnectEvent struct {
 
 // ConnectEventCount is one row of the events view: received in the last
 // 24 hours of the emulator clock, in all, and when the last one came.
-type ConnectEventCount struct {
-	Name           string    `json:"name"`
-	Last24h        int       `json:"last24h"`
-	Total          int       `json:"total"`
-	LastReceivedAt time.Time `json:"lastReceivedAt"`
-}
+type ConnectEventCount = wire.ConnectEventCount
 
 // Environment reads the environment's name, public key and counts.
 func (a *ConnectAccount) Environment(ctx context.Context) (*ConnectEnvironment, error) {

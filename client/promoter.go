@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/destemu/destemu/wire"
 )
 
 // Promoter is the control plane of one Promoter account: its Segment
@@ -22,52 +24,18 @@ func (p *Promoter) path(parts ...string) string { return AccountPath("promoter",
 // PromoterConfig is the config of a Promoter account (AccountSpec.Config):
 // a daily limit other than 50,000, contact lists and campaigns made with
 // the account.
-type PromoterConfig struct {
-	DailyLimit   *int                      `json:"dailyLimit,omitempty"`
-	ContactLists []PromoterContactListSpec `json:"contactLists,omitempty"`
-	Campaigns    []PromoterCampaignSpec    `json:"campaigns,omitempty"`
-}
+type PromoterConfig = wire.PromoterConfig
 
 // PromoterCampaignSpec creates a Segment campaign. Name and TriggerEvent are
 // required; ContactList empty means the list "segment-list"; Distribution
 // empty means "instant"; Activate creates it ready instead of draft.
-type PromoterCampaignSpec struct {
-	ID                string `json:"id,omitempty"`
-	Name              string `json:"name"`
-	TriggerEvent      string `json:"triggerEvent"`
-	EmailTemplate     string `json:"emailTemplate,omitempty"`
-	ContactList       string `json:"contactList,omitempty"`
-	Distribution      string `json:"distribution,omitempty"`
-	ReminderDays      int    `json:"reminderDays,omitempty"`
-	ForwardingEmail   string `json:"forwardingEmail,omitempty"`
-	DeliveryDelayDays int    `json:"deliveryDelayDays,omitempty"`
-	ThrottleDays      int    `json:"throttleDays,omitempty"`
-	Activate          bool   `json:"activate,omitempty"`
-}
+type PromoterCampaignSpec = wire.PromoterCampaignSpec
 
 // PromoterCampaign is a Segment campaign; Status is draft, ready or active.
-type PromoterCampaign struct {
-	ID                string     `json:"id"`
-	Name              string     `json:"name"`
-	TriggerEvent      string     `json:"triggerEvent"`
-	EmailTemplate     string     `json:"emailTemplate"`
-	ContactList       string     `json:"contactList"`
-	Distribution      string     `json:"distribution"`
-	ReminderDays      int        `json:"reminderDays"`
-	ForwardingEmail   string     `json:"forwardingEmail"`
-	DeliveryDelayDays int        `json:"deliveryDelayDays"`
-	ThrottleDays      int        `json:"throttleDays"`
-	Status            string     `json:"status"`
-	CreatedAt         time.Time  `json:"createdAt"`
-	ActivatedAt       *time.Time `json:"activatedAt"`
-	ActiveSince       *time.Time `json:"activeSince"`
-}
+type PromoterCampaign = wire.PromoterCampaign
 
 // PromoterContactListSpec creates a contact list (ID optional).
-type PromoterContactListSpec struct {
-	ID   string `json:"id,omitempty"`
-	Name string `json:"name"`
-}
+type PromoterContactListSpec = wire.PromoterContactListSpec
 
 // PromoterContactList is a contact list and the userIds on it, in the order
 // they joined.
@@ -92,50 +60,17 @@ type PromoterContact struct {
 
 // PromoterSurvey is a survey as it stands at the namespace clock's now:
 // Status is scheduled, delivered, reminded or responded.
-type PromoterSurvey struct {
-	ID            string                  `json:"id"`
-	Campaign      string                  `json:"campaign"`
-	Contact       string                  `json:"contact"`
-	Email         string                  `json:"email"`
-	TriggeredAt   time.Time               `json:"triggeredAt"`
-	ScheduledFor  time.Time               `json:"scheduledFor"`
-	DeliveredAt   *time.Time              `json:"deliveredAt"`
-	ReminderDueAt *time.Time              `json:"reminderDueAt"`
-	RemindedAt    *time.Time              `json:"remindedAt"`
-	Responded     bool                    `json:"responded"`
-	Response      *PromoterSurveyResponse `json:"response"`
-	Status        string                  `json:"status"`
-}
+type PromoterSurvey = wire.PromoterSurvey
 
 // PromoterSurveyResponse is a contact's NPS answer.
-type PromoterSurveyResponse struct {
-	Score       int       `json:"score"`
-	Comment     string    `json:"comment"`
-	RespondedAt time.Time `json:"respondedAt"`
-}
+type PromoterSurveyResponse = wire.PromoterSurveyResponse
 
 // PromoterCustomEvent is a stored track event.
-type PromoterCustomEvent struct {
-	ID          string         `json:"id"`
-	Event       string         `json:"event"`
-	UserID      string         `json:"userId"`
-	AnonymousID string         `json:"anonymousId"`
-	MessageID   string         `json:"messageId"`
-	Properties  map[string]any `json:"properties"`
-	Timestamp   time.Time      `json:"timestamp"`
-	ReceivedAt  time.Time      `json:"receivedAt"`
-}
+type PromoterCustomEvent = wire.PromoterCustomEvent
 
 // PromoterDailyLimit is the account's request counter for the current UTC
 // day of the namespace clock.
-type PromoterDailyLimit struct {
-	Date              string    `json:"date"`
-	Count             int       `json:"count"`
-	Limit             int       `json:"limit"`
-	Remaining         int       `json:"remaining"`
-	ResetsAt          time.Time `json:"resetsAt"`
-	RetryAfterSeconds int64     `json:"retryAfterSeconds"`
-}
+type PromoterDailyLimit = wire.PromoterDailyLimit
 
 // CreateCampaign creates a Segment campaign.
 func (p *Promoter) CreateCampaign(ctx context.Context, spec PromoterCampaignSpec) (*PromoterCampaign, error) {

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/destemu/destemu/wire"
 )
 
 // Startdeliver returns the control plane of a Startdeliver (classic)
@@ -30,37 +32,17 @@ type StartdeliverAccount struct {
 // StartdeliverConfig is the "config" of a Startdeliver account created with
 // CreateAccount: its custom fields, users and customers (customers get ids
 // 1, 2, ... in order), and for v2 the Segment app configuration.
-type StartdeliverConfig struct {
-	CustomFields []StartdeliverCustomField  `json:"customFields,omitempty"`
-	Customers    []StartdeliverCustomerSpec `json:"customers,omitempty"`
-	Users        []StartdeliverUserSpec     `json:"users,omitempty"`
-	SegmentApp   *StartdeliverSegmentApp    `json:"segmentApp,omitempty"`
-}
+type StartdeliverConfig = wire.StartdeliverConfig
 
 // StartdeliverCustomField is a user or customer custom field: Entity is
 // "user" or "customer", Type "text", "number", "date" or "boolean".
-type StartdeliverCustomField struct {
-	Alias  string `json:"alias"`
-	Name   string `json:"name,omitempty"`
-	Type   string `json:"type"`
-	Entity string `json:"entity"`
-}
+type StartdeliverCustomField = wire.StartdeliverCustomField
 
 // StartdeliverUserSpec creates a user.
-type StartdeliverUserSpec struct {
-	Name         string         `json:"name,omitempty"`
-	Email        string         `json:"email,omitempty"`
-	Phone        string         `json:"phone,omitempty"`
-	Title        string         `json:"title,omitempty"`
-	CustomerID   int64          `json:"customerId,omitempty"`
-	CustomFields map[string]any `json:"customFields,omitempty"`
-}
+type StartdeliverUserSpec = wire.StartdeliverUserSpec
 
 // StartdeliverCustomerSpec creates a customer.
-type StartdeliverCustomerSpec struct {
-	Name         string         `json:"name,omitempty"`
-	CustomFields map[string]any `json:"customFields,omitempty"`
-}
+type StartdeliverCustomerSpec = wire.StartdeliverCustomerSpec
 
 // StartdeliverUser is a user; UsageEvents is filled when it is read alone.
 type StartdeliverUser struct {
@@ -90,58 +72,23 @@ type StartdeliverCustomer struct {
 
 // StartdeliverUsageEvent is a page or track usage event; SegmentType is the
 // Segment call it came from (a screen is stored as a page).
-type StartdeliverUsageEvent struct {
-	ID          int64          `json:"id"`
-	Type        string         `json:"type"`
-	SegmentType string         `json:"segmentType"`
-	Name        string         `json:"name"`
-	Properties  map[string]any `json:"properties"`
-	Timestamp   time.Time      `json:"timestamp"`
-	Received    time.Time      `json:"received"`
-	UserID      int64          `json:"userId"`
-	CustomerID  int64          `json:"customerId"`
-	MessageID   string         `json:"messageId"`
-}
+type StartdeliverUsageEvent = wire.StartdeliverUsageEvent
 
 // StartdeliverSegmentApp is the v2 Segment app configuration.
-type StartdeliverSegmentApp struct {
-	IdentifyEnabled           bool                  `json:"identifyEnabled"`
-	GroupEnabled              bool                  `json:"groupEnabled"`
-	StartdeliverMatchingField *StartdeliverTarget   `json:"startdeliverMatchingField,omitempty"`
-	ExternalMatchingField     *StartdeliverSource   `json:"externalMatchingField,omitempty"`
-	StartdeliverCustomerField *StartdeliverTarget   `json:"startdeliverCustomerField,omitempty"`
-	ExternalCustomerField     *StartdeliverSource   `json:"externalCustomerField,omitempty"`
-	UserMapping               []StartdeliverMapping `json:"userMapping"`
-	CustomerMapping           []StartdeliverMapping `json:"customerMapping"`
-}
+type StartdeliverSegmentApp = wire.StartdeliverSegmentApp
 
 // StartdeliverTarget names a Startdeliver field and its type.
-type StartdeliverTarget struct {
-	Field string `json:"field"`
-	Type  string `json:"type"`
-}
+type StartdeliverTarget = wire.StartdeliverTarget
 
 // StartdeliverSource is a path in the Segment message.
-type StartdeliverSource struct {
-	Field string `json:"field"`
-}
+type StartdeliverSource = wire.StartdeliverSource
 
 // StartdeliverMapping copies the message value at ExternalField into Field,
 // converted to Type.
-type StartdeliverMapping struct {
-	Field         string `json:"field"`
-	ExternalField string `json:"externalField"`
-	Type          string `json:"type"`
-}
+type StartdeliverMapping = wire.StartdeliverMapping
 
 // StartdeliverAppCache is the cached copy of the configuration events read.
-type StartdeliverAppCache struct {
-	Cached        bool                    `json:"cached"`
-	ReadAt        *time.Time              `json:"readAt"`
-	ExpiresAt     *time.Time              `json:"expiresAt"`
-	Fresh         bool                    `json:"fresh"`
-	Configuration *StartdeliverSegmentApp `json:"configuration"`
-}
+type StartdeliverAppCache = wire.StartdeliverAppCache
 
 func (s *StartdeliverAccount) path(parts ...string) string {
 	return AccountPath(s.dest, s.account, parts...)

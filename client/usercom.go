@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"github.com/destemu/destemu/wire"
 	"net/http"
 	"time"
 )
@@ -26,18 +27,11 @@ func usercomList[T any](ctx context.Context, u *Usercom, q Query, what string) (
 
 // UsercomConfig is the vendor-side configuration of a User.com account, for
 // AccountSpec.Config: what an app admin sets up at app.user.com.
-type UsercomConfig struct {
-	TrustedDomains []string               `json:"trusted_domains,omitempty"`
-	Attributes     []UsercomAttributeSpec `json:"attributes,omitempty"`
-}
+type UsercomConfig = wire.UsercomConfig
 
 // UsercomAttributeSpec defines an attribute: ContentType is user, company
 // or event; Type is string, number, boolean, date or datetime.
-type UsercomAttributeSpec struct {
-	ContentType string `json:"content_type"`
-	Name        string `json:"name"`
-	Type        string `json:"type"`
-}
+type UsercomAttributeSpec = wire.UsercomAttributeSpec
 
 // UsercomAttribute is an attribute definition. Origin is "defined" (set up
 // through config or the control plane) or "auto" (created as a string on
@@ -115,38 +109,13 @@ type UsercomCompanyDetail struct {
 }
 
 // UsercomEvent is an event definition.
-type UsercomEvent struct {
-	Name        string    `json:"name"`
-	Properties  []string  `json:"properties"`
-	Occurrences int64     `json:"occurrences"`
-	CreatedAt   time.Time `json:"created_at"`
-}
+type UsercomEvent = wire.UsercomEvent
 
 // UsercomOccurrence is one recorded track call. User is the user's id.
-type UsercomOccurrence struct {
-	ID          int64          `json:"id"`
-	Event       string         `json:"event"`
-	User        int64          `json:"user"`
-	UserID      string         `json:"user_id"`
-	AnonymousID string         `json:"anonymous_id"`
-	MessageID   string         `json:"message_id"`
-	Timestamp   time.Time      `json:"timestamp"`
-	Properties  map[string]any `json:"properties"`
-}
+type UsercomOccurrence = wire.UsercomOccurrence
 
 // UsercomPageView is one recorded page call. User is the user's id.
-type UsercomPageView struct {
-	ID          int64     `json:"id"`
-	User        int64     `json:"user"`
-	UserID      string    `json:"user_id"`
-	AnonymousID string    `json:"anonymous_id"`
-	MessageID   string    `json:"message_id"`
-	Name        string    `json:"name"`
-	URL         string    `json:"url"`
-	Path        string    `json:"path"`
-	Title       string    `json:"title"`
-	Timestamp   time.Time `json:"timestamp"`
-}
+type UsercomPageView = wire.UsercomPageView
 
 type usercomDomain struct {
 	Domain string `json:"domain"`

@@ -17,3 +17,11 @@ type List[T any] struct {
 	Items []T `json:"items"`
 	Total int `json:"total"`
 }
+
+// Object is how the client holds a free-form JSON object (traits,
+// properties, custom fields). A type whose name ends in Of takes the
+// holder of its free-form objects as a parameter: the client reads them
+// as an Object (UsercomOccurrence is UsercomOccurrenceOf[Object]), the
+// server stores the same declaration with a compact holder that writes
+// the same JSON (segment.Object).
+type Object = map[string]any

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/wire"
 )
 
 // Resources lists the control-plane views of an environment, below
@@ -24,16 +25,8 @@ func (c *Destination) Resources() []emulators.Resource[*State] {
 	}
 }
 
-// Environment describes one environment (an account).
-type Environment struct {
-	// ID is the account id.
-	ID string `json:"id"`
-	// Environment is its name; the account id when none was given.
-	Environment  string `json:"environment"`
-	PublicAPIKey string `json:"publicApiKey"`
-	Users        int    `json:"users"`
-	Events       int64  `json:"events"`
-}
+// Environment describes the environment: its name, public key and counts.
+type Environment = wire.ConnectEnvironment
 
 // UserSummary is a user as the users list shows it: the profile and how
 // many events it has; get the user for the events themselves.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/segment"
+	"github.com/destemu/destemu/wire"
 )
 
 // State is one Connect environment: its users and, derived from their
@@ -291,16 +292,7 @@ func addToken(tokens []string, t string) []string {
 }
 
 // EventCount is one row of the events view (CN-10).
-type EventCount struct {
-	Name string `json:"name"`
-	// Last24h counts events of this name received in the 24 hours up to
-	// now on the emulator clock: after now-24h, not after now.
-	Last24h int `json:"last24h"`
-	// Total counts every event of this name the environment received.
-	Total int `json:"total"`
-	// LastReceivedAt is when the latest one arrived.
-	LastReceivedAt time.Time `json:"lastReceivedAt"`
-}
+type EventCount = wire.ConnectEventCount
 
 // eventCounts derives the events view at now, sorted by name.
 func (s *State) eventCounts(now time.Time) []EventCount {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/destemu/destemu/emulators"
+
+	"github.com/destemu/destemu/wire"
 )
 
 // utcDay returns the UTC midnight that starts t's day. Truncate counts from
@@ -54,16 +56,7 @@ func ceilSecond(d time.Duration) time.Duration {
 }
 
 // DailyLimitView is the control-plane view of the daily counter.
-type DailyLimitView struct {
-	// Date is the UTC day counted (2006-01-02).
-	Date      string    `json:"date"`
-	Count     int       `json:"count"`
-	Limit     int       `json:"limit"`
-	Remaining int       `json:"remaining"`
-	ResetsAt  time.Time `json:"resetsAt"`
-	// RetryAfterSeconds is what a refused request is told to wait now.
-	RetryAfterSeconds int64 `json:"retryAfterSeconds"`
-}
+type DailyLimitView = wire.PromoterDailyLimit
 
 func (s *State) dailyLimitView(now time.Time) DailyLimitView {
 	today := utcDay(now)

@@ -64,7 +64,7 @@ func activateCampaign(r *emulators.ResourceRequest, s *State) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.activate(r.Now)
+	activate(c, r.Now)
 	return c, nil
 }
 

@@ -9,6 +9,8 @@ import (
 
 	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/segment"
+
+	"github.com/destemu/destemu/wire"
 )
 
 // day is the unit Promoter counts delays, throttles and reminders in.
@@ -101,7 +103,7 @@ func (l *ContactList) add(userID string) bool {
 }
 
 // CampaignStatus is where a Segment campaign is in its life (PR-8).
-type CampaignStatus string
+type CampaignStatus = string
 
 // Campaign statuses: draft until activated, ready once activated (it then
 // accepts Segment events), active after its first matching track event.
@@ -116,27 +118,11 @@ const (
 const DistributionInstant = "instant"
 
 // Campaign is a Segment campaign: a track event named TriggerEvent surveys
-// the identified contact (PR-6).
-type Campaign struct {
-	ID                string         `json:"id"`
-	Name              string         `json:"name"`
-	TriggerEvent      string         `json:"triggerEvent"`
-	EmailTemplate     string         `json:"emailTemplate"`
-	ContactList       string         `json:"contactList"`
-	Distribution      string         `json:"distribution"`
-	ReminderDays      int            `json:"reminderDays"`
-	ForwardingEmail   string         `json:"forwardingEmail,omitempty"`
-	DeliveryDelayDays int            `json:"deliveryDelayDays"`
-	ThrottleDays      int            `json:"throttleDays"`
-	Status            CampaignStatus `json:"status"`
-	CreatedAt         time.Time      `json:"createdAt,omitzero"`
-	ActivatedAt       *time.Time     `json:"activatedAt"`
-	// ActiveSince is when the first matching track event arrived.
-	ActiveSince *time.Time `json:"activeSince"`
-}
+// the identified contact (PR-6). It is stored as the control plane shows it.
+type Campaign = wire.PromoterCampaign
 
 // activated reports whether the campaign accepts Segment events.
-func (c *Campaign) activated() bool { return c.Status != StatusDraft }
+func activated(c *Campaign) bool { return c.Status != StatusDraft }
 
 // Survey is one NPS survey a campaign triggered for a contact. Only the
 // facts fixed at trigger time and the response are stored; whether it is
@@ -156,24 +142,11 @@ type Survey struct {
 
 // Response is a contact's answer to a survey, recorded through the control
 // plane (Promoter's contacts answer by email, outside Segment).
-type Response struct {
-	Score       int       `json:"score"`
-	Comment     string    `json:"comment,omitempty"`
-	RespondedAt time.Time `json:"respondedAt"`
-}
+type Response = wire.PromoterSurveyResponse
 
-// CustomEvent is a stored track event (PR-5).
-type CustomEvent struct {
-	ID          string         `json:"id"`
-	Event       string         `json:"event"`
-	UserID      string         `json:"userId,omitempty"`
-	AnonymousID string         `json:"anonymousId,omitempty"`
-	MessageID   string         `json:"messageId,omitempty"`
-	Properties  segment.Object `json:"properties"` // compact: one of these per track
-	// Timestamp is the event time (G-8); ReceivedAt the clock at arrival.
-	Timestamp  time.Time `json:"timestamp"`
-	ReceivedAt time.Time `json:"receivedAt"`
-}
+// CustomEvent is a stored track event (PR-5), its properties kept compact
+// (one of these per track).
+type CustomEvent = wire.PromoterCustomEventOf[segment.Object]
 
 func newState() *State {
 	s := &State{Contacts: map[string]*Contact{}, DailyLimit: DefaultDailyLimit}
@@ -281,12 +254,7 @@ func nextID(prefix string, seq *int, taken func(string) bool) string {
 
 // Config is the vendor-side configuration of an account created through the
 // control plane.
-type Config struct {
-	// DailyLimit overrides the 50,000 requests per day (PR-13).
-	DailyLimit   *int              `json:"dailyLimit"`
-	ContactLists []ContactListSpec `json:"contactLists"`
-	Campaigns    []CampaignSpec    `json:"campaigns"`
-}
+type Config = wire.PromoterConfig
 
 // apply builds the config into the fresh state s, in order, so that a
 // campaign may name a list made above it. A bad entry fails the whole
@@ -321,11 +289,7 @@ func checkLimit(field string, n int) error {
 }
 
 // ContactListSpec creates a contact list.
-type ContactListSpec struct {
-	// ID is optional; the emulator numbers lists it names itself.
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
+type ContactListSpec = wire.PromoterContactListSpec
 
 // defaultListID names the list a campaign uses when it names none (decision:
 // the seed suggests a list named "Segment List").
@@ -357,28 +321,7 @@ func (s *State) addList(spec ContactListSpec, field string, now time.Time) (*Con
 
 // CampaignSpec creates a Segment campaign (seed, "Setting up your Segment
 // campaign", steps 1 to 9).
-type CampaignSpec struct {
-	// ID is optional; the emulator numbers campaigns it names itself.
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	// TriggerEvent is the track event name that triggers a survey; it is
-	// compared exactly, as Segment event names are case-sensitive.
-	TriggerEvent string `json:"triggerEvent"`
-	// EmailTemplate defaults to "default".
-	EmailTemplate string `json:"emailTemplate"`
-	// ContactList is the id of an existing list; empty means the list
-	// "segment-list" ("Segment List"), created when missing.
-	ContactList string `json:"contactList"`
-	// Distribution must be "instant" (the default).
-	Distribution      string `json:"distribution"`
-	ReminderDays      int    `json:"reminderDays"`
-	ForwardingEmail   string `json:"forwardingEmail"`
-	DeliveryDelayDays int    `json:"deliveryDelayDays"`
-	ThrottleDays      int    `json:"throttleDays"`
-	// Activate creates the campaign already activated (status ready), as if
-	// "Activate Campaign" had been clicked.
-	Activate bool `json:"activate"`
-}
+type CampaignSpec = wire.PromoterCampaignSpec
 
 // addCampaign validates spec and adds the campaign; it changes nothing when
 // it returns an error.
@@ -447,7 +390,7 @@ func (s *State) addCampaign(spec CampaignSpec, field string, now time.Time) (*Ca
 		c.ID = nextID("cmp_", &s.Seq.Campaign, func(id string) bool { _, ok := s.campaigns[id]; return ok })
 	}
 	if spec.Activate {
-		c.activate(now)
+		activate(c, now)
 	}
 	s.Campaigns = append(s.Campaigns, c)
 	s.indexCampaign(c)
@@ -474,7 +417,7 @@ func (s *State) Stamp(now time.Time) {
 }
 
 // activate moves a draft to ready; an activated campaign stays as it is.
-func (c *Campaign) activate(now time.Time) {
+func activate(c *Campaign, now time.Time) {
 	if c.Status != StatusDraft {
 		return
 	}

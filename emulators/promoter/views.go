@@ -2,10 +2,12 @@ package promoter
 
 import (
 	"time"
+
+	"github.com/destemu/destemu/wire"
 )
 
 // SurveyStatus is where a survey is, derived from the clock when read.
-type SurveyStatus string
+type SurveyStatus = string
 
 // Survey statuses, in the order a survey moves through them.
 const (
@@ -22,22 +24,7 @@ const (
 )
 
 // SurveyView is a survey as the control plane shows it at a given time.
-type SurveyView struct {
-	ID           string     `json:"id"`
-	Campaign     string     `json:"campaign"`
-	Contact      string     `json:"contact"`
-	Email        string     `json:"email"`
-	TriggeredAt  time.Time  `json:"triggeredAt"`
-	ScheduledFor time.Time  `json:"scheduledFor"`
-	DeliveredAt  *time.Time `json:"deliveredAt"`
-	// ReminderDueAt is when an unanswered survey gets its reminder; null
-	// when the campaign has no reminder.
-	ReminderDueAt *time.Time   `json:"reminderDueAt"`
-	RemindedAt    *time.Time   `json:"remindedAt"`
-	Responded     bool         `json:"responded"`
-	Response      *Response    `json:"response,omitempty"`
-	Status        SurveyStatus `json:"status"`
-}
+type SurveyView = wire.PromoterSurvey
 
 // view derives delivery and reminder from now: a survey is delivered once
 // its scheduled time has come (PR-9) and reminded once its campaign's

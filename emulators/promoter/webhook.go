@@ -122,7 +122,7 @@ func (s *State) trackLocked(r *emulators.Request) {
 	}
 	contact := s.Contacts[m.UserID] // nil for "" or a userId never identified
 	for _, c := range campaigns {
-		if !c.activated() {
+		if !activated(c) {
 			r.Warn("campaign %s (%s) triggers on %q but is a draft: activate it to survey contacts", c.ID, c.Name, m.Event)
 			continue
 		}

@@ -7,35 +7,19 @@ import (
 
 	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/segment"
+	"github.com/destemu/destemu/wire"
 )
 
 // Config is an account's creation config (the control plane's "config"
 // object): what exists in Startdeliver before the first event arrives.
 // Customers get ids 1, 2, ... in the order given, so users can name theirs.
-type Config struct {
-	CustomFields []CustomField  `json:"customFields"`
-	Customers    []CustomerSpec `json:"customers"`
-	Users        []UserSpec     `json:"users"`
-	// SegmentApp is the v2 Segment app configuration; classic accounts
-	// have none.
-	SegmentApp *AppConfig `json:"segmentApp"`
-}
+type Config = wire.StartdeliverConfig
 
 // UserSpec creates a user through the config or the control plane.
-type UserSpec struct {
-	Name         string         `json:"name"`
-	Email        string         `json:"email"`
-	Phone        string         `json:"phone"`
-	Title        string         `json:"title"`
-	CustomerID   int64          `json:"customerId"`
-	CustomFields map[string]any `json:"customFields"`
-}
+type UserSpec = wire.StartdeliverUserSpec
 
 // CustomerSpec creates a customer through the config or the control plane.
-type CustomerSpec struct {
-	Name         string         `json:"name"`
-	CustomFields map[string]any `json:"customFields"`
-}
+type CustomerSpec = wire.StartdeliverCustomerSpec
 
 // cacheTTL is how long Startdeliver keeps the Segment app configuration it
 // read: "The configuration is cached for 10 minutes" (startdeliver-v2.txt,
@@ -45,40 +29,18 @@ const cacheTTL = 10 * time.Minute
 // AppConfig is the v2 "Segment app configuration in your Startdeliver
 // account" (startdeliver-v2.txt): whether identify and group calls are
 // parsed, and the matching and mapping object.
-type AppConfig struct {
-	IdentifyEnabled bool `json:"identifyEnabled"`
-	GroupEnabled    bool `json:"groupEnabled"`
-	// StartdeliverMatchingField is the user field identify matches on; its
-	// value comes from the message at ExternalMatchingField.
-	StartdeliverMatchingField *TargetField `json:"startdeliverMatchingField,omitempty"`
-	ExternalMatchingField     *SourceField `json:"externalMatchingField,omitempty"`
-	// StartdeliverCustomerField is the customer field identify and group
-	// match on; its value comes from the message at ExternalCustomerField.
-	StartdeliverCustomerField *TargetField `json:"startdeliverCustomerField,omitempty"`
-	ExternalCustomerField     *SourceField `json:"externalCustomerField,omitempty"`
-	UserMapping               []Mapping    `json:"userMapping"`
-	CustomerMapping           []Mapping    `json:"customerMapping"`
-}
+type AppConfig = wire.StartdeliverSegmentApp
 
 // TargetField names a Startdeliver field and the type values are converted
 // to before they are matched or stored.
-type TargetField struct {
-	Field string    `json:"field"`
-	Type  FieldType `json:"type"`
-}
+type TargetField = wire.StartdeliverTarget
 
 // SourceField is a path in the Segment message (the S2-4 path language).
-type SourceField struct {
-	Field string `json:"field"`
-}
+type SourceField = wire.StartdeliverSource
 
 // Mapping copies the value at ExternalField in the message into Field,
 // converted to Type (S2-7, S2-10).
-type Mapping struct {
-	Field         string    `json:"field"`
-	ExternalField string    `json:"externalField"`
-	Type          FieldType `json:"type"`
-}
+type Mapping = wire.StartdeliverMapping
 
 // AppCache is the copy of the configuration events use, and when it was
 // read; it is stale once cacheTTL has passed on the emulator clock.
@@ -102,10 +64,10 @@ func (a *State) appConfig(now time.Time) (cfg AppConfig, fresh *AppCache) {
 	return cfg, &AppCache{ReadAt: now, Config: cfg}
 }
 
-// validate checks a configuration against the account's fields, so a
+// validateApp checks a configuration against the account's fields, so a
 // mistake shows when it is written rather than on the next identify
 // (decision). The message names the field at fault.
-func (c *AppConfig) validate(a *State) error {
+func validateApp(c *AppConfig, a *State) error {
 	if c.IdentifyEnabled && (c.StartdeliverMatchingField == nil || c.ExternalMatchingField == nil) {
 		return emulators.BadRequest("identifyEnabled needs startdeliverMatchingField and externalMatchingField")
 	}
@@ -172,7 +134,7 @@ func (a *State) checkMapping(e Entity, name string, m Mapping) error {
 	if _, err := segment.ParsePath(m.ExternalField); err != nil {
 		return emulators.BadRequest("%s.externalField: %s", name, err)
 	}
-	if !m.Type.valid() {
+	if !validType(m.Type) {
 		return emulators.BadRequest("%s.type %q is not one of text, number, date, boolean", name, m.Type)
 	}
 	if isStandard(e, m.Field) {
@@ -214,7 +176,7 @@ func (a *State) apply(cfg Config, v2 bool) error {
 		if !v2 {
 			return emulators.BadRequest("segmentApp: only Startdeliver-v2 has a Segment app configuration")
 		}
-		if err := cfg.SegmentApp.validate(a); err != nil {
+		if err := validateApp(cfg.SegmentApp, a); err != nil {
 			return emulators.BadRequest("segmentApp.%s", err.Error())
 		}
 		a.App = cfg.SegmentApp
@@ -230,7 +192,7 @@ func (a *State) addField(f CustomField) error {
 		return emulators.BadRequest("alias is required")
 	case f.Entity != EntityUser && f.Entity != EntityCustomer:
 		return emulators.BadRequest("entity %q is not user or customer", f.Entity)
-	case !f.Type.valid():
+	case !validType(f.Type):
 		return emulators.BadRequest("type %q is not one of text, number, date, boolean", f.Type)
 	case isStandard(f.Entity, f.Alias):
 		return emulators.BadRequest("alias %q is a standard %s field", f.Alias, f.Entity)

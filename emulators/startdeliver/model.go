@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/destemu/destemu/segment"
+	"github.com/destemu/destemu/wire"
 )
 
 // FieldType is the type of a custom field, and the target type of a
 // mapping in the v2 Segment app configuration.
-type FieldType string
+type FieldType = string
 
 // The four custom field types Startdeliver offers.
 const (
@@ -24,12 +25,12 @@ const (
 	TypeBoolean FieldType = "boolean"
 )
 
-func (t FieldType) valid() bool {
+func validType(t FieldType) bool {
 	return t == TypeText || t == TypeNumber || t == TypeDate || t == TypeBoolean
 }
 
 // Entity says whether a custom field belongs to users or to customers.
-type Entity string
+type Entity = string
 
 // The two entities that carry custom fields.
 const (
@@ -39,12 +40,7 @@ const (
 
 // CustomField is a user or customer custom field, known by its alias (the
 // name the Segment settings and the v2 configuration use).
-type CustomField struct {
-	Alias  string    `json:"alias"`
-	Name   string    `json:"name,omitempty"` // the label people see; the alias when empty
-	Type   FieldType `json:"type"`
-	Entity Entity    `json:"entity"`
-}
+type CustomField = wire.StartdeliverCustomField
 
 // FieldValue is one custom field value of a user or a customer.
 type FieldValue struct {
@@ -145,19 +141,9 @@ type Customer struct {
 }
 
 // UsageEvent is a page or track event attached to a user and, when the user
-// belonged to a customer at that time, to that customer (SD-6).
-type UsageEvent struct {
-	ID          int64          `json:"id"`
-	Type        string         `json:"type"`        // "page" or "track"
-	SegmentType string         `json:"segmentType"` // the Segment call: page, screen or track
-	Name        string         `json:"name"`
-	Properties  segment.Object `json:"properties"` // compact: one of these per page or track
-	Timestamp   time.Time      `json:"timestamp"`  // the event time (G-8)
-	Received    time.Time      `json:"received"`   // the emulator clock on arrival
-	UserID      int64          `json:"userId"`
-	CustomerID  int64          `json:"customerId,omitempty"`
-	MessageID   string         `json:"messageId,omitempty"`
-}
+// belonged to a customer at that time, to that customer (SD-6); its
+// properties are kept compact (one of these per page or track).
+type UsageEvent = wire.StartdeliverUsageEventOf[segment.Object]
 
 // standardFields are the built-in text fields a v2 mapping may write and a
 // list may filter on, beside the custom fields. Custom field aliases may

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/wire"
 )
 
 // Resources lists the control-plane routes: custom fields, users,
@@ -327,7 +328,7 @@ func putApp(r *emulators.ResourceRequest, a *State) (any, error) {
 	if err := r.Decode(&cfg); err != nil {
 		return nil, err
 	}
-	if err := cfg.validate(a); err != nil {
+	if err := validateApp(&cfg, a); err != nil {
 		return nil, err
 	}
 	a.App = &cfg
@@ -335,13 +336,7 @@ func putApp(r *emulators.ResourceRequest, a *State) (any, error) {
 }
 
 // CacheView shows the cached configuration copy and when it goes stale.
-type CacheView struct {
-	Cached        bool       `json:"cached"`
-	ReadAt        *time.Time `json:"readAt,omitempty"`
-	ExpiresAt     *time.Time `json:"expiresAt,omitempty"`
-	Fresh         bool       `json:"fresh"` // events at the clock's now use this copy
-	Configuration *AppConfig `json:"configuration,omitempty"`
-}
+type CacheView = wire.StartdeliverAppCache
 
 func getCache(r *emulators.ResourceRequest, a *State) (any, error) {
 	c := a.Cache

@@ -9,6 +9,7 @@ import (
 
 	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/segment"
+	"github.com/destemu/destemu/wire"
 )
 
 // ContentType says what an attribute definition describes: a user (User.com's
@@ -83,11 +84,7 @@ const (
 )
 
 // AttributeSpec is what creates an attribute definition.
-type AttributeSpec struct {
-	ContentType string `json:"content_type"`
-	Name        string `json:"name"`
-	Type        string `json:"type"`
-}
+type AttributeSpec = wire.UsercomAttributeSpec
 
 // Attribute is an attribute definition of an app.
 type Attribute struct {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/segment"
+	"github.com/destemu/destemu/wire"
 )
 
 // State is one User.com app. Its exported fields are what a snapshot holds;
@@ -108,43 +109,14 @@ type Company struct {
 
 // EventDefinition is an event name the app knows, defined automatically on
 // its first track call (UC-11).
-type EventDefinition struct {
-	Name string `json:"name"`
-	// Properties are the event attributes its occurrences have carried, in
-	// first-seen order.
-	Properties  []string  `json:"properties"`
-	Occurrences int64     `json:"occurrences"`
-	CreatedAt   time.Time `json:"created_at"`
-}
+type EventDefinition = wire.UsercomEvent
 
-// Occurrence is one recorded track call (UC-11).
-type Occurrence struct {
-	ID          int64  `json:"id"`
-	Event       string `json:"event"`
-	User        int64  `json:"user"` // the User's ID
-	UserID      string `json:"user_id"`
-	AnonymousID string `json:"anonymous_id"`
-	MessageID   string `json:"message_id"`
-	// Timestamp is the event time (G-8).
-	Timestamp time.Time `json:"timestamp"`
-	// Properties are the stored event attributes, converted per UC-9, kept
-	// compact (one of these per track).
-	Properties segment.Object `json:"properties"`
-}
+// Occurrence is one recorded track call (UC-11), its properties kept
+// compact (one of these per track).
+type Occurrence = wire.UsercomOccurrenceOf[segment.Object]
 
 // PageView is one recorded page call (UC-10).
-type PageView struct {
-	ID          int64     `json:"id"`
-	User        int64     `json:"user"` // the User's ID
-	UserID      string    `json:"user_id"`
-	AnonymousID string    `json:"anonymous_id"`
-	MessageID   string    `json:"message_id"`
-	Name        string    `json:"name"`
-	URL         string    `json:"url"`
-	Path        string    `json:"path"`
-	Title       string    `json:"title"`
-	Timestamp   time.Time `json:"timestamp"`
-}
+type PageView = wire.UsercomPageView
 
 func newState() *State {
 	st := &State{}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/segment"
+	"github.com/destemu/destemu/wire"
 )
 
 // Slug names the destination in URLs: the webhook is POST /usercom.
@@ -47,14 +48,7 @@ func (*Destination) Info() emulators.Info {
 // Config is the vendor-side configuration an account can be created with
 // (AccountSpec.Config): what an app admin sets up at app.user.com before
 // Segment sends anything.
-type Config struct {
-	// TrustedDomains are the app's domains (App settings > Advanced >
-	// Domains, UC-3).
-	TrustedDomains []string `json:"trusted_domains"`
-	// Attributes are attribute definitions (UC-9): client, company and
-	// event attributes with their types.
-	Attributes []AttributeSpec `json:"attributes"`
-}
+type Config = wire.UsercomConfig
 
 // NewState builds an app from its Config; nil config is an empty app.
 func (*Destination) NewState(config json.RawMessage) (*State, error) {
