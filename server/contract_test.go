@@ -82,10 +82,20 @@ var ctx = context.Background()
 
 var regionEU = map[string]any{"region": "eu"}
 
+// withProbe serves the probe destination alone.
+func withProbe() testkit.Option { return testkit.WithEmulators(emulators.Register(probe{})) }
+
+// probeServer starts a server serving the probe destination alone,
+// configured by opts.
+func probeServer(t *testing.T, opts ...testkit.Option) *testkit.Server {
+	t.Helper()
+	return testkit.Start(t, append([]testkit.Option{withProbe()}, opts...)...)
+}
+
+// startProbe is probeServer's client for the default namespace.
 func startProbe(t *testing.T, opts ...testkit.Option) *client.Client {
 	t.Helper()
-	srv := testkit.Start(t, append([]testkit.Option{testkit.WithEmulators(emulators.Register(probe{}))}, opts...)...)
-	return srv.Client()
+	return probeServer(t, opts...).Client()
 }
 
 // newAccount creates a probe account "acct" with the active admin key "k1".
@@ -110,15 +120,13 @@ func events(t *testing.T, c *client.Client, account string) []probeEvent {
 
 func TestWebhookContract(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
+	srv := probeServer(t)
 
 	t.Run("G-1 the webhook of destination S is POST /S", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
-		if _, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", "E", nil)); err != nil {
-			t.Fatal(err)
-		}
+		f := probeFixture(t, srv)
+		c := f.Client
+		f.Send(client.Track("u", "E", nil))
 		if n := len(events(t, c, "a")); n != 1 {
 			t.Fatalf("stored %d events, want 1", n)
 		}
@@ -134,10 +142,10 @@ func TestWebhookContract(t *testing.T) {
 
 	t.Run("G-2 the key is the Basic auth user name; missing or bad auth is 401", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
+		f := probeFixture(t, srv)
+		c := f.Client
 		body := []byte(`{"type":"track","userId":"u","event":"E"}`)
-		withPassword := "Basic " + base64.StdEncoding.EncodeToString([]byte(keyOf(c, "a")+":ignored-password"))
+		withPassword := "Basic " + base64.StdEncoding.EncodeToString([]byte(f.Key+":ignored-password"))
 		if err := c.SendRaw(ctx, "probe", client.RawRequest{Authorization: withPassword, Body: body}, nil); err != nil {
 			t.Fatalf("password should be ignored: %v", err)
 		}
@@ -189,10 +197,10 @@ func TestWebhookContract(t *testing.T) {
 
 	t.Run("G-4 every refusal is JSON with a message naming the field", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
+		f := probeFixture(t, srv)
+		c := f.Client
 		req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/probe", strings.NewReader(`{"type":"track","userId":"u"}`))
-		req.Header.Set("Authorization", client.BasicAuth(keyOf(c, "a")))
+		req.Header.Set("Authorization", client.BasicAuth(f.Key))
 		req.Header.Set(client.NamespaceHeader, c.NamespaceName())
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -208,13 +216,12 @@ func TestWebhookContract(t *testing.T) {
 			t.Fatalf("got %d %s %v", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
 		// A destination's own refusal keeps its status and message.
-		_, err = c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", "refuse me", nil))
-		testkit.ExpectError(t, err, 400, "properties.reason")
+		f.Expect(client.Track("u", "refuse me", nil), 400, "properties.reason")
 	})
 
 	t.Run("G-5 a body that is not a JSON object is 400; over the limit is 413", func(t *testing.T) {
 		t.Parallel()
-		small := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})), testkit.WithConfig(func(c *serverConfig) { c.BodyLimit = 256 })).Client()
+		small := probeServer(t, testkit.WithConfig(func(c *serverConfig) { c.BodyLimit = 256 })).Client()
 		newAccount(t, small, "a")
 		for _, body := range []string{`[]`, `"x"`, `{"type":`, "{\"type\":\"track\",\"userId\":\"\xff\xfe\",\"event\":\"E\"}", ``} {
 			err := small.SendRaw(ctx, "probe", client.RawRequest{Authorization: client.BasicAuth(keyOf(small, "a")), Body: []byte(body)}, nil)
@@ -238,17 +245,15 @@ func TestWebhookContract(t *testing.T) {
 
 	t.Run("G-6 type in any casing; unknown is 400; known but unaccepted is 501", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
+		f := probeFixture(t, srv)
+		c := f.Client
 		m := client.Track("u", "E", nil)
 		m.Type = "TrAcK"
-		if _, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, m); err != nil {
-			t.Fatal(err)
-		}
+		f.Send(m)
 		m.Type = "purchase"
-		testkit.ExpectError(t, sendErr(c, m), 400, "type")
+		f.Expect(m, 400, "type")
 		for _, m := range []client.Message{client.Screen("u", "S", nil), client.Group("u", "g", nil), client.Alias("u", "p")} {
-			testkit.ExpectError(t, sendErr(c, m), 501, "does not accept "+m.Type)
+			f.Expect(m, 501, "does not accept "+m.Type)
 		}
 		if n := len(events(t, c, "a")); n != 1 {
 			t.Fatalf("stored %d events, want 1", n)
@@ -257,13 +262,11 @@ func TestWebhookContract(t *testing.T) {
 
 	t.Run("G-7 required ids per call type", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
-		testkit.ExpectError(t, sendErr(c, client.Identify("", nil)), 400, "anonymousId")
-		testkit.ExpectError(t, sendErr(c, client.Track("u", "", nil)), 400, "event")
-		if _, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Identify("", nil).Anonymous("anon-1")); err != nil {
-			t.Fatalf("anonymousId alone refused: %v", err)
-		}
+		f := probeFixture(t, srv)
+		c := f.Client
+		f.Expect(client.Identify("", nil), 400, "anonymousId")
+		f.Expect(client.Track("u", "", nil), 400, "event")
+		f.Send(client.Identify("", nil).Anonymous("anon-1"))
 		got := events(t, c, "a")
 		if len(got) != 1 || got[0].User != "anon-1" {
 			t.Fatalf("stored %+v", got)
@@ -273,13 +276,12 @@ func TestWebhookContract(t *testing.T) {
 	t.Run("G-8 event time: timestamp, else receivedAt, else the clock; bad time is 400", func(t *testing.T) {
 		t.Parallel()
 		frozen := time.Date(2031, 7, 4, 12, 0, 0, 0, time.UTC)
-		c := frozenAccount(t, srv, frozen)
+		f := frozenAccount(t, srv, frozen)
+		c := f.Client
 		ts := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 		send := func(m client.Message) {
 			t.Helper()
-			if _, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, m); err != nil {
-				t.Fatal(err)
-			}
+			f.Send(m)
 		}
 		send(client.Track("u", "ts", nil).At(ts))
 		rcv := client.Track("u", "received", nil)
@@ -288,7 +290,7 @@ func TestWebhookContract(t *testing.T) {
 		send(client.Track("u", "clock", nil))
 		bad := client.Track("u", "bad", nil)
 		bad.Extra = map[string]any{"timestamp": "last tuesday"}
-		testkit.ExpectError(t, sendErr(c, bad), 400, "timestamp")
+		f.Expect(bad, 400, "timestamp")
 		got := events(t, c, "a")
 		want := []time.Time{ts, time.Date(2029, 6, 1, 0, 0, 0, 0, time.UTC), frozen}
 		if len(got) != 3 {
@@ -303,12 +305,10 @@ func TestWebhookContract(t *testing.T) {
 
 	t.Run("G-9 traits in any casing name the same trait", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
+		f := probeFixture(t, srv)
+		c := f.Client
 		for _, key := range []string{"firstName", "first_name", "FirstName"} {
-			if _, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Identify("u", map[string]any{key: "Ada " + key})); err != nil {
-				t.Fatal(err)
-			}
+			f.Send(client.Identify("u", map[string]any{key: "Ada " + key}))
 		}
 		for i, e := range events(t, c, "a") {
 			if want := "Ada " + []string{"firstName", "first_name", "FirstName"}[i]; e.FirstName != want {
@@ -319,8 +319,8 @@ func TestWebhookContract(t *testing.T) {
 
 	t.Run("G-10 a messageId applied within 24 hours is answered 200 and not applied again", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
+		f := probeFixture(t, srv)
+		c := f.Client
 		newAccount(t, c, "b")
 		if _, err := c.FreezeClock(ctx); err != nil {
 			t.Fatal(err)
@@ -334,10 +334,10 @@ func TestWebhookContract(t *testing.T) {
 			}
 			return res
 		}
-		if r := send(keyOf(c, "a")); r.Status != "ok" {
+		if r := send(f.Key); r.Status != "ok" {
 			t.Fatalf("first send: %+v", r)
 		}
-		if r := send(keyOf(c, "a")); r.Status != "duplicate" || !strings.Contains(r.Reason, "msg-1") {
+		if r := send(f.Key); r.Status != "duplicate" || !strings.Contains(r.Reason, "msg-1") {
 			t.Fatalf("second send: %+v", r)
 		}
 		if r := send(keyOf(c, "b")); r.Status != "ok" { // another account has its own ids
@@ -346,13 +346,13 @@ func TestWebhookContract(t *testing.T) {
 		if _, err := c.AdvanceClock(ctx, 24*time.Hour-time.Second); err != nil {
 			t.Fatal(err)
 		}
-		if r := send(keyOf(c, "a")); r.Status != "duplicate" {
+		if r := send(f.Key); r.Status != "duplicate" {
 			t.Fatalf("23:59:59 later: %+v", r)
 		}
 		if _, err := c.AdvanceClock(ctx, time.Second); err != nil {
 			t.Fatal(err)
 		}
-		if r := send(keyOf(c, "a")); r.Status != "ok" {
+		if r := send(f.Key); r.Status != "ok" {
 			t.Fatalf("24h later: %+v", r)
 		}
 		if n := len(events(t, c, "a")); n != 2 {
@@ -421,23 +421,21 @@ func TestWebhookContract(t *testing.T) {
 
 	t.Run("G-12 a revoked key is 403; inactive 401; activate restores", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
-		if _, err := c.RevokeKey(ctx, "probe", "a", keyOf(c, "a")); err != nil {
+		f := probeFixture(t, srv)
+		c := f.Client
+		if _, err := c.RevokeKey(ctx, "probe", "a", f.Key); err != nil {
 			t.Fatal(err)
 		}
 		// Auth comes before message checks: even a broken message is 403.
-		testkit.ExpectError(t, sendErr(c, client.Track("u", "", nil)), 403, "revoked")
-		if _, err := c.DeactivateKey(ctx, "probe", "a", keyOf(c, "a")); err != nil {
+		f.Expect(client.Track("u", "", nil), 403, "revoked")
+		if _, err := c.DeactivateKey(ctx, "probe", "a", f.Key); err != nil {
 			t.Fatal(err)
 		}
-		testkit.ExpectError(t, sendErr(c, client.Track("u", "E", nil)), 401, "not active")
-		if _, err := c.ActivateKey(ctx, "probe", "a", keyOf(c, "a")); err != nil {
+		f.Expect(client.Track("u", "E", nil), 401, "not active")
+		if _, err := c.ActivateKey(ctx, "probe", "a", f.Key); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", "E", nil)); err != nil {
-			t.Fatal(err)
-		}
+		f.Send(client.Track("u", "E", nil))
 		if n := len(events(t, c, "a")); n != 1 {
 			t.Fatalf("stored %d events, want 1", n)
 		}
@@ -460,7 +458,7 @@ func TestWebhookContract(t *testing.T) {
 			t.Fatalf("namespace 2 account a sees %d events", n)
 		}
 		// A key of one namespace is unknown when sent in another's name.
-		strict := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})), testkit.WithStrict())
+		strict := probeServer(t, testkit.WithStrict())
 		s1, s2 := testkit.Isolated(t, strict).Client(), testkit.Isolated(t, strict).Client()
 		newAccount(t, s1, "a")
 		testkit.ExpectError(t, sendErr(s2, client.Track("u", "E", nil), keyOf(s1, "a")), 401, "unknown API key")
@@ -485,11 +483,9 @@ func TestWebhookContract(t *testing.T) {
 
 	t.Run("G-14 every request is logged with outcome, reason and actions", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
-		if _, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u1", "Signed Up", nil)); err != nil {
-			t.Fatal(err)
-		}
+		f := probeFixture(t, srv)
+		c := f.Client
+		f.Send(client.Track("u1", "Signed Up", nil))
 		_ = sendErr(c, client.Track("u2", "refuse me", nil))
 		_ = sendErr(c, client.Alias("u3", "p"))
 		_ = c.SendRaw(ctx, "probe", client.RawRequest{Body: []byte(`{}`)}, nil)
@@ -521,8 +517,8 @@ func TestWebhookContract(t *testing.T) {
 
 	t.Run("G-15 a message the integrations object disables is processed with a warning", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
+		f := probeFixture(t, srv)
+		c := f.Client
 		for _, tc := range []struct {
 			integrations map[string]any
 			warn         bool
@@ -536,7 +532,7 @@ func TestWebhookContract(t *testing.T) {
 		} {
 			m := client.Track("u", "E", nil)
 			m.Integrations = tc.integrations
-			res, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, m)
+			res, err := f.SendErr(m)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -556,8 +552,8 @@ func TestWebhookContract(t *testing.T) {
 
 	t.Run("G-15 the official Go library's DisableAll() (\"all\": false) disables in any casing", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
+		f := probeFixture(t, srv)
+		c := f.Client
 		send := func(integrations analytics.Integrations) *client.Result {
 			t.Helper()
 			body, err := json.Marshal(analytics.Track{Type: "track", UserId: "u", Event: "E", Timestamp: time.Now(), Integrations: integrations})
@@ -565,7 +561,7 @@ func TestWebhookContract(t *testing.T) {
 				t.Fatal(err)
 			}
 			var res client.Result
-			if err := c.SendRaw(ctx, "probe", client.RawRequest{Authorization: client.BasicAuth(keyOf(c, "a")), Body: body}, &res); err != nil {
+			if err := c.SendRaw(ctx, "probe", client.RawRequest{Authorization: client.BasicAuth(f.Key), Body: body}, &res); err != nil {
 				t.Fatal(err)
 			}
 			return &res
@@ -584,14 +580,15 @@ func TestWebhookContract(t *testing.T) {
 	t.Run("G-8 a zero timestamp (a Go client that forgot the time) falls through to the next source with a warning", func(t *testing.T) {
 		t.Parallel()
 		frozen := time.Date(2031, 7, 4, 12, 0, 0, 0, time.UTC)
-		c := frozenAccount(t, srv, frozen)
+		f := frozenAccount(t, srv, frozen)
+		c := f.Client
 		// analytics-go's message types write an unset Timestamp as the zero time.
 		body, err := json.Marshal(analytics.Track{Type: "track", UserId: "u", Event: "no time"})
 		if err != nil || !strings.Contains(string(body), `"timestamp":"0001-01-01T00:00:00Z"`) {
 			t.Fatalf("analytics-go body %s, %v", body, err)
 		}
 		var res client.Result
-		if err := c.SendRaw(ctx, "probe", client.RawRequest{Authorization: client.BasicAuth(keyOf(c, "a")), Body: body}, &res); err != nil {
+		if err := c.SendRaw(ctx, "probe", client.RawRequest{Authorization: client.BasicAuth(f.Key), Body: body}, &res); err != nil {
 			t.Fatal(err)
 		}
 		if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "zero time") {
@@ -599,9 +596,7 @@ func TestWebhookContract(t *testing.T) {
 		}
 		withReceived := client.Track("u", "received", nil)
 		withReceived.Extra = map[string]any{"timestamp": "0001-01-01T00:00:00Z", "receivedAt": "2029-06-01T00:00:00Z"}
-		if _, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, withReceived); err != nil {
-			t.Fatal(err)
-		}
+		f.Send(withReceived)
 		got := events(t, c, "a")
 		if len(got) != 2 || !got[0].Time.Equal(frozen) || !got[1].Time.Equal(time.Date(2029, 6, 1, 0, 0, 0, 0, time.UTC)) {
 			t.Fatalf("events %+v: want the clock's now, then receivedAt", got)
@@ -614,8 +609,8 @@ func TestWebhookContract(t *testing.T) {
 
 	t.Run("G-14 a refused message that decodes is logged with its type, ids and event", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
+		f := probeFixture(t, srv)
+		c := f.Client
 		for _, body := range []string{
 			`{"type":"TRACK","userId":"u-bad","anonymousId":"a-bad","messageId":"m-1"}`, // no event
 			`{"type":"track","userId":"u-bad","event":"Clicked","properties":[1]}`,      // properties not an object
@@ -623,7 +618,7 @@ func TestWebhookContract(t *testing.T) {
 			`{"type":"track","userId":"u-bad","event":"Late","timestamp":"yesterday"}`,  // bad time
 			`{"type":"track","userId":7,"anonymousId":"a-bad","event":"Num"}`,           // userId not a string
 		} {
-			err := c.SendRaw(ctx, "probe", client.RawRequest{Authorization: client.BasicAuth(keyOf(c, "a")), Body: []byte(body)}, nil)
+			err := c.SendRaw(ctx, "probe", client.RawRequest{Authorization: client.BasicAuth(f.Key), Body: []byte(body)}, nil)
 			testkit.ExpectError(t, err, 400, "")
 		}
 		byUser, err := c.Requests(ctx, client.RequestFilter{UserID: "u-bad"})
@@ -644,10 +639,10 @@ func TestWebhookContract(t *testing.T) {
 
 	t.Run("G-16 success is 200 with a JSON body that says what happened", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
+		f := probeFixture(t, srv)
+		c := f.Client
 		var raw map[string]any
-		err := c.SendRaw(ctx, "probe", client.RawRequest{Authorization: client.BasicAuth(keyOf(c, "a")),
+		err := c.SendRaw(ctx, "probe", client.RawRequest{Authorization: client.BasicAuth(f.Key),
 			Body: []byte(`{"type":"identify","userId":"u"}`)}, &raw)
 		if err != nil {
 			t.Fatal(err)
@@ -659,20 +654,26 @@ func TestWebhookContract(t *testing.T) {
 	})
 }
 
-// keyOf names the key newAccount gives account id. Keys are unique across
-// the server, so tests sharing one server take their namespace's name in.
-// frozenAccount is an isolated namespace with probe account "a" and its
-// clock frozen at at.
-func frozenAccount(t *testing.T, srv *testkit.Server, at time.Time) *client.Client {
+// probeFixture is probe account "a" (settings: region eu) with its key
+// keyOf(f.Client, "a"), in a fresh namespace of srv.
+func probeFixture(t *testing.T, srv *testkit.Server) *testkit.Fixture {
 	t.Helper()
-	c := testkit.Isolated(t, srv).Client()
-	newAccount(t, c, "a")
-	if _, err := c.FreezeClockAt(ctx, at); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	f := testkit.NewEmptyFixture(t, srv, "probe")
+	newAccount(t, f.Client, "a")
+	f.Account, f.Key = "a", keyOf(f.Client, "a")
+	return f
 }
 
+// frozenAccount is probeFixture with the namespace clock frozen at at.
+func frozenAccount(t *testing.T, srv *testkit.Server, at time.Time) *testkit.Fixture {
+	t.Helper()
+	f := probeFixture(t, srv)
+	f.Freeze(at)
+	return f
+}
+
+// keyOf names the key newAccount gives account id. Keys are unique across
+// the server, so tests sharing one server take their namespace's name in.
 func keyOf(c *client.Client, id string) string {
 	if ns := c.NamespaceName(); ns != "" {
 		return ns + "-k-" + id

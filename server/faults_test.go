@@ -9,18 +9,17 @@ import (
 	"time"
 
 	"github.com/destemu/destemu/client"
-	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/testkit"
 )
 
 func TestFaults(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
+	srv := probeServer(t)
 
 	t.Run("status fault answers for the next N matching requests and changes no state", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
+		f := probeFixture(t, srv)
+		c := f.Client
 		rule, err := c.AddFault(ctx, client.FaultRule{
 			Match:  client.FaultMatch{Destination: "probe", Type: "track", Event: "Order Completed"},
 			Action: client.FaultAction{Kind: client.FaultStatus, Status: 429, RetryAfter: "30s"},
@@ -30,17 +29,14 @@ func TestFaults(t *testing.T) {
 			t.Fatalf("add: %+v, %v", rule, err)
 		}
 		for i := 0; i < 2; i++ {
-			_, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", "Order Completed", nil))
-			e := testkit.ExpectError(t, err, 429, "fault injected")
+			e := f.Expect(client.Track("u", "Order Completed", nil), 429, "fault injected")
 			if e.RetryAfter != "30" {
 				t.Fatalf("Retry-After %q", e.RetryAfter)
 			}
 		}
 		// Other events never matched; the rule is spent after two.
 		for _, ev := range []string{"Other", "Order Completed"} {
-			if _, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", ev, nil)); err != nil {
-				t.Fatal(err)
-			}
+			f.Send(client.Track("u", ev, nil))
 		}
 		if got := events(t, c, "a"); len(got) != 2 {
 			t.Fatalf("faulted requests changed state: %d events", len(got))
@@ -57,12 +53,12 @@ func TestFaults(t *testing.T) {
 
 	t.Run("drop closes the connection without an answer", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
+		f := probeFixture(t, srv)
+		c := f.Client
 		if _, err := c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultDrop}, Times: 1}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", "E", nil))
+		_, err := f.SendErr(client.Track("u", "E", nil))
 		var apiErr *client.Error
 		if err == nil || errors.As(err, &apiErr) {
 			t.Fatalf("want a transport error, got %v", err)
@@ -78,15 +74,13 @@ func TestFaults(t *testing.T) {
 
 	t.Run("latency delays the answer and still applies the request", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
+		f := probeFixture(t, srv)
+		c := f.Client
 		if _, err := c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultLatency, Latency: "150ms"}, Times: 1}); err != nil {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		if _, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", "E", nil)); err != nil {
-			t.Fatal(err)
-		}
+		f.Send(client.Track("u", "E", nil))
 		if d := time.Since(start); d < 150*time.Millisecond {
 			t.Fatalf("answered after %s, want at least 150ms", d)
 		}
@@ -101,19 +95,18 @@ func TestFaults(t *testing.T) {
 
 	t.Run("timeout holds the request then answers 504, or the caller gives up first", func(t *testing.T) {
 		t.Parallel()
-		c := testkit.Isolated(t, srv).Client()
-		newAccount(t, c, "a")
+		f := probeFixture(t, srv)
+		c := f.Client
 		if _, err := c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultTimeout, After: "100ms"}, Times: 1}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", "E", nil))
-		testkit.ExpectError(t, err, 504, "timed out")
+		f.Expect(client.Track("u", "E", nil), 504, "timed out")
 		if _, err := c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultTimeout, After: "1m"}, Times: 1}); err != nil {
 			t.Fatal(err)
 		}
 		impatient := client.New(srv.URL(), client.WithHTTPClient(&http.Client{Timeout: 100 * time.Millisecond})).Namespace(c.NamespaceName())
 		start := time.Now()
-		if _, err := impatient.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", "E", nil)); err == nil {
+		if _, err := impatient.Send(ctx, "probe", f.Key, nil, client.Track("u", "E", nil)); err == nil {
 			t.Fatal("a held request answered")
 		}
 		if time.Since(start) > 30*time.Second {
@@ -127,7 +120,7 @@ func TestFaults(t *testing.T) {
 	t.Run("the same seed faults the same requests", func(t *testing.T) {
 		t.Parallel()
 		pattern := func() string {
-			s := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})), testkit.WithConfig(func(c *serverConfig) { c.RandomSeed = 42 }))
+			s := probeServer(t, testkit.WithConfig(func(c *serverConfig) { c.RandomSeed = 42 }))
 			c := s.Client().Namespace("replay")
 			newAccount(t, c, "a")
 			if _, err := c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultStatus, Status: 503}, Probability: 0.5}); err != nil {

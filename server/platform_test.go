@@ -13,7 +13,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/destemu/destemu/client"
-	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/server"
 	"github.com/destemu/destemu/testkit"
 )
@@ -54,7 +53,7 @@ func TestOneKeyHammered(t *testing.T) {
 // own namespace clock; none sees another's time.
 func TestNamespaceClocks(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
+	srv := probeServer(t)
 	start := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 1; i <= 4; i++ {
 		t.Run("ns", func(t *testing.T) {
@@ -240,7 +239,7 @@ func TestResetAndNamespaces(t *testing.T) {
 
 func TestAdminToken(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})), testkit.WithAdminToken("s3cret"))
+	srv := probeServer(t, testkit.WithAdminToken("s3cret"))
 	if _, err := srv.Client().Namespaces(ctx); err != nil {
 		t.Fatalf("with token: %v", err)
 	}
@@ -259,7 +258,7 @@ func TestAdminToken(t *testing.T) {
 
 func TestHealthAndMetrics(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
+	srv := probeServer(t)
 	c := srv.Client()
 	if _, err := c.Send(ctx, "probe", "k", regionEU, client.Track("u", "E", nil)); err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ import (
 // is kept as text (#13 item 1).
 func TestRequestLogAnswersAfterNonJSONBody(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
+	srv := probeServer(t)
 	for _, body := range []string{"not json at all", `{"type":"track"} trailing`} {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/probe", strings.NewReader(body))
 		req.Header.Set("Authorization", client.BasicAuth("k"))
@@ -68,7 +68,7 @@ func TestClientRefusesEmptySuccess(t *testing.T) {
 // it used and the timeout asked for (#13 item 10).
 func TestWaitSaysItsCap(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
+	srv := probeServer(t)
 	server.SetMaxWait(srv.Server(), 20*time.Millisecond)
 	_, err := srv.Client().WaitRequests(ctx, client.RequestFilter{Event: "Never"}, 1, time.Hour)
 	testkit.ExpectError(t, err, http.StatusRequestTimeout, "timed out after 20ms (the longest wait; the timeout asked for was 1h0m0s)")
@@ -78,7 +78,7 @@ func TestWaitSaysItsCap(t *testing.T) {
 // refused naming the key, not applied as an alias (#13 item 10).
 func TestDuplicateTopLevelKeyRefused(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
+	srv := probeServer(t)
 	body := `{"type":"track","event":"E","userId":"u","type":"alias","previousId":"p"}`
 	req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/probe", strings.NewReader(body))
 	req.Header.Set("Authorization", client.BasicAuth("k"))
@@ -99,7 +99,7 @@ func TestDuplicateTopLevelKeyRefused(t *testing.T) {
 // miss of the token, shorter, longer or one byte off.
 func TestAdminTokenNearMisses(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})), testkit.WithAdminToken("s3cret"))
+	srv := probeServer(t, testkit.WithAdminToken("s3cret"))
 	for _, tok := range []string{"s3cre", "s3creT", "", "s3crets3cret"} {
 		_, err := client.New(srv.URL(), client.WithAdminToken(tok)).Namespaces(ctx)
 		testkit.ExpectError(t, err, 401, "Bearer")

@@ -330,7 +330,7 @@ func putSnapshot(t *testing.T, url string, doc []byte) (int, string) {
 // so that two exports of an unchanged state are the same bytes.
 func frozenProbeServer(t *testing.T) *testkit.Server {
 	t.Helper()
-	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
+	srv := probeServer(t)
 	c := srv.Client()
 	must[*client.ClockState](t)(c.FreezeClockAt(ctx, snapT0))
 	newAccount(t, c, "a")
@@ -411,7 +411,7 @@ func TestSnapshotInvalidImportChangesNothing(t *testing.T) {
 func TestSnapshotImportReplacesEverything(t *testing.T) {
 	t.Parallel()
 	doc := must[json.RawMessage](t)(frozenProbeServer(t).Client().Snapshot(ctx))
-	c := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{}))).Client()
+	c := probeServer(t).Client()
 	must[*client.Account](t)(c.Namespace("gone").CreateAccount(ctx, "probe", client.AccountSpec{ID: "g", Keys: []client.KeySpec{{Value: "k-g"}}}))
 	must[*client.FaultRule](t)(c.AddFault(ctx, client.FaultRule{Match: client.FaultMatch{Event: "E"}, Action: client.FaultAction{Kind: "status", Status: 503}}))
 	must[*client.Result](t)(c.Send(ctx, "probe", "k-g", regionEU, client.Track("u", "Before", nil)))
@@ -488,7 +488,7 @@ func TestSnapshotHandWritten(t *testing.T) {
 // size (413), not cut short and refused as broken JSON.
 func TestSnapshotImportLimit(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})), testkit.WithConfig(func(c *serverConfig) { c.SnapshotLimit = 1024 }))
+	srv := probeServer(t, testkit.WithConfig(func(c *serverConfig) { c.SnapshotLimit = 1024 }))
 	doc := must[json.RawMessage](t)(srv.Client().Snapshot(ctx))
 	if status, msg := putSnapshot(t, srv.URL(), doc); status != http.StatusNoContent {
 		t.Fatalf("a small import: %d %q", status, msg)
@@ -506,9 +506,9 @@ func TestSnapshotImportLimit(t *testing.T) {
 // the end every key must lead a webhook to the account that holds it.
 func TestSnapshotUnderLoad(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
+	srv := probeServer(t)
 	c := srv.Client()
-	other := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{}))).Client()
+	other := probeServer(t).Client()
 	newAccount(t, c, "a")
 	tolerated := func(err error) bool { s := client.StatusOf(err); return err == nil || s == 404 || s == 409 }
 
@@ -702,7 +702,7 @@ func TestStateFileSurvivesRestart(t *testing.T) {
 func TestStateFileSavesEveryInterval(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "state.json")
-	c, sf := startWithStateFile(t, path, 10*time.Millisecond, testkit.WithEmulators(emulators.Register(probe{})))
+	c, sf := startWithStateFile(t, path, 10*time.Millisecond, withProbe())
 	defer sf.Close()
 	newAccount(t, c, "saved-by-the-ticker")
 	deadline := time.After(10 * time.Second)
@@ -729,7 +729,7 @@ func TestStateFileSavesEveryInterval(t *testing.T) {
 func TestStateFileIdleNotRewritten(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "state.json")
-	c, sf := startWithStateFile(t, path, 0, testkit.WithEmulators(emulators.Register(probe{})))
+	c, sf := startWithStateFile(t, path, 0, withProbe())
 	defer sf.Close()
 	must[*client.ClockState](t)(c.AdvanceClock(ctx, time.Hour))
 	newAccount(t, c, "a")
@@ -757,7 +757,7 @@ func TestStateFileIdleNotRewritten(t *testing.T) {
 // the file is left byte for byte (and mode for mode) as it was.
 func TestStateFileBrokenStopsStartup(t *testing.T) {
 	t.Parallel()
-	src := testkit.Start(t, testkit.WithEmulators(emulators.Register(probe{})))
+	src := probeServer(t)
 	newAccount(t, src.Client(), "a")
 	good := must[[]byte](t)(src.Server().Snapshot())
 	for _, tc := range []struct {
@@ -818,7 +818,7 @@ func TestStateFileDirectory(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".state.json.tmp-123"), []byte(`{"version":1,"namesp`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, sf := startWithStateFile(t, path, 0, testkit.WithEmulators(emulators.Register(probe{})))
+	c, sf := startWithStateFile(t, path, 0, withProbe())
 	defer sf.Close()
 	if names := dirNames(t, dir); len(names) != 1 || names[0] != "state.json" {
 		t.Fatalf("the directory holds %v", names)
