@@ -9,12 +9,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
 	"strconv"
 	"testing"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/destemu/destemu/client"
+	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/server"
 )
 
@@ -146,5 +149,81 @@ func NumberedBodies(head, mid, tail string, user func(i int) int) func(int) []by
 		buf = strconv.AppendInt(buf, int64(user(i)), 10)
 		buf = append(buf, tail...)
 		return buf
+	}
+}
+
+// EnvBenchScale is the environment variable that makes the benchmarks at
+// scale run their big sizes too (a million users, say): DESTEMU_BENCH_SCALE=1.
+// Unset, they run only their small sizes, so that running every benchmark
+// once (-benchtime 1x, as CI does) stays quick.
+const EnvBenchScale = "DESTEMU_BENCH_SCALE"
+
+// BenchSizes returns the sizes a benchmark at scale runs: small, and big
+// when EnvBenchScale is set.
+func BenchSizes(small, big int) []int {
+	if on, _ := strconv.ParseBool(os.Getenv(EnvBenchScale)); on {
+		return []int{small, big}
+	}
+	return []int{small}
+}
+
+// GetBenchmark measures control-plane reads: each iteration of b.Loop GETs
+// target(i) (a path with its query) from h, in-process, and fails the
+// benchmark on an answer other than 200.
+func GetBenchmark(b *testing.B, h http.Handler, target func(i int) string) {
+	b.Helper()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		req := httptest.NewRequest(http.MethodGet, target(i), nil)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("GET %s: status %d: %s", target(i), w.Code, w.Body)
+		}
+	}
+}
+
+// BenchSeed runs seed on the state of account id of dest, in srv's default
+// namespace, under the account's lock, and collects its garbage: how a
+// benchmark at scale fills a million users without a million requests.
+func BenchSeed(tb testing.TB, srv *server.Server, dest, id string, seed func(emulators.State)) {
+	tb.Helper()
+	ns, err := srv.World().Namespace(emulators.DefaultNamespace, false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	acct, err := ns.Account(dest, id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, _ = acct.WithState(func(st emulators.State) (any, error) {
+		seed(st)
+		return nil, nil
+	})
+	runtime.GC()
+}
+
+// Lookup is one control-plane read of a lookup benchmark: Target is a path
+// below the account's routes, with %d where the item's number goes.
+type Lookup struct{ Name, Target string }
+
+// LookupBenchmark measures lookups at scale: for 10,000 items, and
+// 1,000,000 with EnvBenchScale set, it creates account "big" of dest,
+// fills it with seed (item i numbered i) and runs GetBenchmark for each
+// lookup, on items spread over the whole account. Sub-benchmarks are named
+// items=N/lookup.
+func LookupBenchmark(b *testing.B, dest, items string, seed func(st emulators.State, n int), lookups ...Lookup) {
+	b.Helper()
+	for _, n := range BenchSizes(10_000, 1_000_000) {
+		srv := BenchServer(b)
+		BenchAccount(b, srv.Handler(), dest, client.AccountSpec{ID: "big", Keys: []client.KeySpec{{Value: "big-key-" + dest}}})
+		BenchSeed(b, srv, dest, "big", func(st emulators.State) { seed(st, n) })
+		for _, l := range lookups {
+			b.Run(fmt.Sprintf("%s=%d/%s", items, n, l.Name), func(b *testing.B) {
+				GetBenchmark(b, srv.Handler(), func(i int) string {
+					return "/_emulator/" + dest + "/accounts/big/" + fmt.Sprintf(l.Target, i*7919%n)
+				})
+			})
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/destemu/destemu/client"
+	"github.com/destemu/destemu/emulators/connect"
 	"github.com/destemu/destemu/testkit"
 )
 
@@ -21,4 +22,17 @@ func BenchmarkWebhookConnect(b *testing.B) {
 			`"context":{"device":{"type":"ios","token":"XXXYYYZZZ"}},"timestamp":"2025-03-14T09:26:53Z"}`,
 		func(i int) int { return i % 1024 })
 	testkit.ServeBenchmark(b, h, "/connect", testkit.SegmentHeader("bench-key", nil), body)
+}
+
+// BenchmarkLookupConnect (#18) looks one user up through the control
+// plane, by each indexed filter and by the user route, in an environment of
+// 10,000 users, and of 1,000,000 with DESTEMU_BENCH_SCALE=1. An index
+// answers every one, so the two sizes should cost alike.
+func BenchmarkLookupConnect(b *testing.B) {
+	testkit.LookupBenchmark(b, "connect", "users", connect.SeedUsers,
+		testkit.Lookup{Name: "email", Target: "users?email=u-%d@example.com"},
+		testkit.Lookup{Name: "last_name", Target: "users?last_name=Last-%d"},
+		testkit.Lookup{Name: "phone_number", Target: "users?phone_number=%%2B1+555+%d"},
+		testkit.Lookup{Name: "apns", Target: "users?apns=apns-%d"},
+		testkit.Lookup{Name: "get", Target: "users/u-%d"})
 }

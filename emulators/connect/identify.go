@@ -91,6 +91,7 @@ type profile struct {
 func (c *Destination) identify(r *emulators.Request, s *State) {
 	p := c.readProfile(r)
 	u := s.userFor(r)
+	defer s.moveLookups(u, u.lookupValues())
 	changed := make([]string, 0, fieldCount+3)
 	for f := range fieldCount {
 		if !p.set[f] {
@@ -109,6 +110,7 @@ func (c *Destination) identify(r *emulators.Request, s *State) {
 		}
 		if !slices.Contains(*list, p.token) {
 			*list = append(*list, p.token)
+			s.addToken(u, name, p.token)
 			changed = append(changed, name)
 		} else {
 			r.Did("%s token already stored on user %s", name, u.ID)

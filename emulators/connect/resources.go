@@ -73,14 +73,7 @@ func getUser(r *emulators.ResourceRequest, s *State) (any, error) {
 
 var usersView = emulators.View[*State, UserSummary]{
 	Path: "users", Summary: "List users, by id",
-	Items: func(_ *emulators.ResourceRequest, s *State) ([]UserSummary, error) {
-		out := make([]UserSummary, 0, len(s.Users))
-		for _, u := range s.Users {
-			out = append(out, UserSummary{Profile: u.Profile, EventCount: len(u.Events)})
-		}
-		slices.SortFunc(out, func(a, b UserSummary) int { return cmp.Compare(a.ID, b.ID) })
-		return out, nil
-	},
+	Items: func(r *emulators.ResourceRequest, s *State) ([]UserSummary, error) { return usersFor(r, s), nil },
 	Fields: map[string]func(UserSummary) string{
 		"email":        func(u UserSummary) string { return u.Email },
 		"first_name":   func(u UserSummary) string { return u.FirstName },

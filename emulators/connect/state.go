@@ -39,6 +39,10 @@ type State struct {
 	// received, ascending: the events view counts a window of it with two
 	// binary searches (CN-10). Rebuilt from the users' events.
 	received map[string][]time.Time
+	// lookups index the users list's lookup filters (lookupFields and the
+	// push tokens) by user key, kept current by every change of a user
+	// (see lookup.go).
+	lookups map[string]*emulators.Index[string]
 }
 
 // User is one Connect user (a "person" in Connect's UI): a profile and the
@@ -91,13 +95,15 @@ type Event struct {
 }
 
 func newState(environment, publicKey string) *State {
-	return &State{
+	s := &State{
 		Environment:  environment,
 		PublicAPIKey: publicKey,
 		Users:        make(map[string]*User),
 		aliases:      make(map[string]string),
 		received:     make(map[string][]time.Time),
 	}
+	s.initLookups(0)
+	return s
 }
 
 // rebuild fills the indexes from Users after a load, and checks the
@@ -108,6 +114,7 @@ func (s *State) rebuild() error {
 	}
 	s.aliases = make(map[string]string)
 	s.received = make(map[string][]time.Time)
+	s.initLookups(len(s.Users))
 	for key, u := range s.Users {
 		if u == nil || u.ID != key {
 			return emulators.BadRequest("users[%q] is missing or has another id", key)
@@ -125,6 +132,7 @@ func (s *State) rebuild() error {
 			}
 			s.aliases[a] = key
 		}
+		s.addLookups(u)
 		for i := range u.Events {
 			ev := &u.Events[i]
 			s.noteReceived(ev.Name, ev.ReceivedAt)
@@ -169,6 +177,7 @@ func (s *State) userFor(r *emulators.Request) *User {
 	u := &User{Profile: Profile{ID: key, CreatedAt: r.Now, UpdatedAt: r.Now}}
 	u.normalize()
 	s.Users[key] = u
+	s.addLookups(u)
 	r.Did("created user %s", key)
 	return u
 }
@@ -213,6 +222,11 @@ func (s *State) alias(r *emulators.Request, previousID, userID string) {
 		return
 	}
 	prev, user := s.Users[pk], s.Users[uk]
+	for _, u := range []*User{prev, user} {
+		if u != nil {
+			s.removeLookups(u) // renamed or merged below: indexed again at the end
+		}
+	}
 	switch {
 	case prev == nil && user == nil:
 		// (decision) Neither is known yet (Segment does not guarantee
@@ -247,6 +261,7 @@ func (s *State) alias(r *emulators.Request, previousID, userID string) {
 	if !slices.Contains(user.Aliases, pk) {
 		user.Aliases = append(user.Aliases, pk)
 	}
+	s.addLookups(user)
 	user.UpdatedAt = r.Now
 }
 

@@ -34,3 +34,15 @@ func BenchmarkWebhookPromoter(b *testing.B) {
 	}
 	testkit.ServeBenchmark(b, h, "/promoter", testkit.SegmentHeader("bench-key", nil), testkit.SameBody(body))
 }
+
+// BenchmarkLookupPromoter (#18) looks one contact up through the control
+// plane, by email, by the contact route and its custom events by userId,
+// in an account of 10,000 contacts (and as many events), and of 1,000,000
+// with DESTEMU_BENCH_SCALE=1. An index answers every one, so the two sizes
+// should cost alike.
+func BenchmarkLookupPromoter(b *testing.B) {
+	testkit.LookupBenchmark(b, "promoter", "contacts", promoter.SeedContacts,
+		testkit.Lookup{Name: "email", Target: "contacts?email=u-%d@example.com"},
+		testkit.Lookup{Name: "get", Target: "contacts/u-%d"},
+		testkit.Lookup{Name: "events_userId", Target: "custom-events?userId=u-%d"})
+}

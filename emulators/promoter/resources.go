@@ -1,10 +1,7 @@
 package promoter
 
 import (
-	"cmp"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/destemu/destemu/emulators"
@@ -188,16 +185,7 @@ var contactListsView = emulators.View[*State, *ContactList]{
 // contactsView answers contacts oldest first (ties by userId).
 var contactsView = emulators.View[*State, ContactView]{
 	Path: "contacts", Summary: "List contacts",
-	Items: func(_ *emulators.ResourceRequest, s *State) ([]ContactView, error) {
-		out := make([]ContactView, 0, len(s.Contacts))
-		for _, c := range s.Contacts {
-			out = append(out, s.contactView(c))
-		}
-		slices.SortFunc(out, func(a, b ContactView) int {
-			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.UserID, b.UserID))
-		})
-		return out, nil
-	},
+	Items:  func(r *emulators.ResourceRequest, s *State) ([]ContactView, error) { return contactsFor(r, s), nil },
 	Fields: map[string]func(ContactView) string{"email": func(c ContactView) string { return c.Email }},
 	Multi:  map[string]func(ContactView) []string{"list": func(c ContactView) []string { return c.Lists }},
 }
@@ -228,7 +216,9 @@ var surveysView = emulators.View[*State, SurveyView]{
 
 var customEventsView = emulators.View[*State, *CustomEvent]{
 	Path: "custom-events", Summary: "List stored custom events (from/to on timestamp)",
-	Items: func(_ *emulators.ResourceRequest, s *State) ([]*CustomEvent, error) { return s.CustomEvents, nil },
+	Items: func(r *emulators.ResourceRequest, s *State) ([]*CustomEvent, error) {
+		return customEventsFor(r, s), nil
+	},
 	Fields: map[string]func(*CustomEvent) string{
 		"event":  func(e *CustomEvent) string { return e.Event },
 		"userId": func(e *CustomEvent) string { return e.UserID },

@@ -19,6 +19,7 @@ func (*Destination) TrimEvents(s *State, keep int, before time.Time) int {
 	drop := emulators.Expired(s.CustomEvents, keep, before, func(e *CustomEvent) time.Time { return e.ReceivedAt })
 	if drop > 0 {
 		s.CustomEvents = slices.Clone(s.CustomEvents[drop:]) // a fresh array frees the dropped ones
+		s.indexEvents()
 	}
 	return drop
 }

@@ -47,7 +47,9 @@ type State struct {
 	campaigns        map[string]*Campaign
 	campaignsByEvent map[string][]*Campaign // trigger event → campaigns, oldest first
 	surveys          map[string]*Survey
-	surveysByContact map[string][]*Survey // userId → surveys, oldest first
+	surveysByContact map[string][]*Survey     // userId → surveys, oldest first
+	emails           *emulators.Index[string] // contacts' userIds by email
+	eventsByUser     *emulators.Index[int]    // positions in CustomEvents by userId
 }
 
 // Sequences are the last numbers used in generated ids, kept in the state so
@@ -168,6 +170,7 @@ func (s *State) reindex() error {
 		}
 		c.UserID = id
 	}
+	s.indexContacts()
 	s.lists = make(map[string]*ContactList, len(s.ContactLists))
 	for i, l := range s.ContactLists {
 		if l == nil {
@@ -213,6 +216,7 @@ func (s *State) reindex() error {
 		}
 		raiseSeq(&s.Seq.CustomEvent, "evt_", e.ID)
 	}
+	s.indexEvents()
 	if s.Daily == nil {
 		s.Daily = map[string]int{}
 	}

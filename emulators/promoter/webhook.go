@@ -35,6 +35,7 @@ func (s *State) identifyLocked(r *emulators.Request) error {
 	}
 	c.UpdatedAt = r.Now
 	if email != "" {
+		s.emails.Move(c.Email, email, c.UserID)
 		c.Email = email
 	}
 	first, okFirst := segment.GetString(m.Traits, "firstName")
@@ -113,6 +114,7 @@ func (s *State) trackLocked(r *emulators.Request) {
 	s.Seq.CustomEvent++
 	ev.Properties = segment.NewObject(m.Properties)
 	s.CustomEvents = append(s.CustomEvents, ev)
+	s.eventsByUser.Add(ev.UserID, len(s.CustomEvents)-1)
 	r.Did("stored custom event %s %q", ev.ID, m.Event)
 	r.Set("customEvent", ev.ID)
 

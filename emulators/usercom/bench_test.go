@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/destemu/destemu/client"
+	"github.com/destemu/destemu/emulators/usercom"
 	"github.com/destemu/destemu/testkit"
 )
 
@@ -27,4 +28,18 @@ func BenchmarkWebhookUsercom(b *testing.B) {
 		b.Fatal(err)
 	}
 	testkit.ServeBenchmark(b, h, "/usercom", testkit.SegmentHeader("usercom-bench-key", nil), testkit.SameBody(body))
+}
+
+// BenchmarkLookupUsercom (#18) looks one user up through the control
+// plane, by each indexed filter and by the user route, in an app of 10,000
+// users, and of 1,000,000 with DESTEMU_BENCH_SCALE=1. An index answers
+// every one, so the two sizes should cost alike.
+func BenchmarkLookupUsercom(b *testing.B) {
+	testkit.LookupBenchmark(b, "usercom", "users", usercom.SeedUsers,
+		testkit.Lookup{Name: "email", Target: "users?email=u-%d@example.com"},
+		testkit.Lookup{Name: "user_id", Target: "users?user_id=u-%d"},
+		testkit.Lookup{Name: "anonymous_id", Target: "users?anonymous_id=a-%d"},
+		testkit.Lookup{Name: "last_name", Target: "users?last_name=Last-%d"},
+		testkit.Lookup{Name: "attribute", Target: "users?attributes.logins=%d"},
+		testkit.Lookup{Name: "get", Target: "users/u-%d"})
 }

@@ -16,6 +16,7 @@ import (
 // identify maps traits and context onto the user profile (UC-5 to UC-9,
 // EN-1).
 func (st *State) identify(r *emulators.Request, u *User) {
+	was := keysOf(u, st.scratch[0][:0])
 	set := st.applyTraits(r, r.Message.Traits, profile{
 		ct: ContentUser, attrs: u.Attributes,
 		country: &u.Country, region: &u.Region, city: &u.City,
@@ -36,6 +37,7 @@ func (st *State) identify(r *emulators.Request, u *User) {
 		},
 	})
 	set = mapContext(r.Message.Context, u, set)
+	st.moveLookups(u, &was)
 	if len(set) > 0 {
 		r.Did("set %s on user %s", strings.Join(set, ", "), userLabel(u))
 	}

@@ -102,30 +102,13 @@ var attributesView = emulators.View[*State, *Attribute]{
 
 var usersView = emulators.View[*State, *User]{
 	Path: "users", Summary: "List users (from/to on created_at)",
-	Items: func(_ *emulators.ResourceRequest, st *State) ([]*User, error) { return st.Users, nil },
-	Fields: map[string]func(*User) string{
-		"user_id":         func(u *User) string { return u.UserID },
-		"anonymous_id":    func(u *User) string { return u.AnonymousID },
-		"email":           func(u *User) string { return u.Email },
-		"first_name":      func(u *User) string { return u.FirstName },
-		"last_name":       func(u *User) string { return u.LastName },
-		"phone":           func(u *User) string { return u.Phone },
-		"gender":          func(u *User) string { return u.Gender },
-		"country":         func(u *User) string { return u.Country },
-		"region":          func(u *User) string { return u.Region },
-		"city":            func(u *User) string { return u.City },
-		"os":              func(u *User) string { return u.OS },
-		"device_type":     func(u *User) string { return u.DeviceType },
-		"language":        func(u *User) string { return u.Language },
-		"timezone":        func(u *User) string { return u.Timezone },
-		"browser_family":  func(u *User) string { return u.BrowserFamily },
-		"browser_version": func(u *User) string { return u.BrowserVersion },
-	},
+	Items:  func(r *emulators.ResourceRequest, st *State) ([]*User, error) { return usersFor(r, st), nil },
+	Fields: userText,
 	Multi: map[string]func(*User) []string{
 		"company": func(u *User) []string { return u.Companies },
 	},
 	Attributes: emulators.TextAttribute[*State](func(u *User) map[string]any { return u.Attributes }),
-	AttrPrefix: "attributes.",
+	AttrPrefix: attrPrefix,
 	Time:       func(u *User) time.Time { return u.CreatedAt },
 }
 
@@ -194,7 +177,9 @@ var eventsView = emulators.View[*State, *EventDefinition]{
 
 var occurrencesView = emulators.View[*State, *Occurrence]{
 	Path: "occurrences", Summary: "List event occurrences",
-	Items: func(_ *emulators.ResourceRequest, st *State) ([]*Occurrence, error) { return st.Occurrences, nil },
+	Items: func(r *emulators.ResourceRequest, st *State) ([]*Occurrence, error) {
+		return occurrencesFor(r, st), nil
+	},
 	Fields: map[string]func(*Occurrence) string{
 		"event":        func(o *Occurrence) string { return o.Event },
 		"user_id":      func(o *Occurrence) string { return o.UserID },
@@ -209,7 +194,7 @@ var occurrencesView = emulators.View[*State, *Occurrence]{
 
 var pageViewsView = emulators.View[*State, *PageView]{
 	Path: "page-views", Summary: "List page views",
-	Items: func(_ *emulators.ResourceRequest, st *State) ([]*PageView, error) { return st.PageViews, nil },
+	Items: func(r *emulators.ResourceRequest, st *State) ([]*PageView, error) { return pageViewsFor(r, st), nil },
 	Fields: map[string]func(*PageView) string{
 		"user_id":      func(v *PageView) string { return v.UserID },
 		"anonymous_id": func(v *PageView) string { return v.AnonymousID },

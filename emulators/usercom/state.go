@@ -29,8 +29,13 @@ type State struct {
 
 	domains     map[string]struct{}
 	attrs       [contentTypes]map[string]*Attribute // by NormalizeKey(name)
-	byUserID    map[string]*User
-	byAnonymous map[string]*User // the first user that carried each anonymousId
+	byAnonymous map[string]*User                    // the first user that carried each anonymousId
+	// lookups index the users list's lookupFields by user ID, attrLookups
+	// its attribute filters by attribute name: kept current by every
+	// change of a user (addLookups, moveLookups).
+	lookups     map[string]*emulators.Index[int64]
+	attrLookups map[string]*emulators.Index[int64]
+	scratch     [2][]attrText // keysOf's buffers, reused under the account's lock
 	companies   map[string]*Company
 	events      map[string]*EventDefinition
 	userOccs    map[int64][]*Occurrence
@@ -129,7 +134,7 @@ func (st *State) initIndexes() {
 	for i := range st.attrs {
 		st.attrs[i] = make(map[string]*Attribute)
 	}
-	st.byUserID = make(map[string]*User, len(st.Users))
+	st.initLookups(len(st.Users))
 	st.byAnonymous = make(map[string]*User)
 	st.companies = make(map[string]*Company, len(st.Companies))
 	st.events = make(map[string]*EventDefinition, len(st.Events))
@@ -195,10 +200,17 @@ func (st *State) reindex() error {
 }
 
 func (st *State) indexUser(u *User) {
-	if u.UserID != "" {
-		st.byUserID[u.UserID] = u
-	}
+	st.addLookups(u)
 	st.indexAnonymous(u)
+}
+
+// byUserID finds the user with a userId; with several (only a hand-written
+// snapshot can hold them), the first.
+func (st *State) byUserID(id string) *User {
+	if id, ok := st.lookups["user_id"].First(id); ok {
+		return st.Users[id-1]
+	}
+	return nil
 }
 
 // indexAnonymous lets a call that carries only the user's anonymousId find
@@ -222,13 +234,14 @@ func (st *State) user(r *emulators.Request) *User {
 	m := r.Message
 	var u *User
 	if m.UserID != "" {
-		u = st.byUserID[m.UserID]
+		u = st.byUserID(m.UserID)
 	} else {
 		u = st.byAnonymous[m.AnonymousID]
 	}
 	if u != nil {
 		if u.AnonymousID == "" && m.AnonymousID != "" {
 			u.AnonymousID = m.AnonymousID
+			st.lookups["anonymous_id"].Add(u.AnonymousID, u.ID)
 			st.indexAnonymous(u)
 		}
 		return u
@@ -250,7 +263,7 @@ func (st *State) user(r *emulators.Request) *User {
 // lookupUser finds a user for the control plane: by userId, else by
 // anonymousId, else by the app's numeric id.
 func (st *State) lookupUser(key string) (*User, bool) {
-	if u, ok := st.byUserID[key]; ok {
+	if u := st.byUserID(key); u != nil {
 		return u, true
 	}
 	if u, ok := st.byAnonymous[key]; ok {

@@ -1,0 +1,26 @@
+package promoter
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/destemu/destemu/emulators"
+)
+
+// SeedContacts adds n contacts to an account's state, each with one custom
+// event, without going through HTTP, as the webhook would index them:
+// contact "u-<i>" has email "u-<i>@example.com". The lookup benchmark
+// needs a million of them.
+func SeedContacts(st emulators.State, n int) {
+	s := st.(*State)
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		is := strconv.Itoa(i)
+		c := &Contact{UserID: "u-" + is, Email: "u-" + is + "@example.com", CreatedAt: t0.Add(time.Duration(i) * time.Second)}
+		s.Contacts[c.UserID] = c
+		s.emails.Add(c.Email, c.UserID)
+		s.Seq.CustomEvent++
+		s.CustomEvents = append(s.CustomEvents, &CustomEvent{ID: "evt_" + strconv.Itoa(s.Seq.CustomEvent), Event: "Signed Up", UserID: c.UserID, Timestamp: c.CreatedAt, ReceivedAt: c.CreatedAt})
+		s.eventsByUser.Add(c.UserID, len(s.CustomEvents)-1)
+	}
+}
