@@ -2,11 +2,11 @@ package server_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/testkit"
 )
 
@@ -16,28 +16,15 @@ import (
 func TestAnswersANewcomerCanActOn(t *testing.T) {
 	t.Parallel()
 	srv := testkit.Start(t)
-	post := func(body string, auth bool) (int, string) {
+	send := func(body string, auth bool) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodPost, srv.URL()+"/usercom", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
 		if auth {
-			req.SetBasicAuth("batch-key", "")
+			return post(t, srv.URL()+"/usercom", body, "Authorization", client.BasicAuth("batch-key"))
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode, string(b)
+		return post(t, srv.URL()+"/usercom", body)
 	}
 
-	status, body := post(`{"batch": [{"type": "track", "userId": "u1", "event": "Signed Up"}], "writeKey": "wk"}`, true)
+	status, body := send(`{"batch": [{"type": "track", "userId": "u1", "event": "Signed Up"}], "writeKey": "wk"}`, true)
 	var answer struct{ Message string }
 	if err := json.Unmarshal([]byte(body), &answer); err != nil {
 		t.Fatal(err)
@@ -47,11 +34,11 @@ func TestAnswersANewcomerCanActOn(t *testing.T) {
 			t.Errorf("batch envelope: %d %s; want 400 with %q", status, body, want)
 		}
 	}
-	if status, body := post(`{"userId": "u1"}`, true); status != http.StatusBadRequest || body != `{"message":"type: is required"}` {
+	if status, body := send(`{"userId": "u1"}`, true); status != http.StatusBadRequest || body != `{"message":"type: is required"}` {
 		t.Errorf("no type, no batch: %d %s", status, body)
 	}
 
-	status, body = post(`{"type": "track", "userId": "u1", "event": "E"}`, false)
+	status, body = send(`{"type": "track", "userId": "u1", "event": "E"}`, false)
 	if status != http.StatusUnauthorized || !strings.Contains(body, `base64(\"<apiKey>:\")`) || strings.Contains(body, `\u003c`) {
 		t.Errorf("no Authorization: %d %s; want <apiKey> written plainly", status, body)
 	}

@@ -300,14 +300,9 @@ func TestStateFileSaveFailureCounted(t *testing.T) {
 	if err := sf.Save(); err == nil {
 		t.Fatal("a save into a removed directory worked")
 	}
-	resp, err := http.Get("http://" + addr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	_, body := get(t, http.DefaultClient, "http://"+addr+"/metrics")
 	for _, want := range []string{"destemu_state_file_saves_total 1", "destemu_state_file_save_failures_total 1"} {
-		if !strings.Contains(string(body), want) {
+		if !strings.Contains(body, want) {
 			t.Errorf("/metrics does not say %q", want)
 		}
 	}

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -273,15 +272,10 @@ func TestHealthAndMetrics(t *testing.T) {
 			`destemu_webhook_request_duration_seconds_count{destination="probe"} 2`,
 		},
 	} {
-		resp, err := http.Get(srv.URL() + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		status, body := get(t, http.DefaultClient, srv.URL()+path)
 		for _, w := range want {
-			if resp.StatusCode != 200 || !strings.Contains(string(body), w) {
-				t.Errorf("%s: %d, missing %s", path, resp.StatusCode, w)
+			if status != 200 || !strings.Contains(body, w) {
+				t.Errorf("%s: %d, missing %s", path, status, w)
 			}
 		}
 	}

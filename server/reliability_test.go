@@ -23,13 +23,7 @@ func TestRequestLogAnswersAfterNonJSONBody(t *testing.T) {
 	t.Parallel()
 	srv := probeServer(t)
 	for _, body := range []string{"not json at all", `{"type":"track"} trailing`} {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/probe", strings.NewReader(body))
-		req.Header.Set("Authorization", client.BasicAuth("k"))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		post(t, srv.URL()+"/probe", body, "Authorization", client.BasicAuth("k"))
 	}
 	got, err := srv.Client().Requests(ctx, client.RequestFilter{})
 	if err != nil || len(got) != 2 {
@@ -80,18 +74,9 @@ func TestDuplicateTopLevelKeyRefused(t *testing.T) {
 	t.Parallel()
 	srv := probeServer(t)
 	body := `{"type":"track","event":"E","userId":"u","type":"alias","previousId":"p"}`
-	req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/probe", strings.NewReader(body))
-	req.Header.Set("Authorization", client.BasicAuth("k"))
-	req.Header.Set("X-Segment-Settings", `{"region":"eu"}`)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	_, _ = buf.ReadFrom(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(buf.String(), `type: is given twice`) {
-		t.Fatalf("%d %s", resp.StatusCode, buf.String())
+	status, answer := post(t, srv.URL()+"/probe", body, "Authorization", client.BasicAuth("k"), "X-Segment-Settings", `{"region":"eu"}`)
+	if status != http.StatusBadRequest || !strings.Contains(answer, `type: is given twice`) {
+		t.Fatalf("%d %s", status, answer)
 	}
 }
 

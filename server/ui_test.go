@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -43,28 +42,6 @@ func TestUIMountsControlPlane(t *testing.T) {
 	if n < 20 {
 		t.Fatalf("only %d control-plane routes seen", n)
 	}
-}
-
-func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-
-func get(t *testing.T, c *http.Client, u string, h ...string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	for i := 0; i+1 < len(h); i += 2 {
-		req.Header.Set(h[i], h[i+1])
-	}
-	return do(t, c, req)
-}
-
-func do(t *testing.T, c *http.Client, req *http.Request) (int, string) {
-	t.Helper()
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
 }
 
 // TestUIAdminTokenSession: with an admin token, the UI shows only a sign-in

@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,23 +10,19 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/testkit"
 )
 
 // getJSON answers a control-plane GET as its status and decoded body.
 func getJSON(t *testing.T, base, path string, q url.Values) (int, any) {
 	t.Helper()
-	resp, err := http.Get(base + path + "?" + q.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	status, b := get(t, http.DefaultClient, base+path+"?"+q.Encode())
+	v, err := jsonschema.UnmarshalJSON(strings.NewReader(b))
 	if err != nil {
 		t.Fatalf("GET %s: %v: %s", path, err, b)
 	}
-	return resp.StatusCode, v
+	return status, v
 }
 
 type viewList struct {
@@ -128,13 +123,7 @@ func seedAccount(t *testing.T, srv *testkit.Server, dest string) {
 		`{"type":"group","userId":"u1","groupId":"g1","traits":{"name":"Acme"}}`,
 		`{"type":"track","userId":"u2","event":"Signed Up"}`,
 	} {
-		req, _ := http.NewRequest("POST", srv.URL()+"/"+dest, strings.NewReader(body))
-		req.SetBasicAuth("key-"+dest, "")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		post(t, srv.URL()+"/"+dest, body, "Authorization", client.BasicAuth("key-"+dest))
 	}
 }
 
