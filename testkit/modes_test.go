@@ -24,13 +24,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	var err error
-	if inProcess, err = testkit.New(); err != nil {
-		fmt.Fprintln(os.Stderr, "testkit: start the shared in-process server:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	inProcess.Close()
+	code := testkit.Main(m, &inProcess)
 	if err := box.terminate(); err != nil {
 		fmt.Fprintln(os.Stderr, "testkit: terminate the shared container:", err)
 		code = 1

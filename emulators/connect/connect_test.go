@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -13,6 +14,12 @@ import (
 	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/testkit"
 )
+
+// srv is the server the package's tests share; each test takes a
+// namespace of its own on it.
+var srv *testkit.Server
+
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m, &srv)) }
 
 // t0 is where the tests that move time freeze their namespace clock.
 var t0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
@@ -29,7 +36,7 @@ type env struct {
 }
 
 // newEnv creates an isolated namespace and one environment in it.
-func newEnv(t *testing.T, srv *testkit.Server, id string, config client.ConnectConfig) *env {
+func newEnv(t *testing.T, id string, config client.ConnectConfig) *env {
 	t.Helper()
 	f := testkit.NewEmptyFixture(t, srv, "connect")
 	e := &env{Fixture: f, t: t, ctx: context.Background(), c: f.Client}
@@ -102,11 +109,9 @@ func withDevice(m client.Message, device map[string]any) client.Message {
 
 func TestConnect(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t)
-
 	t.Run("CN-1 accepted calls, page and screen as track events, group 501", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e := newEnv(t, "production", client.ConnectConfig{})
 		e.Send(client.Identify("u1", map[string]any{"email": "a@b.c"}))
 		e.Send(client.Track("u1", "Signed Up", nil))
 		e.Send(client.Page("u1", "Pricing", map[string]any{"url": "https://x.test/pricing"}))
@@ -134,7 +139,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-2 users keyed by userId else anonymousId", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e := newEnv(t, "production", client.ConnectConfig{})
 		e.Send(client.Identify("", map[string]any{"email": "anon@b.c"}).Anonymous("a1"))
 		e.Send(client.Identify("u1", map[string]any{"email": "one@b.c"}))
 		both := client.Identify("u2", map[string]any{"email": "two@b.c"})
@@ -155,7 +160,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-3 name split into first and last name", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e := newEnv(t, "production", client.ConnectConfig{})
 		for _, tc := range []struct {
 			user        string
 			traits      map[string]any
@@ -187,7 +192,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-4 email and phone number", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e := newEnv(t, "production", client.ConnectConfig{})
 		e.Send(client.Identify("u1", map[string]any{"email": "mbolton@initech.com", "phone": "1234567890"}))
 		e.Send(client.Identify("u2", map[string]any{"Email": "s@initech.com", "PHONE": 5551234}))
 		if u := e.user("u1"); u.Email != "mbolton@initech.com" || u.PhoneNumber != "1234567890" {
@@ -212,7 +217,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-5 device tokens", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e := newEnv(t, "production", client.ConnectConfig{})
 		for _, d := range []map[string]any{
 			{"type": "ios", "token": "ios-1"},
 			{"type": "iOS", "token": "ios-2"},
@@ -253,7 +258,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-6 timezone only when an IANA zone name", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e := newEnv(t, "production", client.ConnectConfig{})
 		for _, tc := range []struct {
 			tz     string
 			stored bool
@@ -308,7 +313,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-7 other traits are attributes with their JSON types", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e := newEnv(t, "production", client.ConnectConfig{})
 		e.Send(client.Identify("u1", map[string]any{
 			"email": "a@b.c", "plan": "Startup", "seats": 12, "mrr": 99.5, "trial": false,
 			"address": map[string]any{"city": "Austin"}, "tags": []any{"a", 1}, "gone": "soon",
@@ -325,7 +330,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-8 alias: only the anonymous user exists", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e := newEnv(t, "production", client.ConnectConfig{})
 		e.Send(withDevice(client.Identify("", map[string]any{"email": "anon@b.c"}).Anonymous("a1"), map[string]any{"type": "ios", "token": "t1"}))
 		e.Send(client.Track("", "Viewed Pricing", nil).Anonymous("a1"))
 		res := e.Send(client.Alias("u1", "a1"))
@@ -351,7 +356,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-8 alias: both exist, merged, identified values win", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e := newEnv(t, "production", client.ConnectConfig{})
 		e.Send(withDevice(client.Identify("", map[string]any{
 			"name": "Anon Ymous", "email": "anon@b.c", "phone": "111", "plan": "free", "source": "ad",
 		}).Anonymous("a1"), map[string]any{"type": "android", "token": "shared"}))
@@ -390,7 +395,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-8 alias: neither exists", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e := newEnv(t, "production", client.ConnectConfig{})
 		res := e.Send(client.Alias("u1", "a1"))
 		if res.Status != "ok" || !warned(res.Actions, "neither was known") {
 			t.Errorf("answer = %s %q", res.Status, res.Actions)
@@ -418,7 +423,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-9 track stores the event, creating the user", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e := newEnv(t, "production", client.ConnectConfig{})
 		e.Freeze(t0)
 		at := t0.Add(-time.Hour)
 		e.Send(client.Track("u9", "Signed Up", map[string]any{"plan": "Startup", "source": "Analytics Academy", "n": 2}).At(at).WithID("m-1"))
@@ -440,7 +445,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-10 the events view is searchable by a part of the name, in any casing", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e := newEnv(t, "production", client.ConnectConfig{})
 		e.Freeze(t0)
 		for _, name := range []string{"Signed Up", "Sign Out", "Order Completed", "Straße Visited"} {
 			e.Send(client.Track("u1", name, nil))
@@ -469,7 +474,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-10 events view over the last 24 hours", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e := newEnv(t, "production", client.ConnectConfig{})
 		e.Freeze(t0)
 		e.Send(client.Track("u1", "Signed Up", nil))
 		e.Advance(time.Hour)
@@ -506,7 +511,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("CN-11 environments are separate accounts", func(t *testing.T) {
 		t.Parallel()
-		prod := newEnv(t, srv, "production", client.ConnectConfig{Environment: "production"})
+		prod := newEnv(t, "production", client.ConnectConfig{Environment: "production"})
 		dev := *prod
 		dev.addEnv("development", client.ConnectConfig{Environment: "development"})
 		if envs := testkit.Must(prod.c.ConnectEnvironments(prod.ctx))(t); len(envs) != 2 || envs[0].Keys[0].Value == envs[1].Keys[0].Value {
@@ -533,7 +538,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("EN-1 audience traits set and clear a boolean attribute", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e := newEnv(t, "production", client.ConnectConfig{})
 		e.Send(client.Identify("u1", map[string]any{"high_value_users": true}))
 		if got, ok := e.user("u1").Attributes["high_value_users"]; got != true || !ok {
 			t.Errorf("after entering: %v", got)
@@ -546,7 +551,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("G-15 the names Segment uses for Connect", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e := newEnv(t, "production", client.ConnectConfig{})
 		for _, name := range []string{"Zendesk Connect", "Outbound", "Connect"} {
 			m := client.Track("u1", "Signed Up", nil)
 			m.Integrations = map[string]any{name: false}
@@ -559,11 +564,9 @@ func TestConnect(t *testing.T) {
 
 func TestConnectControlPlane(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t)
-
 	t.Run("environment info and seeded users", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "prod", client.ConnectConfig{
+		e := newEnv(t, "prod", client.ConnectConfig{
 			Environment: "production", PublicAPIKey: "pub-1",
 			Users: []client.ConnectUser{{
 				ID: "u1", Email: "seed@b.c", Timezone: "Europe/Stockholm", APNS: []string{"t", "t"},
@@ -606,7 +609,7 @@ func TestConnectControlPlane(t *testing.T) {
 
 	t.Run("lists filter, unknown filters and ids refused", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, srv, "production", client.ConnectConfig{})
+		e := newEnv(t, "production", client.ConnectConfig{})
 		e.Freeze(t0)
 		e.Send(client.Identify("u1", map[string]any{"email": "a@b.c", "name": "Ann Lee", "timezone": "Europe/Stockholm"}))
 		e.Send(client.Identify("u2", map[string]any{"email": "b@b.c", "name": "Bo Lee"}))

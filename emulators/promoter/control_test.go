@@ -10,11 +10,9 @@ import (
 
 func TestPromoterControlPlane(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t)
-
 	t.Run("campaign specs are checked and errors name the field", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		f.campaign(client.PromoterCampaignSpec{ID: "c1", Name: "NPS", TriggerEvent: "Signed Up"})
 		for _, tc := range []struct {
 			spec   client.PromoterCampaignSpec
@@ -46,7 +44,7 @@ func TestPromoterControlPlane(t *testing.T) {
 
 	t.Run("unknown ids are 404, unknown filters 400", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		for _, call := range []func() error{
 			func() error { _, err := f.p.Campaign(f.ctx, "nope"); return err },
 			func() error { _, err := f.p.ActivateCampaign(f.ctx, "nope"); return err },
@@ -77,7 +75,7 @@ func TestPromoterControlPlane(t *testing.T) {
 	t.Run("account config creates lists, campaigns and the limit; reset restores it", func(t *testing.T) {
 		t.Parallel()
 		lim := 10
-		f := newFixture(t, srv, &client.PromoterConfig{
+		f := newFixture(t, &client.PromoterConfig{
 			DailyLimit:   &lim,
 			ContactLists: []client.PromoterContactListSpec{{ID: "buyers", Name: "Buyers"}},
 			Campaigns: []client.PromoterCampaignSpec{

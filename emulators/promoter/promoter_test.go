@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,12 @@ import (
 	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/testkit"
 )
+
+// srv is the server the package's tests share; each test takes a
+// namespace of its own on it.
+var srv *testkit.Server
+
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m, &srv)) }
 
 // t0 is where every test freezes its namespace clock: 20:00 UTC, four hours
 // (14,400 seconds) before the next UTC midnight.
@@ -35,7 +42,7 @@ type fixture struct {
 	p   *client.Promoter
 }
 
-func newFixture(t *testing.T, srv *testkit.Server, cfg *client.PromoterConfig) *fixture {
+func newFixture(t *testing.T, cfg *client.PromoterConfig) *fixture {
 	t.Helper()
 	tf := testkit.NewEmptyFixture(t, srv, "promoter")
 	tf.Freeze(t0)
@@ -83,11 +90,9 @@ func contains(list []string, sub string) bool {
 
 func TestPromoter(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t)
-
 	t.Run("PR-1 accepts identify and track, other types 501", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		f.identify("u1", "u1@example.com")
 		f.Send(client.Track("u1", "Order Completed", nil))
 		for _, m := range []client.Message{
@@ -103,7 +108,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-2 identify without userId is answered 200 and not stored", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		res := f.Send(client.Identify("", map[string]any{"email": "anon@example.com"}).Anonymous("anon-1"))
 		if res.Status != "ignored" || !strings.Contains(res.Reason, "userId") {
 			t.Errorf("answer: status %q reason %q, want ignored because of the missing userId", res.Status, res.Reason)
@@ -118,7 +123,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-3 identify creates then updates the contact; every trait is an attribute", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		res := f.Send(client.Identify("12345", map[string]any{
 			"email": "ted@mosbiusdesigns.com", "firstName": "Ted", "last_name": "Mosby", "plan": "Premium", "seats": 3,
 		}))
@@ -156,7 +161,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-3 a name alone fills first and last name (the Segment Spec's full name)", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		f.Send(client.Identify("u1", map[string]any{"email": "ada@example.com", "name": "  Ada  King Lovelace "}))
 		if c := f.contact("u1"); c.FirstName != "Ada" || c.LastName != "King Lovelace" {
 			t.Errorf("names %q %q", c.FirstName, c.LastName)
@@ -213,7 +218,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-4 a blank email is no email; emails are stored trimmed", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		for _, m := range []client.Message{
 			client.Identify("u1", map[string]any{"email": "   "}),
 			client.Identify("u1", map[string]any{"email": "\t"}).WithContext(map[string]any{"traits": map[string]any{"email": " "}}),
@@ -238,7 +243,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-4 creating a contact without email is 400 Missing email address; an update without email is fine", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		if e := f.Expect(client.Identify("u1", map[string]any{"plan": "Free"}), http.StatusBadRequest, ""); e.Message != "Missing email address" {
 			t.Errorf("message %q", e.Message)
 		}
@@ -257,7 +262,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-5 every track is stored as a custom event", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		at := t0.Add(-time.Hour)
 		res := f.Send(client.Track("u1", "Order Completed", map[string]any{"total": 42.5, "Item Name": "Box"}).At(at))
 		f.Send(client.Track("", "Viewed Pricing", nil).Anonymous("anon-1"))
@@ -286,7 +291,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-6 a matching track surveys the identified contact and adds it to the campaign's list", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		if _, err := f.p.CreateContactList(f.ctx, client.PromoterContactListSpec{ID: "buyers", Name: "Buyers"}); err != nil {
 			t.Fatal(err)
 		}
@@ -318,7 +323,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-7 a track for a userId never identified makes no survey and says why", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		f.campaign(client.PromoterCampaignSpec{Name: "NPS", TriggerEvent: "Signed Up", Activate: true})
 		res := f.Send(client.Track("stranger", "Signed Up", nil))
 		if !contains(res.Warnings, "never identified") {
@@ -344,7 +349,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-8 campaign status draft, ready once activated, active after its first matching track", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		cmp := f.campaign(client.PromoterCampaignSpec{Name: "NPS", TriggerEvent: "Signed Up"})
 		if cmp.Status != "draft" || cmp.ActivatedAt != nil {
 			t.Fatalf("new campaign %+v, want draft", cmp)
@@ -379,7 +384,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-9 a delivery delay of N days delivers once N days pass on the clock, 0 delivers at once", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		f.campaign(client.PromoterCampaignSpec{ID: "later", Name: "Trial end", TriggerEvent: "Trial Started", DeliveryDelayDays: 7, Activate: true})
 		f.campaign(client.PromoterCampaignSpec{ID: "now", Name: "Welcome", TriggerEvent: "Signed Up", Activate: true})
 		f.identify("u1", "u1@example.com")
@@ -412,7 +417,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-10 throttle of N days: not surveyed one second before the window ends, surveyed at its end", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		f.campaign(client.PromoterCampaignSpec{ID: "c", Name: "Orders", TriggerEvent: "Order Completed", ThrottleDays: 3, Activate: true})
 		f.identify("u1", "u1@example.com")
 		f.Send(client.Track("u1", "Order Completed", nil))
@@ -437,7 +442,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-11 a contact is never surveyed twice within 24 hours across campaigns", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		f.campaign(client.PromoterCampaignSpec{ID: "a", Name: "A", TriggerEvent: "Signed Up", Activate: true})
 		f.campaign(client.PromoterCampaignSpec{ID: "b", Name: "B", TriggerEvent: "Order Completed", Activate: true})
 		f.campaign(client.PromoterCampaignSpec{ID: "b2", Name: "B twin", TriggerEvent: "Order Completed", Activate: true})
@@ -468,7 +473,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-11 decision: the 24 hours compare delivery times", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		f.campaign(client.PromoterCampaignSpec{ID: "late", Name: "Late", TriggerEvent: "Trial Started", DeliveryDelayDays: 7, Activate: true})
 		f.campaign(client.PromoterCampaignSpec{ID: "now", Name: "Now", TriggerEvent: "Order Completed", Activate: true})
 		f.identify("u1", "u1@example.com")
@@ -484,7 +489,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-12 a delivered survey with no response gets a reminder after N days; a response prevents it", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		f.campaign(client.PromoterCampaignSpec{ID: "c", Name: "NPS", TriggerEvent: "Signed Up", ReminderDays: 3, Activate: true})
 		f.identify("quiet", "q@example.com")
 		f.identify("talker", "t@example.com")
@@ -519,7 +524,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-12 a survey not yet delivered cannot be answered; the score is checked", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		f.campaign(client.PromoterCampaignSpec{Name: "NPS", TriggerEvent: "Signed Up", DeliveryDelayDays: 2, Activate: true})
 		f.identify("u1", "u1@example.com")
 		f.Send(client.Track("u1", "Signed Up", nil))
@@ -535,7 +540,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("seed campaign flow: activate, first track makes it active, delayed survey delivered, then reminded", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		// Seed steps 1 to 9, then "Activate Campaign".
 		cmp := f.campaign(client.PromoterCampaignSpec{
 			Name: "Segment NPS", TriggerEvent: "Order Completed", EmailTemplate: "Classic",
@@ -577,7 +582,7 @@ func TestPromoter(t *testing.T) {
 		t.Parallel()
 		const limit = 500
 		lim := limit
-		f := newFixture(t, srv, &client.PromoterConfig{DailyLimit: &lim})
+		f := newFixture(t, &client.PromoterConfig{DailyLimit: &lim})
 		f.identify("u1", "u1@example.com") // one of the 500
 		const workers, total = 64, limit + 100
 		var accepted, refused atomic.Int64
@@ -642,7 +647,7 @@ func TestPromoter(t *testing.T) {
 	t.Run("PR-13 counts are kept per UTC date: a clock moved back a day and forward again never lets a day pass the limit", func(t *testing.T) {
 		t.Parallel()
 		lim := 2
-		f := newFixture(t, srv, &client.PromoterConfig{DailyLimit: &lim})
+		f := newFixture(t, &client.PromoterConfig{DailyLimit: &lim})
 		f.identify("u1", "u1@example.com")
 		f.Send(client.Track("u1", "Clicked", nil))
 		f.Expect(client.Track("u1", "Clicked", nil), http.StatusTooManyRequests, "")
@@ -659,7 +664,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-8 campaigns created through the account config get createdAt and activatedAt", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, &client.PromoterConfig{Campaigns: []client.PromoterCampaignSpec{
+		f := newFixture(t, &client.PromoterConfig{Campaigns: []client.PromoterCampaignSpec{
 			{ID: "ready", Name: "NPS", TriggerEvent: "Signed Up", Activate: true},
 			{ID: "draft", Name: "Draft", TriggerEvent: "Signed Up"},
 		}})
@@ -687,7 +692,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("PR-13 default limit 50000, settable; every request reaching Promoter counts", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		d, err := f.p.DailyLimit(f.ctx)
 		if err != nil || d.Limit != 50000 || d.Count != 0 {
 			t.Fatalf("default %+v %v", d, err)
@@ -719,7 +724,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("EN-1 an audience trait sets and clears a boolean contact attribute", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		f.identify("u1", "u1@example.com")
 		f.Send(client.Identify("u1", map[string]any{"high_value_users": true}))
 		if c := f.contact("u1"); c.Attributes["high_value_users"] != true {
@@ -736,7 +741,7 @@ func TestPromoter(t *testing.T) {
 
 	t.Run("G-15 integrations Promoter.io false is processed with a warning", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, nil)
+		f := newFixture(t, nil)
 		m := client.Identify("u1", map[string]any{"email": "u1@example.com"})
 		m.Integrations = map[string]any{"Promoter.io": false}
 		if res := f.Send(m); len(res.Warnings) == 0 {

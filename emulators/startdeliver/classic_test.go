@@ -16,14 +16,12 @@ import (
 // of SD" too) through HTTP and the typed client.
 func TestStartdeliver(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t)
-
 	t.Run("documented example: externalId 97980cfea0067, track Login Button Clicked", func(t *testing.T) {
 		t.Parallel()
 		cfg := externalID()
 		cfg.Customers = []client.StartdeliverCustomerSpec{{Name: "Acme Inc"}}
 		cfg.Users = []client.StartdeliverUserSpec{{Name: "Ada", CustomerID: 1, CustomFields: map[string]any{"externalId": "97980cfea0067"}}}
-		f := newFixture(t, srv, classic, cfg, matchOn("externalId"))
+		f := newFixture(t, classic, cfg, matchOn("externalId"))
 		res := f.send(t, client.Track("97980cfea0067", "Login Button Clicked", nil))
 		if res.Status != "ok" || res.Data["userId"] != float64(1) || res.Data["customerId"] != float64(1) {
 			t.Fatalf("answer %+v", res)
@@ -43,7 +41,7 @@ func TestStartdeliver(t *testing.T) {
 
 	t.Run("SD-1 accepts page and track; identify, screen, group, alias are 501", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, classic, externalID(), matchOn("externalId"))
+		f := newFixture(t, classic, externalID(), matchOn("externalId"))
 		f.send(t, client.Page("u1", "Home", nil))
 		f.send(t, client.Track("u1", "Clicked", nil))
 		for _, m := range []client.Message{client.Identify("u1", nil), client.Screen("u1", "Home", nil),
@@ -59,7 +57,7 @@ func TestStartdeliver(t *testing.T) {
 	for _, dest := range []string{classic, v2} {
 		t.Run("SD-2 inactive key is 401, key without Admin is 403 ("+dest+")", func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, srv, dest, externalID(), matchOn("externalId"))
+			f := newFixture(t, dest, externalID(), matchOn("externalId"))
 			for _, k := range []client.KeySpec{{Value: f.key + "-off", Active: client.Inactive()}, {Value: f.key + "-read", Permission: "read"}} {
 				if _, err := f.c.AddKey(ctx, dest, "acme", k); err != nil {
 					t.Fatal(err)
@@ -79,7 +77,7 @@ func TestStartdeliver(t *testing.T) {
 
 	t.Run("SD-2 permissions are names in any casing; an unknown name is refused at creation", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, classic, externalID(), matchOn("externalId"))
+		f := newFixture(t, classic, externalID(), matchOn("externalId"))
 		for _, k := range []client.KeySpec{{Value: f.key + "-Admin", Permission: "Admin"}, {Value: f.key + "-ADMIN", Permission: " ADMIN "}, {Value: f.key + "-Read", Permission: "Read"}} {
 			key, err := f.c.AddKey(ctx, classic, "acme", k)
 			if err != nil || key.Permission != strings.ToLower(strings.TrimSpace(k.Permission)) {
@@ -107,7 +105,7 @@ func TestStartdeliver(t *testing.T) {
 			t.Parallel()
 			cfg := externalID()
 			cfg.CustomFields = append(cfg.CustomFields, client.StartdeliverCustomField{Alias: "crmId", Type: "text", Entity: "customer"})
-			f := newFixture(t, srv, dest, cfg, matchOn("missingField"))
+			f := newFixture(t, dest, cfg, matchOn("missingField"))
 			_, err := f.sendErr(client.Track("u1", "Clicked", nil))
 			testkit.ExpectError(t, err, http.StatusBadRequest, `"missingField"`)
 			f.settings = matchOn("crmId") // a customer field is not a user field
@@ -130,7 +128,7 @@ func TestStartdeliver(t *testing.T) {
 			{Name: "Ada", CustomFields: map[string]any{"externalId": "a-1", "accountNo": 42}},
 			{Name: "Bob", CustomFields: map[string]any{"externalId": "b-2", "accountNo": 7}},
 		}
-		f := newFixture(t, srv, classic, cfg, matchOn("externalId"))
+		f := newFixture(t, classic, cfg, matchOn("externalId"))
 		res := f.send(t, client.Track("b-2", "Clicked", nil))
 		if res.Data["userId"] != float64(2) || res.Data["createdUser"] != nil {
 			t.Fatalf("answer %+v, want user 2 matched", res)
@@ -150,7 +148,7 @@ func TestStartdeliver(t *testing.T) {
 
 	t.Run("SD-5 no match creates a user holding the userId", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, classic, externalID(), matchOn("externalId"))
+		f := newFixture(t, classic, externalID(), matchOn("externalId"))
 		res := f.send(t, client.Track("new-1", "Signed Up", nil))
 		if res.Data["createdUser"] != true {
 			t.Fatalf("answer %+v, want a created user", res)
@@ -174,7 +172,7 @@ func TestStartdeliver(t *testing.T) {
 
 	t.Run("SD-5 concurrent events for one new userId create exactly one user", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, classic, externalID(), matchOn("externalId"))
+		f := newFixture(t, classic, externalID(), matchOn("externalId"))
 		const n = 50
 		var wg sync.WaitGroup
 		errs := make(chan error, n)
@@ -207,7 +205,7 @@ func TestStartdeliver(t *testing.T) {
 			{CustomerID: 1, CustomFields: map[string]any{"externalId": "in-acme"}},
 			{CustomFields: map[string]any{"externalId": "loner"}},
 		}
-		f := newFixture(t, srv, classic, cfg, matchOn("externalId"))
+		f := newFixture(t, classic, cfg, matchOn("externalId"))
 		at := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 		f.send(t, client.Page("in-acme", "Pricing", map[string]any{"url": "https://x.io/pricing"}).At(at))
 		f.send(t, client.Track("in-acme", "Plan Chosen", map[string]any{"plan": "pro", "seats": 12}).At(at.Add(time.Minute)))
@@ -242,7 +240,7 @@ func TestStartdeliver(t *testing.T) {
 				{Email: "ctx@x.io"},
 				{CustomFields: map[string]any{"externalId": "fallback"}},
 			}
-			f := newFixture(t, srv, dest, cfg, map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId", "syncUsingEmailInsteadOfCustomField": true})
+			f := newFixture(t, dest, cfg, map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId", "syncUsingEmailInsteadOfCustomField": true})
 			root := client.Track("fallback", "E", nil) // the userId would match user 4: email wins
 			root.Extra = map[string]any{"email": "ROOT@x.io"}
 			root.Traits = map[string]any{"email": "traits@x.io"} // the root comes first
@@ -264,7 +262,7 @@ func TestStartdeliver(t *testing.T) {
 
 	t.Run("SD-8 a user created by an email match gets the email and the userId", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, classic, externalID(), map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId", "syncUsingEmailInsteadOfCustomField": true})
+		f := newFixture(t, classic, externalID(), map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId", "syncUsingEmailInsteadOfCustomField": true})
 		m := client.Track("u-77", "Signed Up", nil)
 		m.Traits = map[string]any{"email": "new@x.io"}
 		if res := f.send(t, m); res.Data["createdUser"] != true {
@@ -286,7 +284,7 @@ func TestStartdeliver(t *testing.T) {
 
 	t.Run("EN-1 classic does not accept identify, so Engage audiences are 501", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, classic, externalID(), matchOn("externalId"))
+		f := newFixture(t, classic, externalID(), matchOn("externalId"))
 		_, err := f.sendErr(client.Identify("u1", map[string]any{"order_completed_last_30days": true}))
 		testkit.ExpectError(t, err, http.StatusNotImplemented, "identify")
 	})

@@ -14,11 +14,9 @@ import (
 // the typed client.
 func TestStartdeliverControlPlane(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t)
-
 	t.Run("custom fields: create, list with filters, conflicts, bad input, delete", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, classic, externalID(), matchOn("externalId"))
+		f := newFixture(t, classic, externalID(), matchOn("externalId"))
 		created, err := f.sd.CreateCustomField(ctx, client.StartdeliverCustomField{Alias: "tier", Type: "number", Entity: "customer", Name: "Tier"})
 		if err != nil || created.Alias != "tier" || created.Name != "Tier" {
 			t.Fatalf("%+v, %v", created, err)
@@ -70,7 +68,7 @@ func TestStartdeliverControlPlane(t *testing.T) {
 		cfg.CustomFields = append(cfg.CustomFields,
 			client.StartdeliverCustomField{Alias: "score", Type: "number", Entity: "user"},
 			client.StartdeliverCustomField{Alias: "region", Type: "text", Entity: "customer"})
-		f := newFixture(t, srv, classic, cfg, matchOn("externalId"))
+		f := newFixture(t, classic, cfg, matchOn("externalId"))
 		c, err := f.sd.CreateCustomer(ctx, client.StartdeliverCustomerSpec{Name: "Acme", CustomFields: map[string]any{"region": "eu"}})
 		if err != nil || c.ID != 1 {
 			t.Fatalf("%+v, %v", c, err)
@@ -133,7 +131,7 @@ func TestStartdeliverControlPlane(t *testing.T) {
 		cfg := externalID()
 		cfg.Customers = []client.StartdeliverCustomerSpec{{Name: "Acme"}}
 		cfg.Users = []client.StartdeliverUserSpec{{CustomerID: 1, CustomFields: map[string]any{"externalId": "a"}}}
-		f := newFixture(t, srv, classic, cfg, matchOn("externalId"))
+		f := newFixture(t, classic, cfg, matchOn("externalId"))
 		t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 		f.send(t, client.Page("a", "Home", nil).At(t0))
 		f.send(t, client.Track("a", "Clicked", nil).At(t0.Add(time.Hour)))
@@ -168,7 +166,7 @@ func TestStartdeliverControlPlane(t *testing.T) {
 
 	t.Run("segment app: read, replace with validation; classic has none", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, v2, seedApp(), matchingID)
+		f := newFixture(t, v2, seedApp(), matchingID)
 		got, err := f.sd.SegmentApp(ctx)
 		if err != nil || !got.IdentifyEnabled || got.StartdeliverMatchingField.Field != "customfieldMatchingId" || len(got.UserMapping) != 3 {
 			t.Fatalf("%+v, %v", got, err)
@@ -196,7 +194,7 @@ func TestStartdeliverControlPlane(t *testing.T) {
 		cfg.SegmentApp.IdentifyEnabled = false
 		_, err = f.c.CreateAccount(ctx, classic, client.AccountSpec{ID: "classic", Config: cfg})
 		testkit.ExpectError(t, err, http.StatusBadRequest, "segmentApp")
-		c := newFixture(t, srv, classic, externalID(), matchOn("externalId"))
+		c := newFixture(t, classic, externalID(), matchOn("externalId"))
 		_, err = c.sd.SegmentApp(ctx)
 		testkit.ExpectError(t, err, http.StatusNotFound, "")
 	})

@@ -2,12 +2,19 @@ package startdeliver_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/testkit"
 )
+
+// srv is the server the package's tests share; each test takes a
+// namespace of its own on it.
+var srv *testkit.Server
+
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m, &srv)) }
 
 var ctx = context.Background()
 
@@ -29,7 +36,7 @@ type fixture struct {
 
 // newFixture creates account "acme" of dest with its config, in a fresh
 // namespace; settings are sent in X-Segment-Settings with every message.
-func newFixture(t *testing.T, srv *testkit.Server, dest string, cfg client.StartdeliverConfig, settings map[string]any) *fixture {
+func newFixture(t *testing.T, dest string, cfg client.StartdeliverConfig, settings map[string]any) *fixture {
 	t.Helper()
 	tf := testkit.NewFixture(t, srv, dest, client.AccountSpec{ID: "acme", Config: cfg})
 	tf.Settings = settings

@@ -41,11 +41,9 @@ var matchingID = matchOn("customfieldMatchingId")
 
 func TestStartdeliverV2(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t)
-
 	t.Run("S2-1 accepts page, screen, track, identify, group; alias is 501", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, v2, seedApp(), matchingID)
+		f := newFixture(t, v2, seedApp(), matchingID)
 		for _, m := range []client.Message{client.Page("u1", "Home", nil), client.Screen("u1", "Home", nil),
 			client.Track("u1", "E", nil), client.Identify("u1", nil), client.Group("u1", "7", nil)} {
 			if res := f.send(t, m); res.Status != "ok" {
@@ -58,7 +56,7 @@ func TestStartdeliverV2(t *testing.T) {
 
 	t.Run("S2-2 screen is stored as a page usage event", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, v2, externalID(), matchOn("externalId"))
+		f := newFixture(t, v2, externalID(), matchOn("externalId"))
 		f.send(t, client.Screen("u1", "Settings", map[string]any{"variant": "dark"}))
 		evs := f.events(t, client.Query{"type": "page"})
 		if len(evs) != 1 || evs[0].Name != "Settings" || evs[0].SegmentType != "screen" || evs[0].Properties["variant"] != "dark" {
@@ -73,7 +71,7 @@ func TestStartdeliverV2(t *testing.T) {
 			client.StartdeliverCustomField{Alias: "signedUp", Type: "date", Entity: "user"},
 			client.StartdeliverCustomField{Alias: "vip", Type: "boolean", Entity: "user"},
 			client.StartdeliverCustomField{Alias: "accountNo", Type: "number", Entity: "user"})
-		f := newFixture(t, srv, v2, cfg, nil)
+		f := newFixture(t, v2, cfg, nil)
 		for _, alias := range []string{"signedUp", "vip"} {
 			f.settings = matchOn(alias)
 			_, err := f.sendErr(client.Track("u1", "E", nil))
@@ -87,7 +85,7 @@ func TestStartdeliverV2(t *testing.T) {
 			f.send(t, client.Track("12", "E", nil))
 		}
 		// Classic has no such rule: a date field is accepted there.
-		c := newFixture(t, srv, classic, cfg, matchOn("vip"))
+		c := newFixture(t, classic, cfg, matchOn("vip"))
 		c.send(t, client.Track("true", "E", nil))
 	})
 
@@ -97,7 +95,7 @@ func TestStartdeliverV2(t *testing.T) {
 		for _, v := range []string{"plain", "space", "ctx", "dots", "quote"} {
 			cfg.Users = append(cfg.Users, client.StartdeliverUserSpec{Name: v, CustomFields: map[string]any{"externalId": v}})
 		}
-		f := newFixture(t, srv, v2, cfg, nil)
+		f := newFixture(t, v2, cfg, nil)
 		cases := []struct {
 			path string
 			msg  client.Message
@@ -135,7 +133,7 @@ func TestStartdeliverV2(t *testing.T) {
 		t.Parallel()
 		cfg := externalID()
 		cfg.Users = []client.StartdeliverUserSpec{{CustomFields: map[string]any{"externalId": "1234567890123456789"}}}
-		f := newFixture(t, srv, v2, cfg, map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId",
+		f := newFixture(t, v2, cfg, map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId",
 			"segmentOverrideMatchingField": "properties.accountNo"})
 		res := f.send(t, client.Track("nobody", "E", map[string]any{"accountNo": json.Number("1234567890123456789")}))
 		if res.Data["userId"] != float64(1) || res.Data["createdUser"] != nil {
@@ -150,7 +148,7 @@ func TestStartdeliverV2(t *testing.T) {
 		t.Parallel()
 		cfg := externalID()
 		cfg.Users = []client.StartdeliverUserSpec{{CustomFields: map[string]any{"externalId": "sku-1"}}, {CustomFields: map[string]any{"externalId": "u9"}}}
-		f := newFixture(t, srv, v2, cfg, map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId",
+		f := newFixture(t, v2, cfg, map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId",
 			"segmentOverrideMatchingField": "properties.products[0].sku", "allowUserIdFallback": true})
 		order := map[string]any{"products": []any{map[string]any{"sku": "sku-1"}, map[string]any{"sku": "sku-2"}}}
 		if res := f.send(t, client.Track("nobody", "Order Completed", order)); res.Status != "ok" || res.Data["userId"] != float64(1) {
@@ -168,7 +166,7 @@ func TestStartdeliverV2(t *testing.T) {
 
 	t.Run("S2-8 SD-6 a customer shows the events of its current users, those from before the link too", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, v2, seedApp(), matchingID)
+		f := newFixture(t, v2, seedApp(), matchingID)
 		f.send(t, client.Track("m-1", "Opened", nil)) // user 1, no customer yet
 		f.send(t, client.Page("m-1", "Home", nil))
 		f.send(t, client.Identify("m-1", map[string]any{"customerId": 77}))
@@ -200,7 +198,7 @@ func TestStartdeliverV2(t *testing.T) {
 		t.Parallel()
 		cfg := externalID()
 		cfg.CustomFields = append(cfg.CustomFields, client.StartdeliverCustomField{Alias: "accountNo", Type: "number", Entity: "user"})
-		f := newFixture(t, srv, v2, cfg, matchOn("accountNo"))
+		f := newFixture(t, v2, cfg, matchOn("accountNo"))
 		f.send(t, client.Track("12345678901234567890123", "E", nil))
 		var raw json.RawMessage
 		if err := f.c.Do(ctx, http.MethodGet, client.AccountPath(v2, "acme", "users", "1"), nil, nil, &raw); err != nil {
@@ -222,7 +220,7 @@ func TestStartdeliverV2(t *testing.T) {
 		t.Parallel()
 		cfg := externalID()
 		cfg.Users = []client.StartdeliverUserSpec{{CustomFields: map[string]any{"externalId": "u1"}}}
-		f := newFixture(t, srv, v2, cfg, map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId",
+		f := newFixture(t, v2, cfg, map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId",
 			"segmentOverrideMatchingField": "properties.accountId"})
 		res := f.send(t, client.Track("u1", "E", nil))
 		f.wantIgnored(t, res, "properties.accountId")
@@ -247,11 +245,11 @@ func TestStartdeliverV2(t *testing.T) {
 		t.Parallel()
 		cfg := seedApp()
 		cfg.SegmentApp.IdentifyEnabled, cfg.SegmentApp.GroupEnabled = false, false
-		f := newFixture(t, srv, v2, cfg, matchingID)
+		f := newFixture(t, v2, cfg, matchingID)
 		f.wantIgnored(t, f.send(t, client.Identify("u1", map[string]any{"trait2": "Ada"})), "identify parsing is not enabled")
 		f.wantIgnored(t, f.send(t, client.Group("u1", "7", nil)), "group parsing is not enabled")
 		// An account that never configured the app ignores them too.
-		g := newFixture(t, srv, v2, externalID(), matchOn("externalId"))
+		g := newFixture(t, v2, externalID(), matchOn("externalId"))
 		g.wantIgnored(t, g.send(t, client.Identify("u1", nil)), "identify parsing is not enabled")
 		cs, err := f.sd.Customers(ctx, nil)
 		if n := len(f.users(t, nil)) + len(g.users(t, nil)); n != 0 || err != nil || len(cs) != 0 {
@@ -263,7 +261,7 @@ func TestStartdeliverV2(t *testing.T) {
 		t.Parallel()
 		cfg := seedApp()
 		cfg.Users = []client.StartdeliverUserSpec{{Name: "old", CustomFields: map[string]any{"customfieldMatchingId": "m-1"}}}
-		f := newFixture(t, srv, v2, cfg, matchingID)
+		f := newFixture(t, v2, cfg, matchingID)
 		id := client.Identify("m-1", map[string]any{"trait2": "Ada Lovelace", "trait1": "12"})
 		id.Extra = map[string]any{"email": "ada@x.io"}
 		if res := f.send(t, id); res.Data["userId"] != float64(1) || res.Data["createdUser"] != nil {
@@ -286,7 +284,7 @@ func TestStartdeliverV2(t *testing.T) {
 
 	t.Run("S2-8 identify with customer fields updates or creates the customer and links the user", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, v2, seedApp(), matchingID)
+		f := newFixture(t, v2, seedApp(), matchingID)
 		res := f.send(t, client.Identify("m-1", map[string]any{"customerId": 55, "customerName": "Acme"}))
 		if res.Data["customerId"] != float64(1) || res.Data["userId"] != float64(1) {
 			t.Fatalf("answer %+v", res)
@@ -312,7 +310,7 @@ func TestStartdeliverV2(t *testing.T) {
 		cfg := seedApp()
 		cfg.Customers = []client.StartdeliverCustomerSpec{{Name: "Seeded", CustomFields: map[string]any{"customfieldCustomId": 9}}}
 		cfg.Users = []client.StartdeliverUserSpec{{CustomFields: map[string]any{"customfieldMatchingId": "m-1"}}}
-		f := newFixture(t, srv, v2, cfg, matchingID)
+		f := newFixture(t, v2, cfg, matchingID)
 		// externalCustomerField traits.customerId is in the message.
 		res := f.send(t, client.Group("m-1", "ignored-group", map[string]any{"customerId": 9, "customerName": "Renamed"}))
 		if res.Data["customerId"] != float64(1) || res.Data["userId"] != float64(1) {
@@ -339,7 +337,7 @@ func TestStartdeliverV2(t *testing.T) {
 
 	t.Run("S2-10 conversion: text, number from numeric strings, refusal logged", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, v2, seedApp(), matchingID)
+		f := newFixture(t, v2, seedApp(), matchingID)
 		f.send(t, client.Identify("m-1", map[string]any{"trait2": json.Number("2.50"), "trait1": "3.50"}))
 		u := f.user(t, 1)
 		if u.Name != "2.5" || u.CustomFields["customfieldNumber"] != 3.5 {
@@ -365,7 +363,7 @@ func TestStartdeliverV2(t *testing.T) {
 
 	t.Run("S2-11 the configuration is cached for 10 minutes of emulator time; flush empties it", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, v2, seedApp(), matchingID)
+		f := newFixture(t, v2, seedApp(), matchingID)
 		t0 := time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC)
 		if _, err := f.c.FreezeClockAt(ctx, t0); err != nil {
 			t.Fatal(err)
@@ -419,7 +417,7 @@ func TestStartdeliverV2(t *testing.T) {
 		cfg.CustomFields = append(cfg.CustomFields, client.StartdeliverCustomField{Alias: "order_completed_last_30days", Type: "boolean", Entity: "user"})
 		cfg.SegmentApp.UserMapping = append(cfg.SegmentApp.UserMapping, client.StartdeliverMapping{
 			Field: "order_completed_last_30days", ExternalField: "traits.order_completed_last_30days", Type: "boolean"})
-		f := newFixture(t, srv, v2, cfg, matchingID)
+		f := newFixture(t, v2, cfg, matchingID)
 		engage := func(in bool) client.Message {
 			m := client.Identify("m-1", map[string]any{"order_completed_last_30days": in})
 			m.Integrations = map[string]any{"All": false, "Startdeliver-v2": true}
@@ -439,7 +437,7 @@ func TestStartdeliverV2(t *testing.T) {
 
 	t.Run("configuration refers to a field deleted since: 400 naming it", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, srv, v2, seedApp(), matchOn("customfieldNumber"))
+		f := newFixture(t, v2, seedApp(), matchOn("customfieldNumber"))
 		if err := f.sd.DeleteCustomField(ctx, "user", "customfieldMatchingId"); err != nil {
 			t.Fatal(err)
 		}
@@ -456,7 +454,7 @@ func TestStartdeliverV2(t *testing.T) {
 		cfg.SegmentApp.StartdeliverMatchingField = &client.StartdeliverTarget{Field: "email", Type: "text"}
 		cfg.SegmentApp.ExternalMatchingField = &client.StartdeliverSource{Field: "traits.email"}
 		cfg.Users = []client.StartdeliverUserSpec{{Email: "Ada@X.io"}}
-		f := newFixture(t, srv, v2, cfg, matchingID)
+		f := newFixture(t, v2, cfg, matchingID)
 		if res := f.send(t, client.Identify("m-1", map[string]any{"email": "ada@x.io", "trait2": "Ada"})); res.Data["userId"] != float64(1) {
 			t.Fatalf("answer %+v", res)
 		}

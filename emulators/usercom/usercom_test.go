@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,12 @@ import (
 	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/testkit"
 )
+
+// srv is the server the package's tests share; each test takes a
+// namespace of its own on it.
+var srv *testkit.Server
+
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m, &srv)) }
 
 // Real browser user agents (UC-7).
 const (
@@ -34,7 +41,7 @@ type app struct {
 
 // newApp creates an account "app" with one active key in a fresh
 // namespace; cfg is its vendor-side config (nil for none).
-func newApp(t *testing.T, srv *testkit.Server, cfg *client.UsercomConfig) *app {
+func newApp(t *testing.T, cfg *client.UsercomConfig) *app {
 	t.Helper()
 	spec := client.AccountSpec{ID: "app"}
 	if cfg != nil {
@@ -83,11 +90,9 @@ func contains(list []string, sub string) bool {
 
 func TestUsercom(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t)
-
 	t.Run("UC-1 accepts identify track page group; screen and alias are 501", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, nil)
+		a := newApp(t, nil)
 		for _, m := range []client.Message{
 			client.Identify("u1", map[string]any{"email": "a@example.com"}),
 			client.Track("u1", "Signed Up", nil),
@@ -117,7 +122,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("UC-2 a revoked key is 403 saying it was revoked", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, nil)
+		a := newApp(t, nil)
 		a.Send(client.Identify("u1", nil))
 		if _, err := a.c.RevokeKey(a.ctx, "usercom", "app", a.key); err != nil {
 			t.Fatal(err)
@@ -139,7 +144,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("UC-3 trusted domains", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, &client.UsercomConfig{TrustedDomains: []string{"example.com"}})
+		a := newApp(t, &client.UsercomConfig{TrustedDomains: []string{"example.com"}})
 		origin := func(o string) http.Header { return http.Header{"Origin": {o}} }
 		withPage := func(m client.Message, url string) client.Message {
 			return m.WithContext(map[string]any{"page": map[string]any{"url": url}})
@@ -182,7 +187,7 @@ func TestUsercom(t *testing.T) {
 
 		// The list is managed through the control plane; an empty list
 		// trusts everyone.
-		b := newApp(t, srv, nil)
+		b := newApp(t, nil)
 		evil := origin("https://evilexample.com")
 		if err := b.sendWith(evil, client.Identify("u1", nil)); err != nil {
 			t.Fatalf("no trusted domains: %v", err)
@@ -209,7 +214,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("UC-4 users are found by userId else anonymousId and created, never 404", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, nil)
+		a := newApp(t, nil)
 		res := a.Send(client.Track("u1", "Opened", nil)) // unknown user on a track call
 		if !contains(res.Actions, `created user "u1"`) {
 			t.Fatalf("actions %v", res.Actions)
@@ -240,7 +245,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("UC-4 a user identified with both ids is found by a later call with only the anonymousId", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, nil)
+		a := newApp(t, nil)
 		both := client.Identify("u1", map[string]any{"email": "u1@example.com"})
 		both.AnonymousID = "anon-1"
 		a.Send(both)
@@ -268,7 +273,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("UC-8 object and array traits are string attributes holding their compact JSON", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, nil)
+		a := newApp(t, nil)
 		res := a.Send(client.Identify("u1", map[string]any{
 			"prefs":   map[string]any{"theme": "dark", "beta": true, "limit": json.Number("9007199254740993"), "html": "<b>"},
 			"tags":    []any{"a", 1, nil},
@@ -296,7 +301,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("UC-5 standard traits in any casing", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, nil)
+		a := newApp(t, nil)
 		a.Send(client.Identify("u1", map[string]any{
 			"Email": " ann@example.com ", "firstName": "Ann", "LastName": "Lee", "phone": "+48 600 000 000", "GENDER": "female",
 		}))
@@ -314,7 +319,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("UC-6 address fills country region city", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, nil)
+		a := newApp(t, nil)
 		a.Send(client.Identify("u1", map[string]any{"address": map[string]any{
 			"street": "Main 1", "city": "Kraków", "state": "Małopolska", "country": "Poland", "postalCode": "30-001"}}))
 		if u := a.user("u1"); u.Country != "Poland" || u.Region != "Małopolska" || u.City != "Kraków" {
@@ -328,7 +333,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("UC-7 context fields", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, nil)
+		a := newApp(t, nil)
 		a.Send(client.Identify("u1", nil).WithContext(fullContext(uaChrome)))
 		u := a.user("u1")
 		want := client.UsercomUser{
@@ -367,7 +372,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("UC-8 an undefined trait is defined as a string and stored as a string", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, nil)
+		a := newApp(t, nil)
 		res := a.Send(client.Identify("u1", map[string]any{"custom_integer_new": 999, "vip": true, "plan": "pro"}))
 		if !contains(res.Actions, `defined user attribute "custom_integer_new" as string`) ||
 			!contains(res.Actions, `set custom_integer_new, plan, vip on user "u1"`) {
@@ -389,7 +394,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("UC-8 numbers above 2^53 keep every digit, as text and as numbers", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, &client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{
+		a := newApp(t, &client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{
 			{ContentType: "user", Name: "account_no", Type: "number"}}})
 		a.Send(client.Identify("u1", map[string]any{"big": json.Number("9007199254740993"), "account_no": json.Number("9007199254740993")}))
 		if u := a.user("u1"); u.Attributes["big"] != "9007199254740993" {
@@ -406,7 +411,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("UC-9 defined attributes convert; unconvertible values are ignored and logged", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, &client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{
+		a := newApp(t, &client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{
 			{ContentType: "user", Name: "custom_integer", Type: "number"},
 			{ContentType: "user", Name: "newsletter", Type: "boolean"},
 			{ContentType: "user", Name: "birthday", Type: "date"},
@@ -464,7 +469,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("UC-10 page counts page_views, records the view, last_seen never moves back", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, nil)
+		a := newApp(t, nil)
 		t1 := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 		t0 := t1.Add(-time.Hour)
 		a.Send(client.Page("u1", "Pricing", map[string]any{"url": "https://example.com/pricing?x=1", "title": "Pricing | Acme"}).At(t1))
@@ -502,7 +507,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("UC-11 track records an occurrence and defines the event and its properties", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, &client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{
+		a := newApp(t, &client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{
 			{ContentType: "event", Name: "amount", Type: "number"},
 		}})
 		at := time.Date(2024, 5, 2, 9, 30, 0, 0, time.UTC)
@@ -544,7 +549,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("UC-12 group creates or updates the company and adds the member", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, &client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{
+		a := newApp(t, &client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{
 			{ContentType: "company", Name: "mrr", Type: "number"},
 		}})
 		a.Send(client.Group("u1", "acme", map[string]any{
@@ -584,7 +589,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("EN-1 audience membership as a trait", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, &client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{
+		a := newApp(t, &client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{
 			{ContentType: "user", Name: "high_value_users", Type: "boolean"},
 		}})
 		a.Send(client.Identify("u1", map[string]any{"order_completed_last_30days": true, "high_value_users": true}))
@@ -601,7 +606,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("G-15 integrations names User.com and UserEngage", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, nil)
+		a := newApp(t, nil)
 		for _, name := range []string{"User.com", "UserEngage"} {
 			m := client.Identify("u1", nil)
 			m.Integrations = map[string]any{name: false}
@@ -617,7 +622,7 @@ func TestUsercom(t *testing.T) {
 
 	t.Run("control plane: bad filters and config are 400s naming the field", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, srv, nil)
+		a := newApp(t, nil)
 		_, err := a.uc.Users(a.ctx, client.Query{"emial": "x"})
 		testkit.ExpectError(t, err, http.StatusBadRequest, `"emial"`)
 		_, err = a.uc.Attributes(a.ctx, client.Query{"content": "user"})
