@@ -116,14 +116,16 @@ func (c *Destination) identify(r *emulators.Request, s *State) {
 			r.Did("%s token already stored on user %s", name, u.ID)
 		}
 	}
-	for k, v := range p.attrs {
-		if v == nil {
-			delete(u.Attributes, k)
-		} else {
-			u.Attributes[k] = v
-		}
-	}
 	if len(p.attrs) > 0 {
+		attrs := u.Attributes.Map()
+		for k, v := range p.attrs {
+			if v == nil {
+				delete(attrs, k)
+			} else {
+				attrs[k] = v
+			}
+		}
+		u.Attributes = segment.NewObject(attrs)
 		changed = append(changed, "attributes")
 	}
 	u.UpdatedAt = r.Now

@@ -67,8 +67,9 @@ type Profile struct {
 	// duplicates, oldest first (CN-5).
 	APNS []string `json:"apns"`
 	FCM  []string `json:"fcm"`
-	// Attributes are every other trait, with its JSON type (CN-7).
-	Attributes map[string]any `json:"attributes"`
+	// Attributes are every other trait, with its JSON type (CN-7), kept
+	// compact: the object's bytes, decoded to change (one per user).
+	Attributes segment.Object `json:"attributes"`
 	// Aliases are the previous ids aliased to this user (CN-8); messages
 	// under them land on this user.
 	Aliases   []string  `json:"aliases"`
@@ -120,9 +121,6 @@ func (s *State) rebuild() error {
 			return emulators.BadRequest("users[%q] is missing or has another id", key)
 		}
 		u.normalize()
-		for k, v := range u.Attributes {
-			u.Attributes[k] = segment.Plain(v)
-		}
 		for _, a := range u.Aliases {
 			if _, taken := s.Users[a]; taken {
 				return emulators.BadRequest("alias %q of user %q is also a user id", a, key)
@@ -149,9 +147,6 @@ func (u *User) normalize() {
 		if *l == nil {
 			*l = []string{}
 		}
-	}
-	if u.Attributes == nil {
-		u.Attributes = make(map[string]any)
 	}
 	if u.Events == nil {
 		u.Events = []Event{}
@@ -284,10 +279,14 @@ func merge(user, prev *User) {
 	for _, t := range prev.FCM {
 		user.FCM = addToken(user.FCM, t)
 	}
-	for k, v := range prev.Attributes {
-		if _, own := user.Attributes[k]; !own {
-			user.Attributes[k] = v
+	if prev.Attributes.Len() > 2 { // not {}
+		attrs := user.Attributes.Map()
+		for k, v := range prev.Attributes.Map() {
+			if _, own := attrs[k]; !own {
+				attrs[k] = v
+			}
 		}
+		user.Attributes = segment.NewObject(attrs)
 	}
 	events := make([]Event, 0, len(user.Events)+len(prev.Events))
 	events = append(append(events, user.Events...), prev.Events...)

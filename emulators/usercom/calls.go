@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unique"
 
 	"github.com/mileusna/useragent"
 
@@ -16,9 +17,10 @@ import (
 // identify maps traits and context onto the user profile (UC-5 to UC-9,
 // EN-1).
 func (st *State) identify(r *emulators.Request, u *User) {
-	was := keysOf(u, st.scratch[0][:0])
+	attrs := u.Attributes.Map()
+	was := keysOf(u, attrs, st.scratch[0][:0])
 	set := st.applyTraits(r, r.Message.Traits, profile{
-		ct: ContentUser, attrs: u.Attributes,
+		ct: ContentUser, attrs: attrs,
 		country: &u.Country, region: &u.Region, city: &u.City,
 		text: func(norm string) *string {
 			switch norm {
@@ -37,7 +39,10 @@ func (st *State) identify(r *emulators.Request, u *User) {
 		},
 	})
 	set = mapContext(r.Message.Context, u, set)
-	st.moveLookups(u, &was)
+	if len(r.Message.Traits) > 0 {
+		u.Attributes = segment.NewObject(attrs)
+	}
+	st.moveLookups(u, attrs, &was)
 	if len(set) > 0 {
 		r.Did("set %s on user %s", strings.Join(set, ", "), userLabel(u))
 	}
@@ -68,6 +73,8 @@ func (st *State) applyTraits(r *emulators.Request, traits map[string]any, p prof
 			if setText(r, "trait", k, v, dst) {
 				if norm == "email" {
 					*dst = strings.TrimSpace(*dst) // emails are stored without surrounding spaces
+				} else {
+					*dst = unique.Make(*dst).Value() // names repeat over users: keep one copy
 				}
 				set = append(set, k)
 			}
@@ -116,7 +123,7 @@ func applyAddress(r *emulators.Request, what, name string, v any, country, regio
 		return set
 	}
 	if c, ok := segment.GetString(addr, "country"); ok {
-		*country = c
+		*country = unique.Make(c).Value()
 		set = append(set, "country")
 	}
 	reg, ok := segment.GetString(addr, "state")
@@ -124,11 +131,11 @@ func applyAddress(r *emulators.Request, what, name string, v any, country, regio
 		reg, ok = segment.GetString(addr, "region")
 	}
 	if ok {
-		*region = reg
+		*region = unique.Make(reg).Value()
 		set = append(set, "region")
 	}
 	if c, ok := segment.GetString(addr, "city"); ok {
-		*city = c
+		*city = unique.Make(c).Value()
 		set = append(set, "city")
 	}
 	return set
@@ -144,12 +151,15 @@ func mapContext(ctx map[string]any, u *User, set []string) []string {
 		s, _ := obj[key].(string)
 		return s
 	}
-	put := func(dst *string, v, field string) {
+	own := func(dst *string, v, field string) {
 		if v != "" {
 			*dst = v
 			set = append(set, field)
 		}
 	}
+	// put keeps one copy of a value that repeats over users (an agent, a
+	// zone, a language); own keeps a value of the user's own (an address).
+	put := func(dst *string, v, field string) { own(dst, unique.Make(v).Value(), field) }
 	if ua := str(ctx, "userAgent"); ua != "" {
 		put(&u.UserAgent, ua, "user_agent")
 		family, version := parseBrowser(ua)
@@ -175,10 +185,10 @@ func mapContext(ctx map[string]any, u *User, set []string) []string {
 			put(&u.Resolution, w+"x"+h, "resolution")
 		}
 	}
-	put(&u.IPAddress, str(ctx, "ip"), "ip_address")
+	own(&u.IPAddress, str(ctx, "ip"), "ip_address")
 	put(&u.Timezone, str(ctx, "timezone"), "timezone")
 	if page, ok := ctx["page"].(map[string]any); ok {
-		put(&u.CurrentURL, str(page, "url"), "current_url")
+		own(&u.CurrentURL, str(page, "url"), "current_url")
 	}
 	return set
 }
@@ -215,7 +225,7 @@ func (st *State) track(r *emulators.Request, u *User) {
 		}
 	}
 	o := &Occurrence{
-		ID: st.nextOccurrenceID(), Event: m.Event,
+		ID: st.nextOccurrenceID(), Event: st.events[m.Event].Name, // the definition's copy of the name
 		User: u.ID, UserID: u.UserID, AnonymousID: u.AnonymousID, MessageID: m.MessageID,
 		Timestamp: m.Timestamp, Properties: segment.NewObject(props),
 	}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/segment"
 )
 
 // SeedUsers adds n users to an app's state without going through HTTP, as
@@ -20,7 +21,7 @@ func SeedUsers(s emulators.State, n int) {
 		u := &User{
 			ID: int64(len(st.Users) + 1), UserID: "u-" + is, AnonymousID: "a-" + is,
 			Email: "u-" + is + "@example.com", FirstName: "First-" + strconv.Itoa(i/10), LastName: "Last-" + is,
-			Attributes: map[string]any{"plan": []string{"pro", "free"}[i%2], "logins": json.Number(is)},
+			Attributes: segment.NewObject(map[string]any{"plan": []string{"pro", "free"}[i%2], "logins": json.Number(is)}),
 			Companies:  []string{},
 		}
 		st.Users = append(st.Users, u)

@@ -57,30 +57,36 @@ func (st *State) initLookups(n int) {
 	st.attrLookups = map[string]*emulators.Index[int64]{}
 }
 
-// keysOf reads what a user's index entries are made of.
-func keysOf(u *User, attrs []attrText) lookupKeys {
+// keysOf reads what a user's index entries are made of: its fields and
+// attrs, its attributes decoded.
+func keysOf(u *User, attrs map[string]any, buf []attrText) lookupKeys {
 	var k lookupKeys
 	for i, name := range lookupFields {
 		k.fields[i] = userText[name](u)
 	}
-	for name, v := range u.Attributes {
+	for name, v := range attrs {
 		if s, ok := segment.Text(v); ok {
-			attrs = append(attrs, attrText{name, s})
+			buf = append(buf, attrText{name, s})
 		}
 	}
-	k.attrs = attrs
+	k.attrs = buf
 	return k
 }
 
-// addLookups indexes a new user.
+// addLookups indexes a new or loaded user.
 func (st *State) addLookups(u *User) {
-	st.moveLookups(u, &lookupKeys{})
+	var attrs map[string]any
+	if u.Attributes.Len() > 2 { // not {}
+		attrs = u.Attributes.Map()
+	}
+	st.moveLookups(u, attrs, &lookupKeys{})
 }
 
 // moveLookups moves u's index entries from was (keysOf before a change) to
-// what it holds now, touching only what changed.
-func (st *State) moveLookups(u *User, was *lookupKeys) {
-	now := keysOf(u, st.scratch[1][:0])
+// what it holds now (attrs: its attributes decoded), touching only what
+// changed.
+func (st *State) moveLookups(u *User, attrs map[string]any, was *lookupKeys) {
+	now := keysOf(u, attrs, st.scratch[1][:0])
 	for i, name := range lookupFields {
 		st.lookups[name].Move(was.fields[i], now.fields[i], u.ID)
 	}

@@ -107,7 +107,7 @@ var usersView = emulators.View[*State, *User]{
 	Multi: map[string]func(*User) []string{
 		"company": func(u *User) []string { return u.Companies },
 	},
-	Attributes: emulators.TextAttribute[*State](func(u *User) map[string]any { return u.Attributes }),
+	Attributes: emulators.TextAttribute[*State](func(u *User) map[string]any { return u.Attributes.Map() }),
 	AttrPrefix: attrPrefix,
 	Time:       func(u *User) time.Time { return u.CreatedAt },
 }

@@ -75,8 +75,9 @@ type User struct {
 	Timezone       string `json:"timezone"`
 	CurrentURL     string `json:"current_url"`
 
-	// Attributes are custom attributes by definition name (UC-8, UC-9).
-	Attributes map[string]any `json:"attributes"`
+	// Attributes are custom attributes by definition name (UC-8, UC-9),
+	// kept compact: the object's bytes, decoded to change (one per user).
+	Attributes segment.Object `json:"attributes"`
 
 	// PageViews counts page calls; LastSeen is the newest page call's event
 	// time (UC-10), nil before the first.
@@ -163,9 +164,6 @@ func (st *State) reindex() error {
 		if u == nil || u.ID != int64(i+1) {
 			return fmt.Errorf("users[%d]: id must be %d", i, i+1)
 		}
-		if u.Attributes == nil {
-			u.Attributes = map[string]any{}
-		}
 		st.indexUser(u)
 	}
 	known := func(id int64) bool { return id >= 1 && id <= int64(len(st.Users)) }
@@ -250,7 +248,6 @@ func (st *State) user(r *emulators.Request) *User {
 		ID:          int64(len(st.Users) + 1),
 		UserID:      m.UserID,
 		AnonymousID: m.AnonymousID,
-		Attributes:  map[string]any{},
 		Companies:   []string{},
 		CreatedAt:   r.Now,
 	}
