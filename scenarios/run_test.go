@@ -183,19 +183,10 @@ func TestRunRequires(t *testing.T) {
 func TestSeed(t *testing.T) {
 	t.Parallel()
 	srv := testkit.Start(t)
-	s := parse(t, `name: seed
-setup:
-  accounts:
-    - destination: promoter
-      id: sandbox
-      keys: [pk_sandbox]
-  calls:
-    - method: POST
-      path: promoter/accounts/sandbox/campaigns
-      body: {id: nps, name: NPS, triggerEvent: Order Completed, activate: true}
-steps:
-  - clock: {advance: 1h}
-`)
+	s, err := scenarios.ParseFile("testdata/seed/sandbox.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := srv.Client()
 	if err := scenarios.Seed(ctx, c, s); err != nil {
 		t.Fatal(err)
@@ -211,7 +202,7 @@ steps:
 		t.Errorf("seeding ran a step: clock %+v", clk)
 	}
 	err = scenarios.Seed(ctx, c, s)
-	if err == nil || !strings.Contains(err.Error(), t.Name()+".yaml:4: setup.accounts[1]") || !strings.Contains(err.Error(), "already exists") {
+	if err == nil || !strings.Contains(err.Error(), "sandbox.yaml:7: setup.accounts[1]") || !strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("second seed: %v", err)
 	}
 }

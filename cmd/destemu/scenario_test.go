@@ -148,21 +148,6 @@ steps:
 	}
 }
 
-const seed = `# a sandbox seed
-name: sandbox
-setup:
-  accounts:
-    - destination: promoter
-      id: sandbox
-      keys: [pk_sandbox]
-  calls:
-    - method: POST
-      path: promoter/accounts/sandbox/campaigns
-      body: {id: nps, name: NPS, triggerEvent: Order Completed, activate: true}
-steps:
-  - clock: {advance: 7d}      # steps are not run by --seed
-`
-
 // ready waits until /readyz answers 200, without sleeping: each call is a
 // round trip to a server that is seeding in memory.
 func ready(t *testing.T, c *client.Client) {
@@ -181,7 +166,7 @@ func ready(t *testing.T, c *client.Client) {
 func TestSeed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	file, state := write(t, "seed.yaml", seed), filepath.Join(t.TempDir(), "state.json")
+	file, state := "../../scenarios/testdata/seed/sandbox.yaml", filepath.Join(t.TempDir(), "state.json")
 	c, stop, logs := start(t, "--seed", file, "--state-file", state, "--state-interval", "0")
 	ready(t, c)
 	if _, err := c.Send(ctx, "promoter", "pk_sandbox", nil, client.Identify("ted", map[string]any{"email": "ted@example.com"})); err != nil {
