@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/destemu/destemu/scenarios"
+	"github.com/destemu/destemu/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/format")
@@ -18,21 +19,10 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/fo
 // rewrites them). Printing freezes the canonical layout.
 func TestFormatGolden(t *testing.T) {
 	t.Parallel()
-	files, _ := filepath.Glob("testdata/format/*.yaml")
-	if len(files) == 0 {
-		t.Fatal("no testdata/format files")
-	}
-	for _, f := range files {
+	for _, f := range files(t, "testdata/format/*.yaml") {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			t.Parallel()
-			s, err := scenarios.ParseFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := scenarios.Format(s)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := testkit.Must(scenarios.Format(testkit.Must(scenarios.ParseFile(f))(t)))(t)
 			golden := strings.TrimSuffix(f, ".yaml") + ".golden"
 			if *update {
 				if err := os.WriteFile(golden, got, 0o644); err != nil {
@@ -55,25 +45,14 @@ func TestFormatGolden(t *testing.T) {
 // and print agree on every field.
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
-	files, _ := filepath.Glob("testdata/format/*.yaml")
-	lib, _ := filepath.Glob("library/*.yaml")
-	for _, f := range append(files, lib...) {
-		s, err := scenarios.ParseFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		first, err := scenarios.Format(s)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, f := range append(files(t, "testdata/format/*.yaml"), libraryFiles(t)...) {
+		s := testkit.Must(scenarios.ParseFile(f))(t)
+		first := testkit.Must(scenarios.Format(s))(t)
 		again, err := scenarios.Parse(f+" (printed)", first)
 		if err != nil {
 			t.Fatalf("%s: the print does not parse: %v\n%s", f, err, first)
 		}
-		second, err := scenarios.Format(again)
-		if err != nil {
-			t.Fatal(err)
-		}
+		second := testkit.Must(scenarios.Format(again))(t)
 		if !bytes.Equal(first, second) {
 			t.Errorf("%s: printing is not stable:\n--- first\n%s\n--- second\n%s", f, first, second)
 		}

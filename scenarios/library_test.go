@@ -17,9 +17,15 @@ import (
 // libraryFiles lists the bundled scenarios.
 func libraryFiles(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob("library/*.yaml")
+	return files(t, "library/*.yaml")
+}
+
+// files lists the files pattern names, and fails t when there are none.
+func files(t *testing.T, pattern string) []string {
+	t.Helper()
+	files, err := filepath.Glob(pattern)
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no library files: %v", err)
+		t.Fatalf("no %s files: %v", pattern, err)
 	}
 	return files
 }

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/destemu/destemu/scenarios"
+	"github.com/destemu/destemu/testkit"
 )
 
 const acme = `setup:
@@ -145,15 +145,8 @@ steps:
 // errors name the file.
 func TestBrokenFiles(t *testing.T) {
 	t.Parallel()
-	files, _ := filepath.Glob("testdata/broken/*.yaml")
-	if len(files) == 0 {
-		t.Fatal("no testdata/broken files")
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, f := range files(t, "testdata/broken/*.yaml") {
+		data := testkit.Must(os.ReadFile(f))(t)
 		head, _, _ := strings.Cut(string(data), "\n")
 		var line int
 		var want string

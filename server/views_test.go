@@ -177,14 +177,8 @@ func TestOpenAPIValidatesRealAnswers(t *testing.T) {
 	}
 }
 
+// roundTrip is v as a JSON Schema validator reads it, through its JSON.
 func roundTrip(t *testing.T, v any) any {
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	t.Helper()
+	return testkit.Must(jsonschema.UnmarshalJSON(bytes.NewReader(testkit.Must(json.Marshal(v))(t))))(t)
 }

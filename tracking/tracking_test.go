@@ -73,11 +73,7 @@ func basic(key string) map[string]string {
 
 func mustJSON(t *testing.T, v any) []byte {
 	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return testkit.Must(json.Marshal(v))(t)
 }
 
 // trackingEntries lists the tracking API's log entries, oldest first.
