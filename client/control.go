@@ -107,6 +107,7 @@ type RequestFilter struct {
 	Event       string
 	AfterID     uint64
 	Limit       int // list only: at most this many (server default 100)
+	Offset      int // list only: skip this many of the newest matches
 }
 
 func (f RequestFilter) values() url.Values {
@@ -125,6 +126,9 @@ func (f RequestFilter) values() url.Values {
 	}
 	if f.Limit != 0 {
 		v.Set("limit", strconv.Itoa(f.Limit))
+	}
+	if f.Offset != 0 {
+		v.Set("offset", strconv.Itoa(f.Offset))
 	}
 	return v
 }
@@ -232,23 +236,10 @@ func (c *Client) ResetAll(ctx context.Context) error {
 }
 
 // Destination describes an emulated destination.
-type Destination struct {
-	Slug         string           `json:"slug"`
-	Name         string           `json:"name"`
-	Webhook      string           `json:"webhook"`
-	Accepts      []string         `json:"accepts"`
-	Integrations []string         `json:"integrations"`
-	Settings     []map[string]any `json:"settings"`
-	Doc          string           `json:"doc"`
-}
+type Destination = wire.DestinationOf[map[string]any]
 
 // ServerInfo describes the server.
-type ServerInfo struct {
-	Version      string        `json:"version"`
-	Strict       bool          `json:"strict"`
-	BodyLimit    int64         `json:"bodyLimit"`
-	Destinations []Destination `json:"destinations"`
-}
+type ServerInfo = wire.ServerInfo
 
 // Info reads the server's version, mode and destinations.
 func (c *Client) Info(ctx context.Context) (*ServerInfo, error) {

@@ -43,6 +43,7 @@ func (c *Client) Stream(ctx context.Context, f RequestFilter, fn func(Entry) err
 func (c *Client) streamOnce(ctx context.Context, f RequestFilter, replay bool, fn func(Entry) error) (dropped bool, last uint64, err error) {
 	q := f.values()
 	q.Del("limit")
+	q.Del("offset")
 	if replay {
 		q.Set("after", strconv.FormatUint(f.AfterID, 10))
 	}

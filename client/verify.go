@@ -92,7 +92,7 @@ func (e *ExpectationError) Error() string {
 func (f RequestFilter) String() string {
 	var parts []string
 	for k, v := range f.values() {
-		if k != "limit" {
+		if k != "limit" && k != "offset" {
 			parts = append(parts, k+"="+v[0])
 		}
 	}

@@ -192,13 +192,16 @@ func (l *Log) Stats() LogStats {
 
 // List returns up to limit matching entries, newest first (all when limit
 // is not positive), and how many match in all.
-func (l *Log) List(f Filter, limit int) ([]Entry, int) {
+func (l *Log) List(f Filter, limit int) ([]Entry, int) { return l.Page(f, 0, limit) }
+
+// Page is List after skipping the offset newest matching entries.
+func (l *Log) Page(f Filter, offset, limit int) ([]Entry, int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.listLocked(f, limit)
+	return l.listLocked(f, offset, limit)
 }
 
-func (l *Log) listLocked(f Filter, limit int) ([]Entry, int) {
+func (l *Log) listLocked(f Filter, offset, limit int) ([]Entry, int) {
 	var out []Entry
 	total := 0
 	n := len(l.ring)
@@ -207,10 +210,10 @@ func (l *Log) listLocked(f Filter, limit int) ([]Entry, int) {
 		if !f.Match(e) {
 			continue
 		}
-		total++
-		if limit <= 0 || len(out) < limit {
+		if total >= offset && (limit <= 0 || len(out) < limit) {
 			out = append(out, *e)
 		}
+		total++
 	}
 	return out, total
 }
@@ -223,7 +226,7 @@ func (l *Log) Wait(ctx context.Context, f Filter, n int) ([]Entry, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for {
-		out, total := l.listLocked(f, 0)
+		out, total := l.listLocked(f, 0, 0)
 		if total >= n {
 			return out, nil
 		}

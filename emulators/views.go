@@ -3,6 +3,7 @@ package emulators
 import (
 	"fmt"
 	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -56,6 +57,11 @@ type View[S, T any] struct {
 	// with a rule of its own, such as resolving an alias), with a
 	// description for the OpenAPI document.
 	Narrow map[string]string
+	// All answers every item when the call gives no limit, instead of a
+	// page of DefaultLimit: for the platform's own lists (namespaces,
+	// accounts, keys, faults, sources), which answered everything before
+	// they paged.
+	All bool
 }
 
 // TextAttribute is the usual View.Attributes: an attribute matches when
@@ -98,9 +104,15 @@ type ViewInfo struct {
 }
 
 // pagingParams are the parameters every list takes.
-var pagingParams = []Param{
-	{Name: "limit", Type: "integer", Description: fmt.Sprintf("page size (default %d)", DefaultLimit)},
-	{Name: "offset", Type: "integer", Description: "items to skip (default 0)"},
+func (v View[S, T]) pagingParams() []Param {
+	size := fmt.Sprintf("page size (default %d)", DefaultLimit)
+	if v.All {
+		size = "page size (default: every item)"
+	}
+	return []Param{
+		{Name: "limit", Type: "integer", Description: size},
+		{Name: "offset", Type: "integer", Description: "items to skip (default 0)"},
+	}
 }
 
 // Resource turns the declaration into the list's route.
@@ -108,7 +120,7 @@ func (v View[S, T]) Resource() Resource[S] {
 	info := v.info()
 	return Resource[S]{
 		Method: http.MethodGet, Path: v.Path, Summary: v.Summary,
-		Query: append(slices.Clone(info.Filters), pagingParams...),
+		Query: append(slices.Clone(info.Filters), v.pagingParams()...),
 		Out:   reflect.TypeFor[List[T]](), View: &info,
 		Handle: func(r *ResourceRequest, s S) (any, error) { return v.list(r, s) },
 	}
@@ -164,6 +176,9 @@ func (v View[S, T]) list(r *ResourceRequest, s S) (List[T], error) {
 // an unknown parameter or a malformed value with a 400 that names it.
 func (v View[S, T]) read(q url.Values, s S) (match func(T) bool, limit, offset int, err error) {
 	limit = DefaultLimit
+	if v.All {
+		limit = math.MaxInt
+	}
 	var preds []func(T) bool
 	for _, name := range slices.Sorted(maps.Keys(q)) {
 		want := q.Get(name)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/destemu/destemu/clock"
 	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/scenarios"
 	"github.com/destemu/destemu/wire"
 )
 
@@ -24,15 +26,18 @@ type route struct {
 	path    string // OpenAPI form: /_emulator/x/{id}
 	summary string
 	query   []string // documented query parameters
-	body    bool     // takes a JSON body
-	// bodyTypes are the request body's media types (JSON when empty).
+	// bodyTypes are the media types of a scenario file body (YAML, JSON).
 	bodyTypes []string
-	// params document query parameters with their types (destination
-	// routes); in and out are the Go types of the body and the answer,
-	// reflected into the OpenAPI document (nil: undocumented).
+	// params document query parameters with their types (lists and
+	// destination routes); in and out are the Go types of the body and the
+	// answer, reflected into the OpenAPI document. A route without in takes
+	// no body; one without out and text answers no content (204).
 	params  []emulators.Param
 	in, out reflect.Type
-	handle  gin.HandlerFunc
+	// text are the media types of answers other than JSON (the text form
+	// of the request log, a scenario report in JUnit), documented as text.
+	text   []string
+	handle gin.HandlerFunc
 }
 
 // handlerFunc answers a control-plane call with a status and a JSON value.
@@ -62,35 +67,40 @@ func (s *Server) api(h handlerFunc) gin.HandlerFunc {
 
 var logFilterQuery = []string{"destination", "account", "status", "outcome", "type", "userId", "event", "after"}
 
+// requestsQuery are the parameters of the request log's listing: its
+// filters, the page (limit, offset) and the text format.
+var requestsQuery = append([]string{"limit", "offset", "format"}, logFilterQuery...)
+
 func (s *Server) controlRoutes() []route {
 	rs := []route{
-		{method: "GET", path: "/_emulator/info", summary: "Server version, mode and destinations", handle: s.api(s.info)},
-		{method: "GET", path: "/_emulator/openapi.json", summary: "This document", handle: s.openAPI},
+		{method: "GET", path: "/_emulator/info", summary: "Server version, mode and destinations", out: reflect.TypeFor[serverInfo](), handle: s.api(s.info)},
+		{method: "GET", path: "/_emulator/openapi.json", summary: "This document", out: reflect.TypeFor[map[string]any](), handle: s.openAPI},
 		{method: "GET", path: "/_emulator/views", summary: "Each destination's declared read views: path, filters, time range (every list also takes limit and offset)",
 			out: reflect.TypeFor[emulators.List[destinationViews]](), handle: s.api(s.views)},
-		{method: "GET", path: "/_emulator/namespaces", summary: "List namespaces", handle: s.api(s.listNamespaces)},
-		{method: "POST", path: "/_emulator/namespaces", summary: "Create a namespace", body: true, handle: s.api(s.createNamespace)},
+		viewRoute(s, "/_emulator/namespaces", "List namespaces", namespacesView, func(*emulators.Namespace) *Server { return s }),
+		{method: "POST", path: "/_emulator/namespaces", summary: "Create a namespace", in: reflect.TypeFor[namespaceSpec](), out: reflect.TypeFor[namespaceView](), handle: s.api(s.createNamespace)},
 		{method: "DELETE", path: "/_emulator/namespaces/{namespace}", summary: "Delete a namespace and everything in it", handle: s.api(s.deleteNamespace)},
 		{method: "POST", path: "/_emulator/reset", summary: "Reset the namespace (?scope=all: the whole server)", query: []string{"scope"}, handle: s.api(s.reset)},
-		{method: "GET", path: "/_emulator/clock", summary: "Read the namespace clock", out: reflect.TypeFor[clock.State](), handle: s.api(s.clockGet)},
-		{method: "POST", path: "/_emulator/clock/freeze", summary: "Freeze the namespace clock", handle: s.api(s.clockFreeze)},
-		{method: "POST", path: "/_emulator/clock/set", summary: "Set the namespace clock to a time", body: true, handle: s.api(s.clockSet)},
-		{method: "POST", path: "/_emulator/clock/advance", summary: "Move the namespace clock forward", body: true, handle: s.api(s.clockAdvance)},
-		{method: "POST", path: "/_emulator/clock/resume", summary: "Let a frozen clock run again from where it stands", handle: s.api(s.clockResume)},
-		{method: "POST", path: "/_emulator/clock/reset", summary: "Return the clock to real time", handle: s.api(s.clockReset)},
-		{method: "GET", path: "/_emulator/requests", summary: "The request log, newest first (?format=text: one line each, oldest first)", out: reflect.TypeFor[emulators.List[emulators.Entry]](), query: append([]string{"limit", "format"}, logFilterQuery...), handle: s.textOr(s.api(s.listRequests))},
-		{method: "GET", path: "/_emulator/requests/stream", summary: "New log entries as server-sent events (?format=text: plain lines); ?after=ID or Last-Event-ID replays from the log first", query: append([]string{"namespace", "format"}, logFilterQuery...), handle: s.streamRequests},
-		{method: "GET", path: "/_emulator/requests/wait", summary: "Wait until count matching requests exist, or timeout", query: append([]string{"count", "timeout"}, logFilterQuery...), handle: s.api(s.waitRequests)},
+		{method: "GET", path: "/_emulator/clock", summary: "Read the namespace clock", out: clockType, handle: s.api(s.clockGet)},
+		{method: "POST", path: "/_emulator/clock/freeze", summary: "Freeze the namespace clock", out: clockType, handle: s.api(s.clockFreeze)},
+		{method: "POST", path: "/_emulator/clock/set", summary: "Set the namespace clock to a time", in: reflect.TypeFor[clockSetSpec](), out: clockType, handle: s.api(s.clockSet)},
+		{method: "POST", path: "/_emulator/clock/advance", summary: "Move the namespace clock forward", in: reflect.TypeFor[clockAdvanceSpec](), out: clockType, handle: s.api(s.clockAdvance)},
+		{method: "POST", path: "/_emulator/clock/resume", summary: "Let a frozen clock run again from where it stands", out: clockType, handle: s.api(s.clockResume)},
+		{method: "POST", path: "/_emulator/clock/reset", summary: "Return the clock to real time", out: clockType, handle: s.api(s.clockReset)},
+		{method: "GET", path: "/_emulator/requests", summary: "The request log, newest first (?format=text: one line each, oldest first)", out: reflect.TypeFor[emulators.List[emulators.Entry]](), text: []string{"text/plain"}, query: requestsQuery, handle: s.textOr(s.api(s.listRequests))},
+		{method: "GET", path: "/_emulator/requests/stream", summary: "New log entries as server-sent events (?format=text: plain lines); ?after=ID or Last-Event-ID replays from the log first", query: append([]string{"namespace", "format"}, logFilterQuery...), text: []string{"text/event-stream", "text/plain"}, handle: s.streamRequests},
+		{method: "GET", path: "/_emulator/requests/wait", summary: "Wait until count matching requests exist, or timeout", query: append([]string{"count", "timeout"}, logFilterQuery...), out: reflect.TypeFor[emulators.List[emulators.Entry]](), handle: s.api(s.waitRequests)},
 		{method: "DELETE", path: "/_emulator/requests", summary: "Clear the namespace's request log", handle: s.api(s.clearRequests)},
-		{method: "GET", path: "/_emulator/requests/counts", summary: "Count logged requests, grouped by fields (?by=destination,status)", query: append([]string{"by"}, logFilterQuery...), handle: s.api(s.countRequests)},
-		{method: "GET", path: "/_emulator/faults", summary: "List the namespace's fault rules", handle: s.api(s.listFaults)},
-		{method: "POST", path: "/_emulator/faults", summary: "Add a fault rule", body: true, handle: s.api(s.addFault)},
+		{method: "GET", path: "/_emulator/requests/counts", summary: "Count logged requests, grouped by fields (?by=destination,status)", query: append([]string{"by"}, logFilterQuery...), out: reflect.TypeFor[requestCounts](), handle: s.api(s.countRequests)},
+		viewRoute(s, "/_emulator/faults", "List the namespace's fault rules", faultsView, inNamespace),
+		{method: "POST", path: "/_emulator/faults", summary: "Add a fault rule", in: reflect.TypeFor[emulators.FaultRule](), out: reflect.TypeFor[emulators.FaultRule](), handle: s.api(s.addFault)},
 		{method: "DELETE", path: "/_emulator/faults", summary: "Clear the namespace's fault rules", handle: s.api(s.clearFaults)},
 		{method: "DELETE", path: "/_emulator/faults/{id}", summary: "Delete a fault rule", handle: s.api(s.deleteFault)},
-		{method: "GET", path: "/_emulator/snapshot", summary: "Export all state of every namespace as one versioned JSON document", handle: s.exportSnapshot},
-		{method: "PUT", path: "/_emulator/snapshot", summary: "Import a snapshot, replacing all state of every namespace at once (the request logs are cleared)", body: true, handle: s.importSnapshot},
+		{method: "GET", path: "/_emulator/snapshot", summary: "Export all state of every namespace as one versioned JSON document", out: reflect.TypeFor[emulators.Snapshot](), handle: s.exportSnapshot},
+		{method: "PUT", path: "/_emulator/snapshot", summary: "Import a snapshot, replacing all state of every namespace at once (the request logs are cleared)", in: reflect.TypeFor[emulators.Snapshot](), handle: s.importSnapshot},
 		{method: "POST", path: "/_emulator/scenarios", summary: "Run a posted scenario (YAML or JSON, docs/scenarios.md) in a fresh namespace and answer its report (?format=json|text|junit)",
-			query: []string{"format", "keep"}, body: true, bodyTypes: []string{"application/yaml", "application/json"}, handle: s.runScenario},
+			query: []string{"format", "keep"}, bodyTypes: []string{"application/yaml", "application/json"},
+			out: reflect.TypeFor[scenarios.Report](), text: []string{"text/plain", "application/xml"}, handle: s.runScenario},
 	}
 	rs = append(rs, s.sourceRoutes()...)
 	for _, e := range s.world.Emulators() {
@@ -104,13 +114,13 @@ func (s *Server) destinationRoutes(e emulators.Emulator) []route {
 	base := "/_emulator/" + info.Slug + "/accounts"
 	one := base + "/{account}"
 	rs := []route{
-		{method: "GET", path: base, summary: "List " + info.Name + " accounts", out: reflect.TypeFor[emulators.List[emulators.AccountView]](), handle: s.api(s.listAccounts(info.Slug))},
-		{method: "POST", path: base, summary: "Create a " + info.Name + " account", body: true, in: reflect.TypeFor[emulators.AccountSpec](), out: reflect.TypeFor[emulators.AccountView](), handle: s.api(s.createAccount(info.Slug))},
+		viewRoute(s, base, "List "+info.Name+" accounts", accountsView(info.Slug), inNamespace),
+		{method: "POST", path: base, summary: "Create a " + info.Name + " account", in: reflect.TypeFor[emulators.AccountSpec](), out: reflect.TypeFor[emulators.AccountView](), handle: s.api(s.createAccount(info.Slug))},
 		{method: "GET", path: one, summary: "Read a " + info.Name + " account", out: reflect.TypeFor[emulators.AccountView](), handle: s.api(s.getAccount(info.Slug))},
 		{method: "DELETE", path: one, summary: "Delete a " + info.Name + " account", handle: s.api(s.deleteAccount(info.Slug))},
 		{method: "POST", path: one + "/reset", summary: "Clear a " + info.Name + " account's data", handle: s.api(s.resetAccount(info.Slug))},
-		{method: "GET", path: one + "/keys", summary: "List the account's API keys", out: reflect.TypeFor[emulators.List[wire.Key]](), handle: s.api(s.listKeys(info.Slug))},
-		{method: "POST", path: one + "/keys", summary: "Add an API key", body: true, in: reflect.TypeFor[emulators.KeySpec](), out: reflect.TypeFor[wire.Key](), handle: s.api(s.addKey(info.Slug))},
+		viewRoute(s, one+"/keys", "List the account's API keys", keysView(info.Slug), inNamespace),
+		{method: "POST", path: one + "/keys", summary: "Add an API key", in: reflect.TypeFor[emulators.KeySpec](), out: reflect.TypeFor[wire.Key](), handle: s.api(s.addKey(info.Slug))},
 	}
 	for _, st := range []emulators.KeyStatus{emulators.KeyActive, emulators.KeyInactive, emulators.KeyRevoked} {
 		verb := map[emulators.KeyStatus]string{emulators.KeyActive: "activate", emulators.KeyInactive: "deactivate", emulators.KeyRevoked: "revoke"}[st]
@@ -119,33 +129,19 @@ func (s *Server) destinationRoutes(e emulators.Emulator) []route {
 	}
 	for _, res := range e.Resources() {
 		rs = append(rs, route{method: res.Method, path: one + "/" + res.Path, summary: res.Summary,
-			params: res.Query, in: res.In, out: res.Out,
-			body:   res.Method == http.MethodPost || res.Method == http.MethodPut || res.Method == http.MethodPatch,
-			handle: s.api(s.resource(info.Slug, res))})
+			params: res.Query, in: res.In, out: res.Out, handle: s.api(s.resource(info.Slug, res))})
 	}
 	return rs
 }
 
+// serverInfo is the answer of /_emulator/info.
+type serverInfo = wire.ServerInfoOf[emulators.Setting]
+
 func (s *Server) info(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
-	type dest struct {
-		Slug         string              `json:"slug"`
-		Name         string              `json:"name"`
-		Webhook      string              `json:"webhook"`
-		Accepts      []string            `json:"accepts"`
-		Integrations []string            `json:"integrations"`
-		Settings     []emulators.Setting `json:"settings"`
-		Doc          string              `json:"doc,omitempty"`
-	}
-	out := struct {
-		Version      string `json:"version"`
-		Strict       bool   `json:"strict"`
-		BodyLimit    int64  `json:"bodyLimit"`
-		RandomSeed   uint64 `json:"randomSeed"`
-		Destinations []dest `json:"destinations"`
-	}{Version: s.cfg.Version, Strict: s.cfg.Strict, BodyLimit: s.cfg.BodyLimit, RandomSeed: s.cfg.RandomSeed, Destinations: []dest{}}
+	out := serverInfo{Version: s.cfg.Version, Strict: s.cfg.Strict, BodyLimit: s.cfg.BodyLimit, RandomSeed: s.cfg.RandomSeed, Destinations: []wire.DestinationOf[emulators.Setting]{}}
 	for _, e := range s.world.Emulators() {
 		i := e.Info()
-		d := dest{Slug: i.Slug, Name: i.Name, Webhook: "/" + i.Slug, Integrations: i.Integrations, Settings: i.Settings, Doc: i.Doc}
+		d := wire.DestinationOf[emulators.Setting]{Slug: i.Slug, Name: i.Name, Webhook: "/" + i.Slug, Integrations: i.Integrations, Settings: i.Settings, Doc: i.Doc}
 		for _, t := range i.Accepts {
 			d.Accepts = append(d.Accepts, t.String())
 		}
@@ -186,19 +182,13 @@ func viewNamespace(ns *emulators.Namespace) namespaceView {
 	return namespaceView{Name: ns.Name, Clock: ns.Clock.State(), Requests: n}
 }
 
-func (s *Server) listNamespaces(c *gin.Context, _ *emulators.Namespace) (int, any, error) {
-	all := s.world.Namespaces()
-	items := make([]namespaceView, len(all))
-	for i, ns := range all {
-		items[i] = viewNamespace(ns)
-	}
-	return http.StatusOK, list(items), nil
+// namespaceSpec creates a namespace.
+type namespaceSpec struct {
+	Name string `json:"name"`
 }
 
 func (s *Server) createNamespace(c *gin.Context, _ *emulators.Namespace) (int, any, error) {
-	var in struct {
-		Name string `json:"name"`
-	}
+	var in namespaceSpec
 	if err := decodeBody(c, &in); err != nil {
 		return 0, nil, err
 	}
@@ -246,11 +236,24 @@ func (s *Server) clockReset(c *gin.Context, ns *emulators.Namespace) (int, any, 
 	return http.StatusOK, ns.Clock.Reset(), nil
 }
 
+// clockType is the answer of every clock route.
+var clockType = reflect.TypeFor[clock.State]()
+
+// clockSetSpec sets the clock to Time (RFC 3339, required), frozen there
+// when Freeze is set.
+type clockSetSpec struct {
+	Time   *time.Time `json:"time"`
+	Freeze bool       `json:"freeze"`
+}
+
+// clockAdvanceSpec moves the clock forward by Duration ("90s", "10m",
+// "7d"; required).
+type clockAdvanceSpec struct {
+	Duration *clock.Duration `json:"duration"`
+}
+
 func (s *Server) clockSet(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
-	var in struct {
-		Time   *time.Time `json:"time"`
-		Freeze bool       `json:"freeze"`
-	}
+	var in clockSetSpec
 	if err := decodeBody(c, &in); err != nil {
 		return 0, nil, err
 	}
@@ -264,9 +267,7 @@ func (s *Server) clockSet(c *gin.Context, ns *emulators.Namespace) (int, any, er
 }
 
 func (s *Server) clockAdvance(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
-	var in struct {
-		Duration *clock.Duration `json:"duration"`
-	}
+	var in clockAdvanceSpec
 	if err := decodeBody(c, &in); err != nil {
 		return 0, nil, err
 	}
@@ -319,9 +320,15 @@ func (s *Server) listRequests(c *gin.Context, ns *emulators.Namespace) (int, any
 	return http.StatusOK, listOf(items, total), nil
 }
 
-// requestPage reads the log filters and limit of a request-log listing and
+// requestPage reads the log filters and page of a request-log listing and
 // answers the matching entries, newest first, with how many match in all.
+// An unknown parameter is refused as every list refuses it.
 func requestPage(c *gin.Context, ns *emulators.Namespace) ([]emulators.Entry, int, error) {
+	for name := range c.Request.URL.Query() {
+		if !slices.Contains(requestsQuery, name) {
+			return nil, 0, emulators.BadRequest("unknown query parameter %q: this list takes %s", name, strings.Join(requestsQuery, ", "))
+		}
+	}
 	f, err := logFilter(c)
 	if err != nil {
 		return nil, 0, err
@@ -330,7 +337,11 @@ func requestPage(c *gin.Context, ns *emulators.Namespace) ([]emulators.Entry, in
 	if err != nil {
 		return nil, 0, err
 	}
-	items, total := ns.Log.List(f, limit)
+	offset, err := queryInt(c, "offset", 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	items, total := ns.Log.Page(f, offset, limit)
 	return items, total, nil
 }
 
@@ -398,12 +409,8 @@ func (s *Server) countRequests(c *gin.Context, ns *emulators.Namespace) (int, an
 		}
 	}
 	items, total := ns.Log.List(f, 0)
-	type group struct {
-		Fields map[string]string `json:"fields"`
-		Count  int               `json:"count"`
-	}
 	index := map[string]int{}
-	groups := []group{}
+	groups := []countGroup{}
 	for i := len(items) - 1; i >= 0; i-- { // oldest first: groups in order of first sight
 		e := &items[i]
 		fields := make(map[string]string, len(by))
@@ -419,13 +426,24 @@ func (s *Server) countRequests(c *gin.Context, ns *emulators.Namespace) (int, an
 			continue
 		}
 		index[key.String()] = len(groups)
-		groups = append(groups, group{Fields: fields, Count: 1})
+		groups = append(groups, countGroup{Fields: fields, Count: 1})
 	}
-	return http.StatusOK, gin.H{"by": by, "groups": groups, "total": total}, nil
+	return http.StatusOK, requestCounts{By: by, Groups: groups, Total: total}, nil
 }
 
-func (s *Server) listFaults(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
-	return http.StatusOK, list(ns.Faults.List()), nil
+// requestCounts is the answer of /_emulator/requests/counts: the matching
+// requests grouped by the fields in By, groups in order of first sight.
+type requestCounts struct {
+	By     []string     `json:"by"`
+	Groups []countGroup `json:"groups"`
+	Total  int          `json:"total"`
+}
+
+// countGroup is one group of requestCounts: its fields' values and how many
+// requests have them.
+type countGroup struct {
+	Fields map[string]string `json:"fields"`
+	Count  int               `json:"count"`
 }
 
 func (s *Server) addFault(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
@@ -449,17 +467,6 @@ func (s *Server) clearFaults(c *gin.Context, ns *emulators.Namespace) (int, any,
 
 func (s *Server) deleteFault(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
 	return http.StatusNoContent, nil, ns.Faults.Delete(c.Param("id"))
-}
-
-func (s *Server) listAccounts(dest string) handlerFunc {
-	return func(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
-		all := ns.Accounts(dest)
-		items := make([]emulators.AccountView, len(all))
-		for i, a := range all {
-			items[i] = a.View()
-		}
-		return http.StatusOK, list(items), nil
-	}
 }
 
 func (s *Server) createAccount(dest string) handlerFunc {
@@ -496,16 +503,6 @@ func (s *Server) resetAccount(dest string) handlerFunc {
 			return 0, nil, err
 		}
 		return http.StatusNoContent, nil, a.Reset()
-	}
-}
-
-func (s *Server) listKeys(dest string) handlerFunc {
-	return func(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
-		a, err := ns.Account(dest, c.Param("account"))
-		if err != nil {
-			return 0, nil, err
-		}
-		return http.StatusOK, list(a.View().Keys), nil
 	}
 }
 

@@ -74,18 +74,14 @@ func operation(g *schemas, rt route, tokenSet bool) map[string]any {
 		params = append(params, map[string]any{"name": p.Name, "in": "query", "required": false,
 			"description": p.Description, "schema": schema})
 	}
-	answer := map[string]any{"type": "object"}
-	if rt.out != nil {
-		answer = g.of(rt.out)
-	}
 	op := map[string]any{
 		"summary":    rt.summary,
 		"parameters": params,
 		"responses": map[string]any{
-			"2XX":     map[string]any{"description": "success", "content": jsonContent(answer)},
 			"default": map[string]any{"description": "error", "content": jsonContent(map[string]any{"$ref": "#/components/schemas/Error"})},
 		},
 	}
+	op["responses"].(map[string]any)[successKey(rt)] = success(g, rt)
 	if strings.HasPrefix(rt.path, "/_emulator/") {
 		// The control plane needs the admin token when the server has one;
 		// without one, no authentication ({}) is an alternative.
@@ -94,21 +90,42 @@ func operation(g *schemas, rt route, tokenSet bool) map[string]any {
 			op["security"] = append(op["security"].([]any), map[string]any{})
 		}
 	}
-	if rt.body {
-		body := map[string]any{"type": "object"}
+	if rt.in != nil || len(rt.bodyTypes) > 0 {
+		content := map[string]any{}
 		if rt.in != nil {
-			body = g.of(rt.in)
+			content = jsonContent(g.of(rt.in))
 		}
-		content := jsonContent(body)
-		if len(rt.bodyTypes) > 0 {
-			content = map[string]any{}
-			for _, t := range rt.bodyTypes {
-				content[t] = map[string]any{"schema": map[string]any{"type": "object"}}
-			}
+		for _, t := range rt.bodyTypes {
+			content[t] = map[string]any{"schema": g.scenarioFile()}
 		}
 		op["requestBody"] = map[string]any{"required": true, "content": content}
 	}
 	return op
+}
+
+// successKey is the status of a route's success: 204 for a route that
+// answers nothing, any 2XX otherwise (201 for a creation, 200 else).
+func successKey(rt route) string {
+	if rt.out == nil && len(rt.text) == 0 {
+		return "204"
+	}
+	return "2XX"
+}
+
+// success documents a route's successful answer: the schema reflected from
+// its out type, and its text forms.
+func success(g *schemas, rt route) map[string]any {
+	if rt.out == nil && len(rt.text) == 0 {
+		return map[string]any{"description": "no content"}
+	}
+	content := map[string]any{}
+	if rt.out != nil {
+		content = jsonContent(g.of(rt.out))
+	}
+	for _, t := range rt.text {
+		content[t] = map[string]any{"schema": map[string]any{"type": "string"}}
+	}
+	return map[string]any{"description": "success", "content": content}
 }
 
 func jsonContent(schema map[string]any) map[string]any {

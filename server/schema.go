@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"github.com/destemu/destemu/scenarios"
 )
 
 // schemas reflects JSON Schemas (2020-12, as OpenAPI 3.1 uses) from Go
@@ -149,4 +151,27 @@ func nullable(s map[string]any) map[string]any {
 		return s
 	}
 	return map[string]any{"anyOf": []any{s, map[string]any{"type": "null"}}}
+}
+
+// scenarioFile is the schema of a scenario file, the body of a route with
+// bodyTypes (YAML or JSON): the scenario format's own JSON Schema, whose
+// definitions join the components as scenario.<name>.
+func (g *schemas) scenarioFile() map[string]any {
+	const name = "scenarios.Scenario"
+	if g.defs[name] == nil {
+		raw := strings.ReplaceAll(string(scenarios.Schema()), `"#/$defs/`, `"#/components/schemas/scenario.`)
+		var s map[string]any
+		if err := json.Unmarshal([]byte(raw), &s); err != nil {
+			return map[string]any{"type": "object"}
+		}
+		defs, _ := s["$defs"].(map[string]any)
+		for k, d := range defs {
+			g.defs["scenario."+k] = d
+		}
+		delete(s, "$defs")
+		delete(s, "$schema")
+		delete(s, "$id")
+		g.defs[name] = s
+	}
+	return map[string]any{"$ref": "#/components/schemas/" + name}
 }

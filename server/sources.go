@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"reflect"
 
 	"github.com/gin-gonic/gin"
 
@@ -10,19 +11,20 @@ import (
 
 // sourceRoutes are the control-plane routes of tracking API sources: a
 // write key and its destination connections, per namespace (#15).
+var (
+	sourceSpec = reflect.TypeFor[emulators.SourceSpec]()
+	sourceType = reflect.TypeFor[emulators.Source]()
+)
+
 func (s *Server) sourceRoutes() []route {
 	const base, one = "/_emulator/sources", "/_emulator/sources/{writeKey}"
 	return []route{
-		{method: "GET", path: base, summary: "List the namespace's tracking API sources", handle: s.api(s.listSources)},
-		{method: "POST", path: base, summary: "Create a source: a write key and its destination connections", body: true, handle: s.api(s.putSource(true))},
-		{method: "GET", path: one, summary: "Read a source", handle: s.api(s.getSource)},
-		{method: "PUT", path: one, summary: "Replace a source's name and connections", body: true, handle: s.api(s.putSource(false))},
+		viewRoute(s, base, "List the namespace's tracking API sources", sourcesView(s.world), inNamespace),
+		{method: "POST", path: base, summary: "Create a source: a write key and its destination connections", in: sourceSpec, out: sourceType, handle: s.api(s.putSource(true))},
+		{method: "GET", path: one, summary: "Read a source", out: sourceType, handle: s.api(s.getSource)},
+		{method: "PUT", path: one, summary: "Replace a source's name and connections", in: sourceSpec, out: sourceType, handle: s.api(s.putSource(false))},
 		{method: "DELETE", path: one, summary: "Delete a source", handle: s.api(s.deleteSource)},
 	}
-}
-
-func (s *Server) listSources(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
-	return http.StatusOK, list(s.world.Sources(ns)), nil
 }
 
 func (s *Server) getSource(c *gin.Context, ns *emulators.Namespace) (int, any, error) {

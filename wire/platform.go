@@ -138,3 +138,32 @@ type FaultMatch struct {
 	Event       string `json:"event,omitempty"`
 	UserID      string `json:"userId,omitempty"` // userId or anonymousId
 }
+
+// ServerInfoOf describes a server: its version, mode and destinations
+// (GET /_emulator/info). S is how a destination's setting is held: the
+// client reads each as a map (ServerInfo), the server writes its own
+// declaration.
+type ServerInfoOf[S any] struct {
+	Version   string `json:"version"`
+	Strict    bool   `json:"strict"`
+	BodyLimit int64  `json:"bodyLimit"`
+	// RandomSeed seeds the fault rules' random source (--seed-random).
+	RandomSeed   uint64             `json:"randomSeed"`
+	Destinations []DestinationOf[S] `json:"destinations"`
+}
+
+// DestinationOf describes an emulated destination: its webhook, the calls
+// it accepts, the names Segment's integrations object gives it, its
+// settings and the vendor document it follows.
+type DestinationOf[S any] struct {
+	Slug         string   `json:"slug"`
+	Name         string   `json:"name"`
+	Webhook      string   `json:"webhook"`
+	Accepts      []string `json:"accepts"`
+	Integrations []string `json:"integrations"`
+	Settings     []S      `json:"settings"`
+	Doc          string   `json:"doc,omitempty"`
+}
+
+// ServerInfo is a server's description as the client reads it.
+type ServerInfo = ServerInfoOf[Object]

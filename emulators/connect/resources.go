@@ -17,7 +17,7 @@ import (
 // /_emulator/connect/accounts/{id}/. They only read.
 func (c *Destination) Resources() []emulators.Resource[*State] {
 	return []emulators.Resource[*State]{
-		{Method: http.MethodGet, Path: "environment", Summary: "The environment: name, public key, user and event counts", Handle: getEnvironment},
+		{Method: http.MethodGet, Path: "environment", Summary: "The environment: name, public key, user and event counts", Out: reflect.TypeFor[Environment](), Handle: getEnvironment},
 		usersView.Resource(),
 		{Method: http.MethodGet, Path: "users/{id}", Summary: "One user with its tokens and events, by id or alias", Out: reflect.TypeFor[UserDetail](), Handle: getUser},
 		eventsView.Resource(),

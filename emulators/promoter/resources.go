@@ -2,6 +2,7 @@ package promoter
 
 import (
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/destemu/destemu/emulators"
@@ -15,20 +16,20 @@ import (
 func (*Destination) Resources() []emulators.Resource[*State] {
 	return []emulators.Resource[*State]{
 		campaignsView.Resource(),
-		{Method: http.MethodPost, Path: "campaigns", Summary: "Create a Segment campaign (draft, or ready with \"activate\": true)", Status: http.StatusCreated, Handle: createCampaign},
-		{Method: http.MethodGet, Path: "campaigns/{id}", Summary: "Get a campaign", Handle: getCampaign},
-		{Method: http.MethodPost, Path: "campaigns/{id}/activate", Summary: "Activate a campaign: draft becomes ready", Handle: activateCampaign},
+		{Method: http.MethodPost, Path: "campaigns", Summary: "Create a Segment campaign (draft, or ready with \"activate\": true)", Status: http.StatusCreated, In: reflect.TypeFor[CampaignSpec](), Out: reflect.TypeFor[Campaign](), Handle: createCampaign},
+		{Method: http.MethodGet, Path: "campaigns/{id}", Summary: "Get a campaign", Out: reflect.TypeFor[Campaign](), Handle: getCampaign},
+		{Method: http.MethodPost, Path: "campaigns/{id}/activate", Summary: "Activate a campaign: draft becomes ready", Out: reflect.TypeFor[Campaign](), Handle: activateCampaign},
 		contactListsView.Resource(),
-		{Method: http.MethodPost, Path: "contact-lists", Summary: "Create a contact list", Status: http.StatusCreated, Handle: createContactList},
-		{Method: http.MethodGet, Path: "contact-lists/{id}", Summary: "Get a contact list", Handle: getContactList},
+		{Method: http.MethodPost, Path: "contact-lists", Summary: "Create a contact list", Status: http.StatusCreated, In: reflect.TypeFor[ContactListSpec](), Out: reflect.TypeFor[ContactList](), Handle: createContactList},
+		{Method: http.MethodGet, Path: "contact-lists/{id}", Summary: "Get a contact list", Out: reflect.TypeFor[ContactList](), Handle: getContactList},
 		contactsView.Resource(),
-		{Method: http.MethodGet, Path: "contacts/{userId}", Summary: "Get a contact by userId", Handle: getContact},
+		{Method: http.MethodGet, Path: "contacts/{userId}", Summary: "Get a contact by userId", Out: reflect.TypeFor[ContactView](), Handle: getContact},
 		surveysView.Resource(),
-		{Method: http.MethodGet, Path: "surveys/{id}", Summary: "Get a survey", Handle: getSurvey},
-		{Method: http.MethodPost, Path: "surveys/{id}/response", Summary: "Record the contact's response to a delivered survey", Handle: respondSurvey},
+		{Method: http.MethodGet, Path: "surveys/{id}", Summary: "Get a survey", Out: reflect.TypeFor[SurveyView](), Handle: getSurvey},
+		{Method: http.MethodPost, Path: "surveys/{id}/response", Summary: "Record the contact's response to a delivered survey", In: reflect.TypeFor[ResponseSpec](), Out: reflect.TypeFor[SurveyView](), Handle: respondSurvey},
 		customEventsView.Resource(),
-		{Method: http.MethodGet, Path: "daily-limit", Summary: "Read today's request count, the daily limit and when it resets", Handle: getDailyLimit},
-		{Method: http.MethodPut, Path: "daily-limit", Summary: "Set the account's daily request limit", Handle: setDailyLimit},
+		{Method: http.MethodGet, Path: "daily-limit", Summary: "Read today's request count, the daily limit and when it resets", Out: reflect.TypeFor[DailyLimitView](), Handle: getDailyLimit},
+		{Method: http.MethodPut, Path: "daily-limit", Summary: "Set the account's daily request limit", In: reflect.TypeFor[LimitSpec](), Out: reflect.TypeFor[DailyLimitView](), Handle: setDailyLimit},
 	}
 }
 

@@ -20,22 +20,22 @@ import (
 func (d *Destination) Resources() []emulators.Resource[*State] {
 	rs := []emulators.Resource[*State]{
 		fieldsView.Resource(),
-		{Method: http.MethodPost, Path: "custom-fields", Summary: "Create a user or customer custom field", Status: http.StatusCreated, Handle: createField},
-		{Method: http.MethodDelete, Path: "custom-fields/{entity}/{alias}", Summary: "Delete a custom field and its values", Handle: deleteField},
+		{Method: http.MethodPost, Path: "custom-fields", Summary: "Create a user or customer custom field", Status: http.StatusCreated, In: reflect.TypeFor[CustomField](), Out: reflect.TypeFor[CustomField](), Handle: createField},
+		{Method: http.MethodDelete, Path: "custom-fields/{entity}/{alias}", Summary: "Delete a custom field and its values", Out: reflect.TypeFor[CustomField](), Handle: deleteField},
 		recordView("users", EntityUser, func(a *State) []*User { return a.Users }).Resource(),
-		{Method: http.MethodPost, Path: "users", Summary: "Create a user (seed existing data)", Status: http.StatusCreated, Handle: createUser},
+		{Method: http.MethodPost, Path: "users", Summary: "Create a user (seed existing data)", Status: http.StatusCreated, In: reflect.TypeFor[UserSpec](), Out: reflect.TypeFor[User](), Handle: createUser},
 		{Method: http.MethodGet, Path: "users/{id}", Summary: "Read a user with its usage events", Out: reflect.TypeFor[UserView](), Handle: getUser},
 		recordView("customers", EntityCustomer, func(a *State) []*Customer { return a.Customers }).Resource(),
-		{Method: http.MethodPost, Path: "customers", Summary: "Create a customer (seed existing data)", Status: http.StatusCreated, Handle: createCustomer},
+		{Method: http.MethodPost, Path: "customers", Summary: "Create a customer (seed existing data)", Status: http.StatusCreated, In: reflect.TypeFor[CustomerSpec](), Out: reflect.TypeFor[Customer](), Handle: createCustomer},
 		{Method: http.MethodGet, Path: "customers/{id}", Summary: "Read a customer with its users and usage events", Out: reflect.TypeFor[CustomerView](), Handle: getCustomer},
 		usageEventsView.Resource(),
 	}
 	if d.v2 {
 		rs = append(rs,
-			emulators.Resource[*State]{Method: http.MethodGet, Path: "segment-app", Summary: "Read the Segment app configuration", Handle: getApp},
-			emulators.Resource[*State]{Method: http.MethodPut, Path: "segment-app", Summary: "Replace the Segment app configuration (events see it once the 10-minute cache expires)", Handle: putApp},
-			emulators.Resource[*State]{Method: http.MethodGet, Path: "segment-app/cache", Summary: "Read the cached copy of the Segment app configuration", Handle: getCache},
-			emulators.Resource[*State]{Method: http.MethodPost, Path: "segment-app/flush", Summary: "Empty the configuration cache: the next event reads the configuration", Handle: flushCache},
+			emulators.Resource[*State]{Method: http.MethodGet, Path: "segment-app", Summary: "Read the Segment app configuration", Out: reflect.TypeFor[AppConfig](), Handle: getApp},
+			emulators.Resource[*State]{Method: http.MethodPut, Path: "segment-app", Summary: "Replace the Segment app configuration (events see it once the 10-minute cache expires)", In: reflect.TypeFor[AppConfig](), Out: reflect.TypeFor[AppConfig](), Handle: putApp},
+			emulators.Resource[*State]{Method: http.MethodGet, Path: "segment-app/cache", Summary: "Read the cached copy of the Segment app configuration", Out: reflect.TypeFor[CacheView](), Handle: getCache},
+			emulators.Resource[*State]{Method: http.MethodPost, Path: "segment-app/flush", Summary: "Empty the configuration cache: the next event reads the configuration", Out: reflect.TypeFor[map[string]bool](), Handle: flushCache},
 		)
 	}
 	return rs

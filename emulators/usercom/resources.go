@@ -2,6 +2,7 @@ package usercom
 
 import (
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"time"
@@ -33,14 +34,14 @@ type CompanyDetail struct {
 func (*Destination) Resources() []emulators.Resource[*State] {
 	return []emulators.Resource[*State]{
 		domainsView.Resource(),
-		{Method: http.MethodPost, Path: "trusted-domains", Summary: "Trust a domain and its sub-domains (UC-3)", Status: http.StatusCreated, Handle: addDomain},
-		{Method: http.MethodDelete, Path: "trusted-domains/{domain}", Summary: "Stop trusting a domain (UC-3)", Handle: removeDomain},
+		{Method: http.MethodPost, Path: "trusted-domains", Summary: "Trust a domain and its sub-domains (UC-3)", Status: http.StatusCreated, In: reflect.TypeFor[Domain](), Out: reflect.TypeFor[Domain](), Handle: addDomain},
+		{Method: http.MethodDelete, Path: "trusted-domains/{domain}", Summary: "Stop trusting a domain (UC-3)", Out: reflect.TypeFor[Domain](), Handle: removeDomain},
 		attributesView.Resource(),
-		{Method: http.MethodPost, Path: "attributes", Summary: "Define a user, company or event attribute with its type (UC-9)", Status: http.StatusCreated, Handle: createAttribute},
+		{Method: http.MethodPost, Path: "attributes", Summary: "Define a user, company or event attribute with its type (UC-9)", Status: http.StatusCreated, In: reflect.TypeFor[AttributeSpec](), Out: reflect.TypeFor[Attribute](), Handle: createAttribute},
 		usersView.Resource(),
-		{Method: http.MethodGet, Path: "users/{user}", Summary: "Get a user by userId, anonymousId or id, with page views and events", Handle: getUser},
+		{Method: http.MethodGet, Path: "users/{user}", Summary: "Get a user by userId, anonymousId or id, with page views and events", Out: reflect.TypeFor[UserDetail](), Handle: getUser},
 		companiesView.Resource(),
-		{Method: http.MethodGet, Path: "companies/{groupId}", Summary: "Get a company by groupId with its members", Handle: getCompany},
+		{Method: http.MethodGet, Path: "companies/{groupId}", Summary: "Get a company by groupId with its members", Out: reflect.TypeFor[CompanyDetail](), Handle: getCompany},
 		eventsView.Resource(),
 		occurrencesView.Resource(),
 		pageViewsView.Resource(),
