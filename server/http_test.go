@@ -5,10 +5,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/destemu/destemu/client"
 )
 
-// The server's raw HTTP, for what the typed client does not show: headers,
-// exact bodies, routes outside the control plane.
+// The server's raw HTTP, for what the typed client does not show (headers,
+// exact bodies, routes outside the control plane), and waits on its log.
 
 // noRedirect is a CheckRedirect that hands the redirect itself back.
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -53,4 +56,19 @@ func do(t *testing.T, c *http.Client, req *http.Request) (int, string) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, string(b)
+}
+
+// waitRequests waits in the background, up to 10 seconds, for n requests
+// matching f in c's log, so that the test can send them meanwhile; the
+// channel gets what arrived (a failure to wait is reported on t).
+func waitRequests(t *testing.T, c *client.Client, f client.RequestFilter, n int) <-chan []client.Entry {
+	got := make(chan []client.Entry, 1)
+	go func() {
+		es, err := c.WaitRequests(ctx, f, n, 10*time.Second)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- es
+	}()
+	return got
 }

@@ -112,14 +112,7 @@ func TestWaitRequests(t *testing.T) {
 	t.Parallel()
 	c := startProbe(t)
 	newAccount(t, c, "a")
-	done := make(chan []client.Entry, 1)
-	go func() {
-		got, err := c.WaitRequests(ctx, client.RequestFilter{Event: "Done"}, 2, 10*time.Second)
-		if err != nil {
-			t.Error(err)
-		}
-		done <- got
-	}()
+	done := waitRequests(t, c, client.RequestFilter{Event: "Done"}, 2)
 	for _, ev := range []string{"Other", "Done", "Done"} {
 		if _, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", ev, nil)); err != nil {
 			t.Fatal(err)

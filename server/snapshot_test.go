@@ -31,16 +31,6 @@ func withAll() testkit.Option {
 	return testkit.WithEmulators(append(server.DefaultEmulators(), emulators.Register(probe{}))...)
 }
 
-func must[T any](t testing.TB) func(T, error) T {
-	return func(v T, err error) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-}
-
 // populate gives a server state of every kind a snapshot must keep: keys
 // in every status and permission, applied messageIds, a provisioned
 // account, a Promoter account with a campaign, contacts, a delivered and
@@ -48,11 +38,11 @@ func must[T any](t testing.TB) func(T, error) T {
 // and a running clock ahead of real time.
 func populate(t *testing.T, c *client.Client) {
 	t.Helper()
-	must[*client.ClockState](t)(c.FreezeClockAt(ctx, snapT0))
-	must[*client.Account](t)(c.CreateAccount(ctx, "probe", client.AccountSpec{ID: "a", Settings: regionEU, Keys: []client.KeySpec{
+	testkit.Must(c.FreezeClockAt(ctx, snapT0))(t)
+	testkit.Must(c.CreateAccount(ctx, "probe", client.AccountSpec{ID: "a", Settings: regionEU, Keys: []client.KeySpec{
 		{Value: "k-a"}, {Value: "k-off", Active: client.Inactive()}, {Value: "k-ro", Permission: "read"}, {Value: "k-rev"},
-	}}))
-	must[*client.Key](t)(c.RevokeKey(ctx, "probe", "a", "k-rev"))
+	}}))(t)
+	testkit.Must(c.RevokeKey(ctx, "probe", "a", "k-rev"))(t)
 	for i, m := range []client.Message{
 		client.Identify("u1", map[string]any{"firstName": "Ada"}).WithID("m-1"),
 		client.Track("u1", "Signed Up", map[string]any{"plan": "pro"}).WithID("m-2"),
@@ -61,14 +51,14 @@ func populate(t *testing.T, c *client.Client) {
 			t.Fatalf("send %d: %v", i, err)
 		}
 	}
-	must[*client.Result](t)(c.Send(ctx, "probe", "fresh-key", map[string]any{"region": "us"}, client.Track("u9", "E", nil).WithID("m-9")))
+	testkit.Must(c.Send(ctx, "probe", "fresh-key", map[string]any{"region": "us"}, client.Track("u9", "E", nil).WithID("m-9")))(t)
 
 	t1 := c.Namespace("t1")
-	must[*client.ClockState](t)(t1.FreezeClockAt(ctx, snapT0))
-	must[*client.Account](t)(t1.CreateAccount(ctx, "promoter", client.AccountSpec{ID: "acme", Keys: []client.KeySpec{{Value: "k-acme"}},
+	testkit.Must(t1.FreezeClockAt(ctx, snapT0))(t)
+	testkit.Must(t1.CreateAccount(ctx, "promoter", client.AccountSpec{ID: "acme", Keys: []client.KeySpec{{Value: "k-acme"}},
 		Config: client.PromoterConfig{Campaigns: []client.PromoterCampaignSpec{
 			{ID: "c1", Name: "NPS", TriggerEvent: "Signed Up", DeliveryDelayDays: 2, ReminderDays: 3, Activate: true},
-		}}}))
+		}}}))(t)
 	for _, m := range []client.Message{
 		client.Identify("u1", map[string]any{"email": "ada@example.com", "first_name": "Ada", "plan": "pro"}),
 		client.Identify("u2", map[string]any{"email": "bob@example.com"}),
@@ -79,18 +69,18 @@ func populate(t *testing.T, c *client.Client) {
 			t.Fatalf("promoter %s %s: %v", m.Type, m.Event, err)
 		}
 	}
-	must[*client.ClockState](t)(t1.AdvanceClock(ctx, 3*24*time.Hour))
+	testkit.Must(t1.AdvanceClock(ctx, 3*24*time.Hour))(t)
 	p := t1.Promoter("acme")
-	surveys := must[[]client.PromoterSurvey](t)(p.Surveys(ctx, nil))
+	surveys := testkit.Must(p.Surveys(ctx, nil))(t)
 	if len(surveys) != 1 || surveys[0].Status != "delivered" {
 		t.Fatalf("surveys %+v", surveys)
 	}
-	must[*client.PromoterSurvey](t)(p.RespondSurvey(ctx, surveys[0].ID, 9, "great"))
-	must[*client.PromoterDailyLimit](t)(p.SetDailyLimit(ctx, 1000))
+	testkit.Must(p.RespondSurvey(ctx, surveys[0].ID, 9, "great"))(t)
+	testkit.Must(p.SetDailyLimit(ctx, 1000))(t)
 
 	t2 := c.Namespace("t2")
-	must[*client.ClockState](t)(t2.AdvanceClock(ctx, 90*time.Minute))
-	must[*client.Account](t)(t2.CreateAccount(ctx, "probe", client.AccountSpec{ID: "b", Keys: []client.KeySpec{{Value: "k-b"}}}))
+	testkit.Must(t2.AdvanceClock(ctx, 90*time.Minute))(t)
+	testkit.Must(t2.CreateAccount(ctx, "probe", client.AccountSpec{ID: "b", Keys: []client.KeySpec{{Value: "k-b"}}}))(t)
 
 	populateOthers(t, c.Namespace("t3"))
 }
@@ -101,17 +91,17 @@ func populate(t *testing.T, c *client.Client) {
 // push tokens, User.com users, companies, definitions and page views.
 func populateOthers(t *testing.T, c *client.Client) {
 	t.Helper()
-	must[*client.ClockState](t)(c.FreezeClockAt(ctx, snapT0))
+	testkit.Must(c.FreezeClockAt(ctx, snapT0))(t)
 	sd := map[string]any{"startdeliverUserCustomFieldToMatchOn": "externalId"}
 	fields := []map[string]any{
 		{"alias": "externalId", "type": "text", "entity": "user"},
 		{"alias": "customfieldMatchingId", "type": "text", "entity": "user"},
 		{"alias": "customfieldCustomId", "type": "number", "entity": "customer"},
 	}
-	must[*client.Account](t)(c.CreateAccount(ctx, "startdeliver", client.AccountSpec{ID: "sd", Settings: sd, Keys: []client.KeySpec{{Value: "k-sd"}},
+	testkit.Must(c.CreateAccount(ctx, "startdeliver", client.AccountSpec{ID: "sd", Settings: sd, Keys: []client.KeySpec{{Value: "k-sd"}},
 		Config: map[string]any{"customFields": fields[:1], "customers": []map[string]any{{"name": "Acme Inc"}},
-			"users": []map[string]any{{"name": "Ada", "customerId": 1, "customFields": map[string]any{"externalId": "97980cfea0067"}}}}}))
-	must[*client.Account](t)(c.CreateAccount(ctx, "startdeliver-v2", client.AccountSpec{ID: "sd2", Settings: sd, Keys: []client.KeySpec{{Value: "k-sd2"}},
+			"users": []map[string]any{{"name": "Ada", "customerId": 1, "customFields": map[string]any{"externalId": "97980cfea0067"}}}}}))(t)
+	testkit.Must(c.CreateAccount(ctx, "startdeliver-v2", client.AccountSpec{ID: "sd2", Settings: sd, Keys: []client.KeySpec{{Value: "k-sd2"}},
 		Config: map[string]any{"customFields": fields, "segmentApp": map[string]any{
 			"identifyEnabled": true, "groupEnabled": true,
 			"startdeliverMatchingField": map[string]any{"field": "customfieldMatchingId", "type": "text"},
@@ -119,7 +109,7 @@ func populateOthers(t *testing.T, c *client.Client) {
 			"startdeliverCustomerField": map[string]any{"field": "customfieldCustomId", "type": "number"},
 			"externalCustomerField":     map[string]any{"field": "traits.customerId"},
 			"userMapping":               []map[string]any{{"field": "name", "externalField": "traits.name", "type": "text"}},
-		}}}))
+		}}}))(t)
 	for _, s := range []struct {
 		dest, key string
 		m         client.Message
@@ -173,7 +163,7 @@ func views(t *testing.T, c *client.Client) map[string]string {
 		}
 		out[c.NamespaceName()+" "+path] = string(raw)
 	}
-	for _, n := range must[[]client.NamespaceInfo](t)(c.Namespaces(ctx)) {
+	for _, n := range testkit.Must(c.Namespaces(ctx))(t) {
 		nc := c.Namespace(n.Name)
 		// A running clock's now moves; its offset is what a snapshot keeps.
 		if n.Clock.Frozen {
@@ -183,7 +173,7 @@ func views(t *testing.T, c *client.Client) map[string]string {
 		}
 		for dest, suffixes := range perDest {
 			get(nc, "/_emulator/"+dest+"/accounts")
-			for _, a := range must[[]client.Account](t)(nc.Accounts(ctx, dest)) {
+			for _, a := range testkit.Must(nc.Accounts(ctx, dest))(t) {
 				for _, s := range suffixes {
 					get(nc, client.AccountPath(dest, a.ID)+s)
 				}
@@ -222,8 +212,8 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if len(before) < 60 {
 		t.Fatalf("only %d views: %v", len(before), before)
 	}
-	last := must[[]client.Entry](t)(c.Requests(ctx, client.RequestFilter{Limit: 1}))
-	doc := must[json.RawMessage](t)(c.Snapshot(ctx))
+	last := testkit.Must(c.Requests(ctx, client.RequestFilter{Limit: 1}))(t)
+	doc := testkit.Must(c.Snapshot(ctx))(t)
 
 	if err := c.ResetAll(ctx); err != nil {
 		t.Fatal(err)
@@ -236,22 +226,22 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	diffViews(t, before, views(t, c))
 	// Running clocks are written by their offset alone, so the bytes match.
-	if again := must[json.RawMessage](t)(c.Snapshot(ctx)); !bytes.Equal(again, doc) {
+	if again := testkit.Must(c.Snapshot(ctx))(t); !bytes.Equal(again, doc) {
 		t.Errorf("exporting the imported state gives another document:\n%s\n%s", doc, again)
 	}
 
 	t.Run("the request log is cleared and its ids go on", func(t *testing.T) {
-		if got := must[[]client.Entry](t)(c.Requests(ctx, client.RequestFilter{})); len(got) != 0 {
+		if got := testkit.Must(c.Requests(ctx, client.RequestFilter{}))(t); len(got) != 0 {
 			t.Fatalf("log after import: %+v", got)
 		}
-		must[*client.Result](t)(c.Send(ctx, "probe", "k-a", nil, client.Track("u1", "After", nil)))
-		got := must[[]client.Entry](t)(c.Requests(ctx, client.RequestFilter{}))
+		testkit.Must(c.Send(ctx, "probe", "k-a", nil, client.Track("u1", "After", nil)))(t)
+		got := testkit.Must(c.Requests(ctx, client.RequestFilter{}))(t)
 		if len(got) != 1 || got[0].ID <= last[0].ID {
 			t.Fatalf("log %+v, want one entry after id %d", got, last[0].ID)
 		}
 	})
 	t.Run("G-10 messageIds applied before the export are still duplicates", func(t *testing.T) {
-		res := must[*client.Result](t)(c.Send(ctx, "probe", "k-a", nil, client.Track("u1", "Signed Up", nil).WithID("m-2")))
+		res := testkit.Must(c.Send(ctx, "probe", "k-a", nil, client.Track("u1", "Signed Up", nil).WithID("m-2")))(t)
 		if res.Status != "duplicate" {
 			t.Fatalf("resent m-2: %+v", res)
 		}
@@ -261,11 +251,11 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		testkit.ExpectError(t, err, 403, "revoked")
 		_, err = c.Send(ctx, "probe", "k-off", nil, client.Track("u", "E", nil))
 		testkit.ExpectError(t, err, 401, "not active")
-		res := must[*client.Result](t)(c.Send(ctx, "probe", "fresh-key", nil, client.Track("u9", "E", nil)))
+		res := testkit.Must(c.Send(ctx, "probe", "fresh-key", nil, client.Track("u9", "E", nil)))(t)
 		if res.Account != "fresh-key" || len(res.Warnings) != 0 {
 			t.Fatalf("the provisioned account's key: %+v", res)
 		}
-		res = must[*client.Result](t)(c.Namespace("t2").Send(ctx, "probe", "k-b", regionEU, client.Track("u", "E", nil)))
+		res = testkit.Must(c.Namespace("t2").Send(ctx, "probe", "k-b", regionEU, client.Track("u", "E", nil)))(t)
 		if res.Namespace != "t2" || res.Account != "b" {
 			t.Fatalf("k-b went to %s/%s", res.Namespace, res.Account)
 		}
@@ -283,7 +273,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			{"connect", "k-cn", "k-cn", "events"},
 			{"usercom", "k-uc", "k-uc", "occurrences"},
 		} {
-			must[*client.Result](t)(t3.Send(ctx, s.dest, s.key, nil, client.Track("97980cfea0067", "After Import", nil)))
+			testkit.Must(t3.Send(ctx, s.dest, s.key, nil, client.Track("97980cfea0067", "After Import", nil)))(t)
 			var l client.List[map[string]any]
 			if err := t3.Do(ctx, http.MethodGet, client.AccountPath(s.dest, s.account, s.list), nil, nil, &l); err != nil {
 				t.Fatal(err)
@@ -299,12 +289,12 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	})
 	t.Run("Promoter goes on where it was", func(t *testing.T) {
 		t1 := c.Namespace("t1")
-		must[*client.Result](t)(t1.Send(ctx, "promoter", "k-acme", nil, client.Track("u2", "Signed Up", nil)))
-		surveys := must[[]client.PromoterSurvey](t)(t1.Promoter("acme").Surveys(ctx, nil))
+		testkit.Must(t1.Send(ctx, "promoter", "k-acme", nil, client.Track("u2", "Signed Up", nil)))(t)
+		surveys := testkit.Must(t1.Promoter("acme").Surveys(ctx, nil))(t)
 		if len(surveys) != 2 || surveys[0].ID == surveys[1].ID {
 			t.Fatalf("surveys after import: %+v", surveys)
 		}
-		dl := must[*client.PromoterDailyLimit](t)(t1.Promoter("acme").DailyLimit(ctx))
+		dl := testkit.Must(t1.Promoter("acme").DailyLimit(ctx))(t)
 		if dl.Limit != 1000 || dl.Count != 1 {
 			t.Fatalf("daily limit %+v", dl)
 		}
@@ -332,12 +322,12 @@ func frozenProbeServer(t *testing.T) *testkit.Server {
 	t.Helper()
 	srv := probeServer(t)
 	c := srv.Client()
-	must[*client.ClockState](t)(c.FreezeClockAt(ctx, snapT0))
+	testkit.Must(c.FreezeClockAt(ctx, snapT0))(t)
 	newAccount(t, c, "a")
-	must[*client.Result](t)(c.Send(ctx, "probe", "k-a", nil, client.Track("u", "E", nil).WithID("m-1")))
+	testkit.Must(c.Send(ctx, "probe", "k-a", nil, client.Track("u", "E", nil).WithID("m-1")))(t)
 	t2 := c.Namespace("t2")
-	must[*client.ClockState](t)(t2.FreezeClockAt(ctx, snapT0))
-	must[*client.Account](t)(t2.CreateAccount(ctx, "probe", client.AccountSpec{ID: "b", Settings: regionEU, Keys: []client.KeySpec{{Value: "k-b"}}}))
+	testkit.Must(t2.FreezeClockAt(ctx, snapT0))(t)
+	testkit.Must(t2.CreateAccount(ctx, "probe", client.AccountSpec{ID: "b", Settings: regionEU, Keys: []client.KeySpec{{Value: "k-b"}}}))(t)
 	return srv
 }
 
@@ -348,7 +338,7 @@ func TestSnapshotInvalidImportChangesNothing(t *testing.T) {
 	t.Parallel()
 	srv := frozenProbeServer(t)
 	c := srv.Client()
-	good := string(must[json.RawMessage](t)(c.Snapshot(ctx)))
+	good := string(testkit.Must(c.Snapshot(ctx))(t))
 	swap := func(old, new string) string {
 		t.Helper()
 		if !strings.Contains(good, old) {
@@ -395,11 +385,11 @@ func TestSnapshotInvalidImportChangesNothing(t *testing.T) {
 				t.Errorf("%s: message %q does not say %q", tc.name, msg, w)
 			}
 		}
-		if now := string(must[json.RawMessage](t)(c.Snapshot(ctx))); now != good {
+		if now := string(testkit.Must(c.Snapshot(ctx))(t)); now != good {
 			t.Fatalf("%s changed the state:\n%s\n%s", tc.name, good, now)
 		}
 	}
-	if logged := must[[]client.Entry](t)(c.Requests(ctx, client.RequestFilter{})); len(logged) != 1 {
+	if logged := testkit.Must(c.Requests(ctx, client.RequestFilter{}))(t); len(logged) != 1 {
 		t.Fatalf("the request log has %d entries, want the 1 from before", len(logged))
 	}
 }
@@ -410,35 +400,28 @@ func TestSnapshotInvalidImportChangesNothing(t *testing.T) {
 // that stays still sees the requests that come after the import.
 func TestSnapshotImportReplacesEverything(t *testing.T) {
 	t.Parallel()
-	doc := must[json.RawMessage](t)(frozenProbeServer(t).Client().Snapshot(ctx))
+	doc := testkit.Must(frozenProbeServer(t).Client().Snapshot(ctx))(t)
 	c := probeServer(t).Client()
-	must[*client.Account](t)(c.Namespace("gone").CreateAccount(ctx, "probe", client.AccountSpec{ID: "g", Keys: []client.KeySpec{{Value: "k-g"}}}))
-	must[*client.FaultRule](t)(c.AddFault(ctx, client.FaultRule{Match: client.FaultMatch{Event: "E"}, Action: client.FaultAction{Kind: "status", Status: 503}}))
-	must[*client.Result](t)(c.Send(ctx, "probe", "k-g", regionEU, client.Track("u", "Before", nil)))
-	waited := make(chan []client.Entry, 1)
-	go func() {
-		got, err := c.WaitRequests(ctx, client.RequestFilter{Event: "After"}, 1, 10*time.Second)
-		if err != nil {
-			t.Error(err)
-		}
-		waited <- got
-	}()
+	testkit.Must(c.Namespace("gone").CreateAccount(ctx, "probe", client.AccountSpec{ID: "g", Keys: []client.KeySpec{{Value: "k-g"}}}))(t)
+	testkit.Must(c.AddFault(ctx, client.FaultRule{Match: client.FaultMatch{Event: "E"}, Action: client.FaultAction{Kind: "status", Status: 503}}))(t)
+	testkit.Must(c.Send(ctx, "probe", "k-g", regionEU, client.Track("u", "Before", nil)))(t)
+	waited := waitRequests(t, c, client.RequestFilter{Event: "After"}, 1)
 	// Whether the waiter starts before the import or just after it, it
 	// must see the request sent after the import.
 	if err := c.RestoreSnapshot(ctx, doc); err != nil {
 		t.Fatal(err)
 	}
 	var names []string
-	for _, n := range must[[]client.NamespaceInfo](t)(c.Namespaces(ctx)) {
+	for _, n := range testkit.Must(c.Namespaces(ctx))(t) {
 		names = append(names, n.Name)
 	}
 	if strings.Join(names, ",") != "default,t2" {
 		t.Fatalf("namespaces after the import: %v", names)
 	}
-	if rules := must[[]client.FaultRule](t)(c.Faults(ctx)); len(rules) != 0 {
+	if rules := testkit.Must(c.Faults(ctx))(t); len(rules) != 0 {
 		t.Fatalf("fault rules survived the import: %+v", rules)
 	}
-	if logged := must[[]client.Entry](t)(c.Requests(ctx, client.RequestFilter{})); len(logged) != 0 {
+	if logged := testkit.Must(c.Requests(ctx, client.RequestFilter{}))(t); len(logged) != 0 {
 		t.Fatalf("the request log survived the import: %+v", logged)
 	}
 	res, err := c.Send(ctx, "probe", "k-a", nil, client.Track("u", "After", nil))
@@ -470,7 +453,7 @@ func TestSnapshotHandWritten(t *testing.T) {
 	if err := c.RestoreSnapshot(ctx, json.RawMessage(seed)); err != nil {
 		t.Fatal(err)
 	}
-	res := must[*client.Result](t)(c.Send(ctx, "startdeliver", "sd-key", nil, client.Track("u-1", "Login", nil)))
+	res := testkit.Must(c.Send(ctx, "startdeliver", "sd-key", nil, client.Track("u-1", "Login", nil)))(t)
 	if res.Account != "acme" || len(res.Warnings) != 0 {
 		t.Fatalf("the seeded account: %+v", res)
 	}
@@ -479,7 +462,7 @@ func TestSnapshotHandWritten(t *testing.T) {
 		len(domains.Items) != 1 || !strings.Contains(fmt.Sprint(domains.Items[0]), "example.com") {
 		t.Fatalf("trusted domains %+v, %v", domains, err)
 	}
-	if st := must[*client.ClockState](t)(c.Clock(ctx)); !st.Frozen || !st.Now.Equal(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)) {
+	if st := testkit.Must(c.Clock(ctx))(t); !st.Frozen || !st.Now.Equal(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("clock %+v", st)
 	}
 }
@@ -489,7 +472,7 @@ func TestSnapshotHandWritten(t *testing.T) {
 func TestSnapshotImportLimit(t *testing.T) {
 	t.Parallel()
 	srv := probeServer(t, testkit.WithConfig(func(c *serverConfig) { c.SnapshotLimit = 1024 }))
-	doc := must[json.RawMessage](t)(srv.Client().Snapshot(ctx))
+	doc := testkit.Must(srv.Client().Snapshot(ctx))(t)
 	if status, msg := putSnapshot(t, srv.URL(), doc); status != http.StatusNoContent {
 		t.Fatalf("a small import: %d %q", status, msg)
 	}
@@ -600,7 +583,7 @@ func TestSnapshotUnderLoad(t *testing.T) {
 	// export, and a key no account holds any more is unknown (the webhook
 	// provisions an account for it) rather than leading to an account that
 	// an import or a deletion took away.
-	snap, err := emulators.ParseSnapshot(must[json.RawMessage](t)(c.Snapshot(ctx)))
+	snap, err := emulators.ParseSnapshot(testkit.Must(c.Snapshot(ctx))(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -678,14 +661,14 @@ func TestStateFileSurvivesRestart(t *testing.T) {
 	c2, sf2 := startWithStateFile(t, path, 0, withAll())
 	diffViews(t, before, views(t, c2))
 	// The restored server goes on: a retry of m-2 is still a duplicate.
-	res := must[*client.Result](t)(c2.Send(ctx, "probe", "k-a", nil, client.Track("u1", "Signed Up", nil).WithID("m-2")))
+	res := testkit.Must(c2.Send(ctx, "probe", "k-a", nil, client.Track("u1", "Signed Up", nil).WithID("m-2")))(t)
 	if res.Status != "duplicate" {
 		t.Fatalf("after the restart: %+v", res)
 	}
 	if err := os.Chmod(path, 0o640); err != nil {
 		t.Fatal(err)
 	}
-	must[*client.Result](t)(c2.Send(ctx, "probe", "k-a", nil, client.Track("u1", "More", nil)))
+	testkit.Must(c2.Send(ctx, "probe", "k-a", nil, client.Track("u1", "More", nil)))(t)
 	if err := sf2.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -731,23 +714,23 @@ func TestStateFileIdleNotRewritten(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
 	c, sf := startWithStateFile(t, path, 0, withProbe())
 	defer sf.Close()
-	must[*client.ClockState](t)(c.AdvanceClock(ctx, time.Hour))
+	testkit.Must(c.AdvanceClock(ctx, time.Hour))(t)
 	newAccount(t, c, "a")
 	if err := sf.Save(); err != nil {
 		t.Fatal(err)
 	}
-	first := must[os.FileInfo](t)(os.Stat(path))
+	first := testkit.Must(os.Stat(path))(t)
 	if err := sf.Save(); err != nil {
 		t.Fatal(err)
 	}
-	if again := must[os.FileInfo](t)(os.Stat(path)); !os.SameFile(first, again) {
+	if again := testkit.Must(os.Stat(path))(t); !os.SameFile(first, again) {
 		t.Fatal("an idle save replaced the file")
 	}
-	must[*client.Result](t)(c.Send(ctx, "probe", "k-a", nil, client.Track("u", "E", nil)))
+	testkit.Must(c.Send(ctx, "probe", "k-a", nil, client.Track("u", "E", nil)))(t)
 	if err := sf.Save(); err != nil {
 		t.Fatal(err)
 	}
-	if after := must[os.FileInfo](t)(os.Stat(path)); os.SameFile(first, after) {
+	if after := testkit.Must(os.Stat(path))(t); os.SameFile(first, after) {
 		t.Fatal("a change was not saved")
 	}
 }
@@ -759,7 +742,7 @@ func TestStateFileBrokenStopsStartup(t *testing.T) {
 	t.Parallel()
 	src := probeServer(t)
 	newAccount(t, src.Client(), "a")
-	good := must[[]byte](t)(src.Server().Snapshot())
+	good := testkit.Must(src.Server().Snapshot())(t)
 	for _, tc := range []struct {
 		name, data, want string
 	}{
@@ -810,7 +793,7 @@ func TestStateFileDirectory(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.json")
 	src := frozenProbeServer(t)
-	if err := os.WriteFile(path, must[[]byte](t)(src.Server().Snapshot()), 0o600); err != nil {
+	if err := os.WriteFile(path, testkit.Must(src.Server().Snapshot())(t), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// What a crash in the middle of a save leaves: half a document beside
@@ -851,7 +834,7 @@ func BenchmarkSnapshot(b *testing.B) {
 			}
 		}
 	}
-	one, err := emulators.ParseSnapshot(must[[]byte](b)(srv.Server().Snapshot()))
+	one, err := emulators.ParseSnapshot(testkit.Must(srv.Server().Snapshot())(b))
 	if err != nil {
 		b.Fatal(err)
 	}

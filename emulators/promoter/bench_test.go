@@ -28,10 +28,7 @@ func BenchmarkWebhookPromoter(b *testing.B) {
 	if _, err := testkit.HandlerClient(h).Send(context.Background(), "promoter", "bench-key", nil, identify); err != nil {
 		b.Fatal(err)
 	}
-	body, err := json.Marshal(client.Track("u1", "Order Completed", map[string]any{"total": 30, "currency": "USD"}))
-	if err != nil {
-		b.Fatal(err)
-	}
+	body := testkit.Must(json.Marshal(client.Track("u1", "Order Completed", map[string]any{"total": 30, "currency": "USD"})))(b)
 	testkit.ServeBenchmark(b, h, "/promoter", testkit.SegmentHeader("bench-key", nil), testkit.SameBody(body))
 }
 

@@ -19,14 +19,11 @@ func BenchmarkWebhookUsercom(b *testing.B) {
 		{"content_type":"user","name":"newsletter","type":"boolean"}]}`)
 	testkit.BenchAccount(b, h, "usercom", client.AccountSpec{ID: "bench", Config: cfg,
 		Keys: []client.KeySpec{{Value: "usercom-bench-key"}}})
-	body, err := json.Marshal(client.Identify("019mr8mf4r", map[string]any{
+	body := testkit.Must(json.Marshal(client.Identify("019mr8mf4r", map[string]any{
 		"email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace", "phone": "+44 20 7946 0000",
 		"gender": "female", "address": map[string]any{"city": "London", "state": "England", "country": "UK"},
 		"plan": "pro", "logins": "42", "newsletter": true, "company_size": 50,
-	}).WithContext(fullContext(uaChrome)))
-	if err != nil {
-		b.Fatal(err)
-	}
+	}).WithContext(fullContext(uaChrome))))(b)
 	testkit.ServeBenchmark(b, h, "/usercom", testkit.SegmentHeader("usercom-bench-key", nil), testkit.SameBody(body))
 }
 
