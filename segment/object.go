@@ -86,6 +86,14 @@ func (o Object) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads an object (or null, the empty object), keeping every
 // digit of its numbers.
 func (o *Object) UnmarshalJSON(data []byte) error {
+	if canonical(data) { // as NewObject writes it (valid UTF-8 included): keep the bytes
+		if len(data) == 2 {
+			*o = Object{}
+		} else {
+			*o = Object{raw: bytes.Clone(data)}
+		}
+		return nil
+	}
 	if !utf8.Valid(data) {
 		return &Error{Reason: "object is not valid UTF-8"}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/destemu/destemu/server"
 	"github.com/destemu/destemu/testkit"
 )
 
@@ -125,10 +126,11 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// perfServer is a destemu handler with the destination's perf account.
-func perfServer(tb testing.TB, dest string) http.Handler {
+// perfServer is a destemu handler with the destination's perf account,
+// configured by opts.
+func perfServer(tb testing.TB, dest string, opts ...testkit.Option) http.Handler {
 	tb.Helper()
-	h := testkit.BenchServer(tb).Handler()
+	h := testkit.BenchServer(tb, opts...).Handler()
 	req := httptest.NewRequest(http.MethodPost, "/_emulator/"+dest+"/accounts", bytes.NewReader([]byte(perfAccounts[dest])))
 	req.Header.Set("Content-Type", "application/json")
 	w := httptest.NewRecorder()
@@ -161,14 +163,14 @@ func BenchmarkPerf(b *testing.B) {
 // perf method's traffic (b.N messages: a user's two messages, each kept as
 // a user and an event or two events) and reports what the state costs:
 // heap-B/msg is the live heap after a collection, per message stored, and
-// rss-MB the process's resident memory at the end. Run it with
-// -benchtime 1000000x to see a million (about 3 minutes a destination on
-// a 2-core machine).
+// rss-MB the process's resident memory at the end. Retention is off, so
+// that every message is kept. Run it with -benchtime 1000000x to see a
+// million (about 3 minutes a destination on a 2-core machine).
 func BenchmarkStoredEvents(b *testing.B) {
 	pairs := perfPairs(b)
 	for _, dest := range []string{"startdeliver", "startdeliver-v2", "connect", "promoter", "usercom"} {
 		b.Run(dest, func(b *testing.B) {
-			h := perfServer(b, dest)
+			h := perfServer(b, dest, keepAll)
 			header := testkit.SegmentHeader("perf-key", perfSettings[dest])
 			before := liveHeap()
 			testkit.ServeBenchmark(b, h, "/"+dest, header, perfBodies(pairs[dest]))
@@ -180,6 +182,9 @@ func BenchmarkStoredEvents(b *testing.B) {
 		})
 	}
 }
+
+// keepAll turns retention off: every stored event is kept.
+var keepAll = testkit.WithConfig(func(c *server.Config) { c.Retention.Events = -1 })
 
 // rss is the process's resident set size in bytes (0 where /proc is not).
 func rss() uint64 {
