@@ -9,18 +9,19 @@ import (
 	"github.com/destemu/destemu/testkit"
 )
 
+// TestIsolatedNamespacesAreRemoved runs on the server the package's tests
+// share, as Isolated is meant to be used.
 func TestIsolatedNamespacesAreRemoved(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t)
 	var name string
 	t.Run("inner", func(t *testing.T) {
-		ns := testkit.Isolated(t, srv)
+		ns := testkit.Isolated(t, inProcess)
 		name = ns.Name
 		if _, err := ns.Client().FreezeClock(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	})
-	list, err := srv.Client().Namespaces(context.Background())
+	list, err := inProcess.Client().Namespaces(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +44,7 @@ func TestFrozenClockOption(t *testing.T) {
 
 func TestExpectRequests(t *testing.T) {
 	t.Parallel()
-	srv := testkit.Start(t)
-	ns := testkit.Isolated(t, srv)
+	ns := testkit.Isolated(t, inProcess)
 	go func() {
 		_, _ = ns.Client().Send(context.Background(), "promoter", ns.Name+"-key", nil, client.Track("u", "E", nil))
 	}()
