@@ -14,20 +14,11 @@ import (
 // AccountSpec creates an account: its id, stored settings (used when a
 // request's X-Segment-Settings leaves one out), the destination's
 // vendor-side config, and its API keys.
-type AccountSpec struct {
-	ID       string         `json:"id"`
-	Settings map[string]any `json:"settings,omitempty"`
-	Config   any            `json:"config,omitempty"`
-	Keys     []KeySpec      `json:"keys,omitempty"`
-}
+type AccountSpec = wire.AccountSpec
 
 // KeySpec creates an API key: active with the "admin" permission unless
 // Active is false or Permission says otherwise.
-type KeySpec struct {
-	Value      string `json:"value"`
-	Active     *bool  `json:"active,omitempty"`
-	Permission string `json:"permission,omitempty"`
-}
+type KeySpec = wire.KeySpec
 
 // Inactive returns a pointer to false, for KeySpec.Active.
 func Inactive() *bool { f := false; return &f }

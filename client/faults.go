@@ -19,29 +19,13 @@ const (
 // FaultRule makes matching webhook requests of a namespace misbehave: for
 // the next Times matching requests (all when zero), each with Probability
 // (always when zero) drawn from the server's seeded random source.
-type FaultRule struct {
-	ID          string      `json:"id,omitempty"`
-	Match       FaultMatch  `json:"match"`
-	Action      FaultAction `json:"action"`
-	Times       int         `json:"times,omitempty"`
-	Probability float64     `json:"probability,omitempty"`
-	Remaining   int         `json:"remaining,omitempty"`
-	Applied     int         `json:"applied,omitempty"`
-}
+type FaultRule = wire.FaultRule
 
 // FaultMatch selects requests; empty fields match all.
 type FaultMatch = wire.FaultMatch
 
 // FaultAction is what a rule does. Durations are text: "250ms", "2s".
-type FaultAction struct {
-	Kind       string `json:"kind"`
-	Status     int    `json:"status,omitempty"`
-	Message    string `json:"message,omitempty"`
-	RetryAfter string `json:"retryAfter,omitempty"`
-	Latency    string `json:"latency,omitempty"`
-	Jitter     string `json:"jitter,omitempty"`
-	After      string `json:"after,omitempty"`
-}
+type FaultAction = wire.FaultActionOf[string]
 
 // AddFault adds a fault rule to the namespace and returns it with its id.
 func (c *Client) AddFault(ctx context.Context, r FaultRule) (*FaultRule, error) {

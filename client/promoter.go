@@ -39,12 +39,7 @@ type PromoterContactListSpec = wire.PromoterContactListSpec
 
 // PromoterContactList is a contact list and the userIds on it, in the order
 // they joined.
-type PromoterContactList struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"createdAt"`
-	Contacts  []string  `json:"contacts"`
-}
+type PromoterContactList = wire.PromoterContactList
 
 // PromoterContact is a contact made by identify, with the lists it is on.
 type PromoterContact struct {

@@ -45,36 +45,7 @@ type UsercomAttribute struct {
 }
 
 // UsercomUser is a user profile.
-type UsercomUser struct {
-	ID             int64          `json:"id"`
-	UserID         string         `json:"user_id"`
-	AnonymousID    string         `json:"anonymous_id"`
-	Email          string         `json:"email"`
-	FirstName      string         `json:"first_name"`
-	LastName       string         `json:"last_name"`
-	Phone          string         `json:"phone"`
-	Gender         string         `json:"gender"`
-	Country        string         `json:"country"`
-	Region         string         `json:"region"`
-	City           string         `json:"city"`
-	UserAgent      string         `json:"user_agent"`
-	OS             string         `json:"os"`
-	DeviceName     string         `json:"device_name"`
-	DeviceType     string         `json:"device_type"`
-	Language       string         `json:"language"`
-	Resolution     string         `json:"resolution"`
-	IPAddress      string         `json:"ip_address"`
-	BrowserFamily  string         `json:"browser_family"`
-	BrowserVersion string         `json:"browser_version"`
-	Timezone       string         `json:"timezone"`
-	CurrentURL     string         `json:"current_url"`
-	Attributes     map[string]any `json:"attributes"`
-	PageViews      int64          `json:"page_views"`
-	LastSeen       *time.Time     `json:"last_seen"`
-	Companies      []string       `json:"companies"`
-	CreatedAt      time.Time      `json:"created_at"`
-	UpdatedAt      time.Time      `json:"updated_at"`
-}
+type UsercomUser = wire.UsercomUser
 
 // UsercomUserDetail is a user with its page views and event occurrences,
 // oldest first.
@@ -85,22 +56,7 @@ type UsercomUserDetail struct {
 }
 
 // UsercomCompany is a company profile; MemberIDs are users' ids.
-type UsercomCompany struct {
-	ID          int64          `json:"id"`
-	GroupID     string         `json:"group_id"`
-	Name        string         `json:"name"`
-	Description string         `json:"description"`
-	Email       string         `json:"email"`
-	Phone       string         `json:"phone"`
-	Employees   *int64         `json:"employees"`
-	Country     string         `json:"country"`
-	Region      string         `json:"region"`
-	City        string         `json:"city"`
-	Attributes  map[string]any `json:"attributes"`
-	MemberIDs   []int64        `json:"member_ids"`
-	CreatedAt   time.Time      `json:"created_at"`
-	UpdatedAt   time.Time      `json:"updated_at"`
-}
+type UsercomCompany = wire.UsercomCompany
 
 // UsercomCompanyDetail is a company with its member users.
 type UsercomCompanyDetail struct {

@@ -26,35 +26,13 @@ const (
 // matching requests (every one when zero), each with the given Probability
 // (always when zero), drawn from the namespace's seeded random source so a
 // run can be replayed exactly.
-type FaultRule struct {
-	ID          string      `json:"id"`
-	Match       FaultMatch  `json:"match"`
-	Action      FaultAction `json:"action"`
-	Times       int         `json:"times,omitempty"`
-	Probability float64     `json:"probability,omitempty"`
-	// Remaining is how many more times a rule with Times will apply.
-	Remaining int `json:"remaining,omitempty"`
-	// Applied counts the requests the rule has faulted so far.
-	Applied int `json:"applied"`
-}
+type FaultRule = wire.FaultRuleOf[clock.Duration]
 
 // FaultMatch selects requests; empty fields match everything.
 type FaultMatch = wire.FaultMatch
 
 // FaultAction is what a rule does.
-type FaultAction struct {
-	Kind    string `json:"kind"`
-	Status  int    `json:"status,omitempty"`
-	Message string `json:"message,omitempty"`
-	// RetryAfter is sent as a Retry-After header (status kind).
-	RetryAfter clock.Duration `json:"retryAfter,omitempty"`
-	// Latency is the fixed delay (latency kind); Jitter adds a random delay
-	// of up to Jitter on top, drawn from the seeded source.
-	Latency clock.Duration `json:"latency,omitempty"`
-	Jitter  clock.Duration `json:"jitter,omitempty"`
-	// After is how long a timeout holds the request (10s when zero).
-	After clock.Duration `json:"after,omitempty"`
-}
+type FaultAction = wire.FaultActionOf[clock.Duration]
 
 // faultStatuses are the statuses a status fault may answer: what a real
 // vendor or the network in front of it answers.
@@ -65,8 +43,8 @@ var faultStatuses = map[int]bool{400: true, 401: true, 403: true, 404: true, 408
 // connection forever.
 const maxFaultDelay = 5 * time.Minute
 
-// validate checks a new rule and fills its defaults.
-func (r *FaultRule) validate() error {
+// validateRule checks a new rule and fills its defaults.
+func validateRule(r *FaultRule) error {
 	a := &r.Action
 	switch a.Kind {
 	case FaultStatus:
@@ -132,7 +110,7 @@ func newFaults(seed uint64, namespace string) *Faults {
 
 // Add validates and adds a rule, giving it the next id.
 func (f *Faults) Add(r FaultRule) (FaultRule, error) {
-	if err := r.validate(); err != nil {
+	if err := validateRule(&r); err != nil {
 		return FaultRule{}, err
 	}
 	f.mu.Lock()

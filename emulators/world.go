@@ -367,21 +367,13 @@ func (a *Account) Destination() string { return a.dest }
 // Namespace returns the namespace the account lives in.
 func (a *Account) Namespace() *Namespace { return a.ns }
 
-// AccountSpec creates an account through the control plane.
-type AccountSpec struct {
-	ID       string          `json:"id"`
-	Settings map[string]any  `json:"settings,omitempty"`
-	Config   json.RawMessage `json:"config,omitempty"`
-	Keys     []KeySpec       `json:"keys,omitempty"`
-}
+// AccountSpec creates an account through the control plane; its config is
+// the JSON the destination's NewState decodes.
+type AccountSpec = wire.AccountSpecOf[json.RawMessage]
 
 // KeySpec creates an API key. Active defaults to true and Permission to
 // "admin": a key works unless the test says otherwise.
-type KeySpec struct {
-	Value      string `json:"value"`
-	Active     *bool  `json:"active,omitempty"`
-	Permission string `json:"permission,omitempty"`
-}
+type KeySpec = wire.KeySpec
 
 // AccountView is an account as the control plane shows it.
 type AccountView = wire.Account

@@ -167,3 +167,63 @@ type DestinationOf[S any] struct {
 
 // ServerInfo is a server's description as the client reads it.
 type ServerInfo = ServerInfoOf[Object]
+
+// AccountSpecOf creates an account: its id, stored settings (used when a
+// request's X-Segment-Settings leaves one out), the destination's
+// vendor-side config, and its API keys. C holds the config: the client
+// any value it encodes (AccountSpec), the server the JSON the destination
+// decodes.
+type AccountSpecOf[C any] struct {
+	ID       string         `json:"id"`
+	Settings map[string]any `json:"settings,omitempty"`
+	Config   C              `json:"config,omitempty"`
+	Keys     []KeySpec      `json:"keys,omitempty"`
+}
+
+// AccountSpec is an account's creation as the client sends it.
+type AccountSpec = AccountSpecOf[any]
+
+// KeySpec creates an API key: active with the "admin" permission unless
+// Active is false or Permission says otherwise, so a key works unless the
+// test says otherwise.
+type KeySpec struct {
+	Value      string `json:"value"`
+	Active     *bool  `json:"active,omitempty"`
+	Permission string `json:"permission,omitempty"`
+}
+
+// FaultRuleOf makes matching webhook requests of a namespace misbehave:
+// for the next Times matching requests (every one when zero), each with
+// Probability (always when zero), drawn from the namespace's seeded random
+// source so a run can be replayed exactly. D holds a duration: the client
+// writes text ("250ms"), the server reads it into its own type.
+type FaultRuleOf[D any] struct {
+	ID          string           `json:"id"`
+	Match       FaultMatch       `json:"match"`
+	Action      FaultActionOf[D] `json:"action"`
+	Times       int              `json:"times,omitempty"`
+	Probability float64          `json:"probability,omitempty"`
+	// Remaining is how many more times a rule with Times will apply.
+	Remaining int `json:"remaining,omitempty"`
+	// Applied counts the requests the rule has faulted so far.
+	Applied int `json:"applied"`
+}
+
+// FaultActionOf is what a fault rule does: Kind is status, latency, drop
+// or timeout.
+type FaultActionOf[D any] struct {
+	Kind    string `json:"kind"`
+	Status  int    `json:"status,omitempty"`
+	Message string `json:"message,omitempty"`
+	// RetryAfter is sent as a Retry-After header (status kind).
+	RetryAfter D `json:"retryAfter,omitempty"`
+	// Latency is the fixed delay (latency kind); Jitter adds a random delay
+	// of up to Jitter on top, drawn from the seeded source.
+	Latency D `json:"latency,omitempty"`
+	Jitter  D `json:"jitter,omitempty"`
+	// After is how long a timeout holds the request (10s when zero).
+	After D `json:"after,omitempty"`
+}
+
+// FaultRule is a fault rule as the client writes it, durations as text.
+type FaultRule = FaultRuleOf[string]

@@ -123,3 +123,13 @@ type PromoterCustomEventOf[O any] struct {
 
 // PromoterCustomEvent is a custom event as the client reads it.
 type PromoterCustomEvent = PromoterCustomEventOf[Object]
+
+// PromoterContactList is a list contacts join when a campaign surveys them
+// (the seed: "As you survey contacts, this is where they'll be added"):
+// its contacts are userIds, in the order they joined.
+type PromoterContactList struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+	Contacts  []string  `json:"contacts"`
+}

@@ -82,14 +82,10 @@ type Contact struct {
 	UpdatedAt  time.Time      `json:"updatedAt"`
 }
 
-// ContactList is a list contacts join when a campaign surveys them (the
-// seed: "As you survey contacts, this is where they'll be added").
+// ContactList is a list contacts join when a campaign surveys them, with
+// the set of its members.
 type ContactList struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"createdAt,omitzero"`
-	// Contacts are userIds in the order they joined.
-	Contacts []string `json:"contacts"`
+	wire.PromoterContactList
 
 	members map[string]struct{}
 }
@@ -317,7 +313,7 @@ func (s *State) addList(spec ContactListSpec, field string, now time.Time) (*Con
 	if id == "" {
 		id = nextID("list_", &s.Seq.List, func(id string) bool { _, ok := s.lists[id]; return ok })
 	}
-	l := &ContactList{ID: id, Name: name, CreatedAt: now, Contacts: []string{}, members: map[string]struct{}{}}
+	l := &ContactList{PromoterContactList: wire.PromoterContactList{ID: id, Name: name, CreatedAt: now, Contacts: []string{}}, members: map[string]struct{}{}}
 	s.ContactLists = append(s.ContactLists, l)
 	s.lists[id] = l
 	return l, nil

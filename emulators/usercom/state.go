@@ -43,75 +43,12 @@ type State struct {
 }
 
 // User is a user profile: the fields the seed maps from traits and context,
-// custom attributes, the page_views counter and last_seen.
-type User struct {
-	// ID is the app's own number for the user (1, 2, ...).
-	ID int64 `json:"id"`
-	// UserID and AnonymousID are the identities the user was found by
-	// (UC-4). A user created without a userId is found by its anonymousId.
-	UserID      string `json:"user_id"`
-	AnonymousID string `json:"anonymous_id"`
-
-	// Standard traits (UC-5) and the address (UC-6).
-	Email     string `json:"email"`
-	FirstName string `json:"first_name"`
-	LastName  string `json:"last_name"`
-	Phone     string `json:"phone"`
-	Gender    string `json:"gender"`
-	Country   string `json:"country"`
-	Region    string `json:"region"`
-	City      string `json:"city"`
-
-	// Fields taken from the identify call's context (UC-7).
-	UserAgent      string `json:"user_agent"`
-	OS             string `json:"os"`
-	DeviceName     string `json:"device_name"`
-	DeviceType     string `json:"device_type"`
-	Language       string `json:"language"`
-	Resolution     string `json:"resolution"`
-	IPAddress      string `json:"ip_address"`
-	BrowserFamily  string `json:"browser_family"`
-	BrowserVersion string `json:"browser_version"`
-	Timezone       string `json:"timezone"`
-	CurrentURL     string `json:"current_url"`
-
-	// Attributes are custom attributes by definition name (UC-8, UC-9),
-	// kept compact: the object's bytes, decoded to change (one per user).
-	Attributes segment.Object `json:"attributes"`
-
-	// PageViews counts page calls; LastSeen is the newest page call's event
-	// time (UC-10), nil before the first.
-	PageViews int64      `json:"page_views"`
-	LastSeen  *time.Time `json:"last_seen"`
-
-	// Companies are the groupIds of the companies the user is a member of
-	// (UC-12), in the order they were joined.
-	Companies []string `json:"companies"`
-
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
+// custom attributes, the page_views counter and last_seen. Its attributes
+// are kept compact: the object's bytes, decoded to change (one per user).
+type User = wire.UsercomUserOf[segment.Object]
 
 // Company is a company profile created or updated by group calls (UC-12).
-type Company struct {
-	ID          int64  `json:"id"`
-	GroupID     string `json:"group_id"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	Email       string `json:"email"`
-	Phone       string `json:"phone"`
-	// Employees is nil until a group call sends a number for it.
-	Employees *int64 `json:"employees"`
-	Country   string `json:"country"`
-	Region    string `json:"region"`
-	City      string `json:"city"`
-	// Attributes are company attributes by definition name.
-	Attributes map[string]any `json:"attributes"`
-	// MemberIDs are the IDs of the member users, in joining order.
-	MemberIDs []int64   `json:"member_ids"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
+type Company = wire.UsercomCompanyOf[map[string]any]
 
 // EventDefinition is an event name the app knows, defined automatically on
 // its first track call (UC-11).
