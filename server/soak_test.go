@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -16,24 +15,100 @@ import (
 // request of a sandbox that receives 10 requests a second from 10,000
 // distinct users (one identify in ten, the rest track calls, each with its
 // own messageId), with the namespace clock moved 100 ms per request. It
-// runs in process, with no socket. Run it with a count, e.g.
+// runs in process, with no socket. What it keeps fills up twice: the
+// stored events reach the retention bound after about 111,000 requests,
+// and the messageIds kept for deduplication (G-10, 24 hours) stop growing
+// after 864,000 requests, a day of the namespace clock. Run it past both,
+// one destination per process so that the resident memory is that
+// destination's, e.g.
 //
-//	go test -run XXX -bench Soak -benchtime 300000x ./server/
+//	go test -run XXX -bench 'Soak/dest=connect$' -benchtime 1200000x ./server/
 //
-// and it reports, after a final GC, the live heap (MB), the events stored
-// and the heap per stored event. With retention at its default the stored
-// events stop at 100,000 per account and the heap levels off; the figures
-// in docs/operations.md come from this benchmark.
+// Every 10,000 requests it samples the live heap (after a GC) and the
+// process's resident memory, and it reports them when the events first
+// reach the bound (events-full-heap-MB), once the day is full too
+// (full-heap-MB, full-rss-MB), the most any later sample saw
+// (peak-heap-MB, peak-rss-MB) and at the end (heap-MB, rss-MB), with the
+// events and users stored and the heap per stored event. The figures in
+// docs/operations.md come from this benchmark.
 func BenchmarkSoak(b *testing.B) {
 	for _, dest := range soakDestinations {
 		b.Run("dest="+dest, func(b *testing.B) {
 			srv := testkit.BenchServer(b)
 			body := soakSetup(b, srv, dest)
-			testkit.ServeBenchmark(b, srv.Handler(), "/"+dest, testkit.SegmentHeader("soak-key", nil), body)
+			acct := soakAccount(b, srv, dest)
+			var eventsFull, full, peak heldSample
+			step := func(i int) []byte {
+				if i > 0 && i%soakSample == 0 {
+					b.StopTimer()
+					s := sampleHeld(acct)
+					if eventsFull.heap == 0 && s.events >= emulators.DefaultRetainEvents {
+						eventsFull = s
+					}
+					switch {
+					case full.heap == 0 && eventsFull.heap != 0 && i >= soakDay:
+						full = s
+					case full.heap != 0:
+						peak.heap, peak.rss = max(peak.heap, s.heap), max(peak.rss, s.rss)
+					}
+					b.StartTimer()
+				}
+				return body(i)
+			}
+			testkit.ServeBenchmark(b, srv.Handler(), "/"+dest, testkit.SegmentHeader("soak-key", nil), step)
 			b.StopTimer()
-			reportHeld(b, srv, dest)
+			end := sampleHeld(acct)
+			if eventsFull.heap != 0 {
+				b.ReportMetric(mb(eventsFull.heap), "events-full-heap-MB")
+			}
+			if full.heap != 0 {
+				b.ReportMetric(mb(full.heap), "full-heap-MB")
+				b.ReportMetric(mb(full.rss), "full-rss-MB")
+				b.ReportMetric(mb(max(peak.heap, end.heap)), "peak-heap-MB")
+				b.ReportMetric(mb(max(peak.rss, end.rss)), "peak-rss-MB")
+			}
+			b.ReportMetric(mb(end.heap), "heap-MB")
+			b.ReportMetric(mb(end.rss), "rss-MB")
+			b.ReportMetric(float64(end.events), "events")
+			b.ReportMetric(float64(end.users), "users")
+			if end.events > 0 {
+				b.ReportMetric(float64(end.heap)/float64(end.events), "heap-B/event")
+			}
 		})
 	}
+}
+
+// soakDay is a day of the soak's namespace clock, in requests.
+const soakDay = 864_000
+
+// soakSample is how many requests apart the soak samples memory.
+const soakSample = 10_000
+
+// heldSample is what a soak holds at one moment.
+type heldSample struct {
+	heap, rss     uint64
+	users, events int
+}
+
+// sampleHeld collects the garbage and reads the live heap, the resident
+// memory and what the account stores.
+func sampleHeld(a *emulators.Account) heldSample {
+	s := heldSample{heap: liveHeap(), rss: rss()}
+	s.users, s.events, _ = a.Stored()
+	return s
+}
+
+func mb(n uint64) float64 { return float64(n) / (1 << 20) }
+
+// soakAccount is the soak's account of dest.
+func soakAccount(tb testing.TB, srv *server.Server, dest string) *emulators.Account {
+	tb.Helper()
+	ns, _ := srv.World().Namespace(emulators.DefaultNamespace, false)
+	a, err := ns.Account(dest, "soak")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
 }
 
 // soakDestinations are the destinations that store events.
@@ -77,24 +152,5 @@ func soakSetup(tb testing.TB, srv *server.Server, dest string) func(i int) []byt
 			return identify(i)
 		}
 		return track(i)
-	}
-}
-
-// reportHeld reports the live heap after a GC and the events stored.
-func reportHeld(b *testing.B, srv *server.Server, dest string) {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	ns, _ := srv.World().Namespace(emulators.DefaultNamespace, false)
-	a, err := ns.Account(dest, "soak")
-	if err != nil {
-		b.Fatal(err)
-	}
-	users, events, _ := a.Stored()
-	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MB")
-	b.ReportMetric(float64(events), "events")
-	b.ReportMetric(float64(users), "users")
-	if events > 0 {
-		b.ReportMetric(float64(ms.HeapAlloc)/float64(events), "heap-B/event")
 	}
 }

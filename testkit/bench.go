@@ -227,3 +227,25 @@ func LookupBenchmark(b *testing.B, dest, items string, seed func(st emulators.St
 		}
 	}
 }
+
+// ScaleBenchmark measures the track path to existing users of a big
+// account: for 10,000 items, and 1,000,000 with EnvBenchScale set, it
+// creates account "big" of dest (key "big-key-<dest>"), fills it with seed
+// (item i has the userId "u-<i>") and sends tracks, each with its own
+// messageId, to 1024 of them spread over the whole account. An index finds
+// the user, so the sizes should cost alike. Sub-benchmarks are named
+// items=N.
+func ScaleBenchmark(b *testing.B, dest, items string, seed func(st emulators.State, n int)) {
+	b.Helper()
+	for _, n := range BenchSizes(10_000, 1_000_000) {
+		b.Run(fmt.Sprintf("%s=%d", items, n), func(b *testing.B) {
+			srv := BenchServer(b)
+			BenchAccount(b, srv.Handler(), dest, client.AccountSpec{ID: "big", Keys: []client.KeySpec{{Value: "big-key-" + dest}}})
+			BenchSeed(b, srv, dest, "big", func(st emulators.State) { seed(st, n) })
+			body := NumberedBodies(`{"type":"track","messageId":"bench-`, `","userId":"u-`,
+				`","event":"Order Completed","properties":{"orderId":"o-1","total":30,"currency":"USD"},"timestamp":"2025-03-14T09:26:53Z"}`,
+				func(i int) int { return (i % 1024) * max(n/1024, 1) })
+			ServeBenchmark(b, srv.Handler(), "/"+dest, SegmentHeader("big-key-"+dest, nil), body)
+		})
+	}
+}

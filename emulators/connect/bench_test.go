@@ -36,3 +36,11 @@ func BenchmarkLookupConnect(b *testing.B) {
 		testkit.Lookup{Name: "apns", Target: "users?apns=apns-%d"},
 		testkit.Lookup{Name: "get", Target: "users/u-%d"})
 }
+
+// BenchmarkTrackConnectScale (#18) is the track path to an existing
+// user of an account of 10,000 users, and of 1,000,000 with
+// DESTEMU_BENCH_SCALE=1: the user is found by its key, so the two
+// should cost alike.
+func BenchmarkTrackConnectScale(b *testing.B) {
+	testkit.ScaleBenchmark(b, "connect", "users", connect.SeedUsers)
+}

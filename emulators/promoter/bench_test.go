@@ -43,3 +43,11 @@ func BenchmarkLookupPromoter(b *testing.B) {
 		testkit.Lookup{Name: "get", Target: "contacts/u-%d"},
 		testkit.Lookup{Name: "events_userId", Target: "custom-events?userId=u-%d"})
 }
+
+// BenchmarkTrackPromoterScale (#18) is the track path to an existing
+// contact of an account of 10,000 contacts, and of 1,000,000 with
+// DESTEMU_BENCH_SCALE=1: the contact is found by its key, so the two
+// should cost alike.
+func BenchmarkTrackPromoterScale(b *testing.B) {
+	testkit.ScaleBenchmark(b, "promoter", "contacts", promoter.SeedContacts)
+}

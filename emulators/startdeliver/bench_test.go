@@ -17,9 +17,10 @@ import (
 // the custom field index, the usage event) against accounts of 10,000 and
 // 1,000,000 existing users. Matching never scans the users, so the two
 // figures should be close. Each message has its own messageId (G-10) and
-// names one of 1024 existing users spread over the whole account.
+// names one of 1024 existing users spread over the whole account. The
+// million runs with DESTEMU_BENCH_SCALE=1 (testkit.BenchSizes).
 func BenchmarkWebhookStartdeliver(b *testing.B) {
-	for _, n := range []int{10_000, 1_000_000} {
+	for _, n := range testkit.BenchSizes(10_000, 1_000_000) {
 		b.Run(fmt.Sprintf("track/users=%d", n), func(b *testing.B) {
 			h := seededServer(b, n)
 			body := testkit.NumberedBodies(`{"type":"track","messageId":"bench-`, `","userId":"u-`,

@@ -40,3 +40,11 @@ func BenchmarkLookupUsercom(b *testing.B) {
 		testkit.Lookup{Name: "attribute", Target: "users?attributes.logins=%d"},
 		testkit.Lookup{Name: "get", Target: "users/u-%d"})
 }
+
+// BenchmarkTrackUsercomScale (#18) is the track path to an existing
+// user of an account of 10,000 users, and of 1,000,000 with
+// DESTEMU_BENCH_SCALE=1: the user is found by its key, so the two
+// should cost alike.
+func BenchmarkTrackUsercomScale(b *testing.B) {
+	testkit.ScaleBenchmark(b, "usercom", "users", usercom.SeedUsers)
+}
