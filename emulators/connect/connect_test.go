@@ -21,6 +21,8 @@ var srv *testkit.Server
 
 func TestMain(m *testing.M) { os.Exit(testkit.Main(m, &srv)) }
 
+var ctx = context.Background()
+
 // t0 is where the tests that move time freeze their namespace clock.
 var t0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
 
@@ -30,16 +32,13 @@ var t0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
 type env struct {
 	*testkit.Fixture
 	t    *testing.T
-	ctx  context.Context
-	c    *client.Client // scoped to the namespace
 	acct *client.ConnectAccount
 }
 
 // newEnv creates an isolated namespace and one environment in it.
 func newEnv(t *testing.T, id string, config client.ConnectConfig) *env {
 	t.Helper()
-	f := testkit.NewEmptyFixture(t, srv, "connect")
-	e := &env{Fixture: f, t: t, ctx: context.Background(), c: f.Client}
+	e := &env{Fixture: testkit.NewEmptyFixture(t, srv, "connect"), t: t}
 	e.addEnv(id, config)
 	return e
 }
@@ -48,10 +47,10 @@ func newEnv(t *testing.T, id string, config client.ConnectConfig) *env {
 // (a copy of e keeps pointing at the one before).
 func (e *env) addEnv(id string, config client.ConnectConfig) {
 	e.t.Helper()
-	key := e.c.NamespaceName() + "-" + id
-	testkit.Must(e.c.CreateConnectEnvironment(e.ctx, id, config, client.KeySpec{Value: key}))(e.t)
+	key := e.Client.NamespaceName() + "-" + id
+	testkit.Must(e.Client.CreateConnectEnvironment(ctx, id, config, client.KeySpec{Value: key}))(e.t)
 	e.Fixture = e.WithKey(key)
-	e.Account, e.acct = id, e.c.Connect(id)
+	e.Account, e.acct = id, e.Client.Connect(id)
 }
 
 // sendWith sends m with settings in X-Segment-Settings and fails the test
@@ -65,22 +64,22 @@ func (e *env) sendWith(settings map[string]any, m client.Message) *client.Result
 
 func (e *env) user(id string) *client.ConnectUser {
 	e.t.Helper()
-	return testkit.Must(e.acct.User(e.ctx, id))(e.t)
+	return testkit.Must(e.acct.User(ctx, id))(e.t)
 }
 
 func (e *env) users(q client.Query) []client.ConnectUser {
 	e.t.Helper()
-	return testkit.Must(e.acct.Users(e.ctx, q))(e.t)
+	return testkit.Must(e.acct.Users(ctx, q))(e.t)
 }
 
 func (e *env) events(q client.Query) []client.ConnectEvent {
 	e.t.Helper()
-	return testkit.Must(e.acct.Events(e.ctx, q))(e.t)
+	return testkit.Must(e.acct.Events(ctx, q))(e.t)
 }
 
 func (e *env) counts(q client.Query) []client.ConnectEventCount {
 	e.t.Helper()
-	return testkit.Must(e.acct.EventCounts(e.ctx, q))(e.t)
+	return testkit.Must(e.acct.EventCounts(ctx, q))(e.t)
 }
 
 func eventNames(evs []client.ConnectEvent) []string {
@@ -128,7 +127,7 @@ func TestConnect(t *testing.T) {
 			t.Errorf("page events = %+v, want 2 with the page's properties", got)
 		}
 
-		_, err := e.c.Send(e.ctx, "connect", e.Key, nil, client.Group("u2", "g1", map[string]any{"name": "Initech"}))
+		_, err := e.Client.Send(ctx, "connect", e.Key, nil, client.Group("u2", "g1", map[string]any{"name": "Initech"}))
 		if client.StatusOf(err) != http.StatusNotImplemented {
 			t.Fatalf("group: err = %v, want 501", err)
 		}
@@ -467,7 +466,7 @@ func TestConnect(t *testing.T) {
 		if got := names(client.Query{"search": "nothing"}); len(got) != 0 {
 			t.Errorf("search nothing: %v", got)
 		}
-		if evs, err := e.acct.Events(e.ctx, client.Query{"search": "completed"}); err != nil || len(evs) != 1 || evs[0].Name != "Order Completed" {
+		if evs, err := e.acct.Events(ctx, client.Query{"search": "completed"}); err != nil || len(evs) != 1 || evs[0].Name != "Order Completed" {
 			t.Errorf("events?search=completed: %+v, %v", evs, err)
 		}
 	})
@@ -514,7 +513,7 @@ func TestConnect(t *testing.T) {
 		prod := newEnv(t, "production", client.ConnectConfig{Environment: "production"})
 		dev := *prod
 		dev.addEnv("development", client.ConnectConfig{Environment: "development"})
-		if envs := testkit.Must(prod.c.ConnectEnvironments(prod.ctx))(t); len(envs) != 2 || envs[0].Keys[0].Value == envs[1].Keys[0].Value {
+		if envs := testkit.Must(prod.Client.ConnectEnvironments(ctx))(t); len(envs) != 2 || envs[0].Keys[0].Value == envs[1].Keys[0].Value {
 			t.Fatalf("environments = %+v, want two with their own keys", envs)
 		}
 		prod.Send(client.Identify("u1", map[string]any{"email": "prod@b.c"}))
@@ -530,7 +529,7 @@ func TestConnect(t *testing.T) {
 		if got := dev.counts(nil); len(got) != 0 {
 			t.Errorf("development events view = %+v", got)
 		}
-		info, err := dev.acct.Environment(dev.ctx)
+		info, err := dev.acct.Environment(ctx)
 		if err != nil || info.Environment != "development" || info.Users != 1 || info.Events != 0 {
 			t.Errorf("development environment = %+v, %v", info, err)
 		}
@@ -573,7 +572,7 @@ func TestConnectControlPlane(t *testing.T) {
 				Attributes: map[string]any{"plan": "pro"}, Aliases: []string{"a1"},
 			}},
 		})
-		info, err := e.acct.Environment(e.ctx)
+		info, err := e.acct.Environment(ctx)
 		if err != nil || *info != (client.ConnectEnvironment{ID: "prod", Environment: "production", PublicAPIKey: "pub-1", Users: 1}) {
 			t.Errorf("environment = %+v, %v", info, err)
 		}
@@ -644,13 +643,13 @@ func TestConnectControlPlane(t *testing.T) {
 			}
 		}
 
-		if _, err := e.acct.User(e.ctx, "nobody"); client.StatusOf(err) != 404 {
+		if _, err := e.acct.User(ctx, "nobody"); client.StatusOf(err) != 404 {
 			t.Errorf("unknown user: %v, want 404", err)
 		}
-		if _, err := e.acct.Users(e.ctx, client.Query{"mail": "x"}); client.StatusOf(err) != 400 || !strings.Contains(err.Error(), "mail") {
+		if _, err := e.acct.Users(ctx, client.Query{"mail": "x"}); client.StatusOf(err) != 400 || !strings.Contains(err.Error(), "mail") {
 			t.Errorf("unknown filter: %v, want 400 naming it", err)
 		}
-		if _, err := e.acct.Events(e.ctx, client.Query{"from": "yesterday"}); client.StatusOf(err) != 400 || !strings.Contains(err.Error(), "from") {
+		if _, err := e.acct.Events(ctx, client.Query{"from": "yesterday"}); client.StatusOf(err) != 400 || !strings.Contains(err.Error(), "from") {
 			t.Errorf("bad from: %v, want 400 naming it", err)
 		}
 	})

@@ -28,16 +28,16 @@ func TestPromoterControlPlane(t *testing.T) {
 			{client.PromoterCampaignSpec{Name: "x", TriggerEvent: "x", ContactList: "nope"}, 400, "contactList"},
 			{client.PromoterCampaignSpec{ID: "c1", Name: "x", TriggerEvent: "x"}, 409, "c1"},
 		} {
-			_, err := f.p.CreateCampaign(f.ctx, tc.spec)
+			_, err := f.p.CreateCampaign(ctx, tc.spec)
 			testkit.ExpectError(t, err, tc.status, tc.field)
 		}
-		err := f.c.Do(f.ctx, http.MethodPost, client.AccountPath("promoter", "acme", "campaigns"), nil,
+		err := f.Client.Do(ctx, http.MethodPost, client.AccountPath("promoter", "acme", "campaigns"), nil,
 			map[string]any{"name": "x", "triggerEvent": "x", "delay": 3}, nil)
 		testkit.ExpectError(t, err, 400, "delay")
-		if cs, _ := f.p.Campaigns(f.ctx, nil); len(cs) != 1 {
+		if cs, _ := f.p.Campaigns(ctx, nil); len(cs) != 1 {
 			t.Errorf("refused specs created campaigns: %v", cs)
 		}
-		if l, _ := f.p.ContactLists(f.ctx); len(l) != 1 {
+		if l, _ := f.p.ContactLists(ctx); len(l) != 1 {
 			t.Errorf("lists %v, want the default list only", l)
 		}
 	})
@@ -46,29 +46,29 @@ func TestPromoterControlPlane(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, nil)
 		for _, call := range []func() error{
-			func() error { _, err := f.p.Campaign(f.ctx, "nope"); return err },
-			func() error { _, err := f.p.ActivateCampaign(f.ctx, "nope"); return err },
-			func() error { _, err := f.p.ContactList(f.ctx, "nope"); return err },
-			func() error { _, err := f.p.Contact(f.ctx, "nope"); return err },
-			func() error { _, err := f.p.Survey(f.ctx, "nope"); return err },
+			func() error { _, err := f.p.Campaign(ctx, "nope"); return err },
+			func() error { _, err := f.p.ActivateCampaign(ctx, "nope"); return err },
+			func() error { _, err := f.p.ContactList(ctx, "nope"); return err },
+			func() error { _, err := f.p.Contact(ctx, "nope"); return err },
+			func() error { _, err := f.p.Survey(ctx, "nope"); return err },
 		} {
 			testkit.ExpectError(t, call(), http.StatusNotFound, "")
 		}
 		for _, call := range []func() error{
-			func() error { _, err := f.p.Surveys(f.ctx, client.Query{"stauts": "delivered"}); return err },
-			func() error { _, err := f.p.Surveys(f.ctx, client.Query{"status": "sent"}); return err },
-			func() error { _, err := f.p.Surveys(f.ctx, client.Query{"from": "yesterday"}); return err },
-			func() error { _, err := f.p.Contacts(f.ctx, client.Query{"name": "x"}); return err },
-			func() error { _, err := f.p.CustomEvents(f.ctx, client.Query{"user": "x"}); return err },
+			func() error { _, err := f.p.Surveys(ctx, client.Query{"stauts": "delivered"}); return err },
+			func() error { _, err := f.p.Surveys(ctx, client.Query{"status": "sent"}); return err },
+			func() error { _, err := f.p.Surveys(ctx, client.Query{"from": "yesterday"}); return err },
+			func() error { _, err := f.p.Contacts(ctx, client.Query{"name": "x"}); return err },
+			func() error { _, err := f.p.CustomEvents(ctx, client.Query{"user": "x"}); return err },
 		} {
 			testkit.ExpectError(t, call(), http.StatusBadRequest, "")
 		}
-		_, err := f.p.CreateContactList(f.ctx, client.PromoterContactListSpec{ID: "l"})
+		_, err := f.p.CreateContactList(ctx, client.PromoterContactListSpec{ID: "l"})
 		testkit.ExpectError(t, err, 400, "name")
-		if _, err := f.p.CreateContactList(f.ctx, client.PromoterContactListSpec{ID: "l", Name: "L"}); err != nil {
+		if _, err := f.p.CreateContactList(ctx, client.PromoterContactListSpec{ID: "l", Name: "L"}); err != nil {
 			t.Fatal(err)
 		}
-		_, err = f.p.CreateContactList(f.ctx, client.PromoterContactListSpec{ID: "l", Name: "L"})
+		_, err = f.p.CreateContactList(ctx, client.PromoterContactListSpec{ID: "l", Name: "L"})
 		testkit.ExpectError(t, err, http.StatusConflict, "")
 	})
 
@@ -83,22 +83,22 @@ func TestPromoterControlPlane(t *testing.T) {
 				{Name: "Draft", TriggerEvent: "Signed Up"},
 			},
 		})
-		cs, err := f.p.Campaigns(f.ctx, nil)
+		cs, err := f.p.Campaigns(ctx, nil)
 		if err != nil || len(cs) != 2 || cs[0].Status != "ready" || cs[1].Status != "draft" || cs[1].ID != "cmp_1" {
 			t.Fatalf("campaigns %+v %v", cs, err)
 		}
-		if d, _ := f.p.DailyLimit(f.ctx); d.Limit != 10 {
+		if d, _ := f.p.DailyLimit(ctx); d.Limit != 10 {
 			t.Errorf("limit %d", d.Limit)
 		}
 		f.identify("u1", "u1@example.com")
 		f.Send(client.Track("u1", "Order Completed", nil))
-		if err := f.c.ResetAccount(f.ctx, "promoter", "acme"); err != nil {
+		if err := f.Client.ResetAccount(ctx, "promoter", "acme"); err != nil {
 			t.Fatal(err)
 		}
 		if ss := f.surveys(nil); len(ss) != 0 {
 			t.Errorf("surveys after reset: %v", ss)
 		}
-		if c, _ := f.p.Campaign(f.ctx, "post"); c.Status != "ready" {
+		if c, _ := f.p.Campaign(ctx, "post"); c.Status != "ready" {
 			t.Errorf("campaign after reset: %+v", c)
 		}
 	})

@@ -31,15 +31,15 @@ var t0 = time.Date(2025, 3, 10, 20, 0, 0, 0, time.UTC)
 
 const dayDur = 24 * time.Hour
 
+var ctx = context.Background()
+
 // fixture is one isolated namespace with a Promoter account "acme" whose
 // clock was frozen at t0 before the account was made: the testkit fixture,
 // with the Promoter account's client and the reads the tests repeat.
 type fixture struct {
 	*testkit.Fixture
-	t   *testing.T
-	ctx context.Context
-	c   *client.Client
-	p   *client.Promoter
+	t *testing.T
+	p *client.Promoter
 }
 
 func newFixture(t *testing.T, cfg *client.PromoterConfig) *fixture {
@@ -51,7 +51,7 @@ func newFixture(t *testing.T, cfg *client.PromoterConfig) *fixture {
 		spec.Config = cfg
 	}
 	tf.CreateAccount(spec)
-	return &fixture{Fixture: tf, t: t, ctx: context.Background(), c: tf.Client, p: tf.Client.Promoter(tf.Account)}
+	return &fixture{Fixture: tf, t: t, p: tf.Client.Promoter(tf.Account)}
 }
 
 func (f *fixture) identify(userID, email string) {
@@ -61,27 +61,27 @@ func (f *fixture) identify(userID, email string) {
 
 func (f *fixture) setClock(at time.Time) {
 	f.t.Helper()
-	testkit.Must(f.c.SetClock(f.ctx, at))(f.t)
+	testkit.Must(f.Client.SetClock(ctx, at))(f.t)
 }
 
 func (f *fixture) campaign(spec client.PromoterCampaignSpec) *client.PromoterCampaign {
 	f.t.Helper()
-	return testkit.Must(f.p.CreateCampaign(f.ctx, spec))(f.t)
+	return testkit.Must(f.p.CreateCampaign(ctx, spec))(f.t)
 }
 
 func (f *fixture) surveys(q client.Query) []client.PromoterSurvey {
 	f.t.Helper()
-	return testkit.Must(f.p.Surveys(f.ctx, q))(f.t)
+	return testkit.Must(f.p.Surveys(ctx, q))(f.t)
 }
 
 func (f *fixture) survey(id string) *client.PromoterSurvey {
 	f.t.Helper()
-	return testkit.Must(f.p.Survey(f.ctx, id))(f.t)
+	return testkit.Must(f.p.Survey(ctx, id))(f.t)
 }
 
 func (f *fixture) contact(userID string) *client.PromoterContact {
 	f.t.Helper()
-	return testkit.Must(f.p.Contact(f.ctx, userID))(f.t)
+	return testkit.Must(f.p.Contact(ctx, userID))(f.t)
 }
 
 func contains(list []string, sub string) bool {
@@ -101,7 +101,7 @@ func TestPromoter(t *testing.T) {
 		} {
 			f.Expect(m, http.StatusNotImplemented, m.Type)
 		}
-		if n, _ := f.p.DailyLimit(f.ctx); n.Count != 2 {
+		if n, _ := f.p.DailyLimit(ctx); n.Count != 2 {
 			t.Errorf("only identify and track reach Promoter's counter: count %d, want 2", n.Count)
 		}
 	})
@@ -113,7 +113,7 @@ func TestPromoter(t *testing.T) {
 		if res.Status != "ignored" || !strings.Contains(res.Reason, "userId") {
 			t.Errorf("answer: status %q reason %q, want ignored because of the missing userId", res.Status, res.Reason)
 		}
-		if cs, _ := f.p.Contacts(f.ctx, nil); len(cs) != 0 {
+		if cs, _ := f.p.Contacts(ctx, nil); len(cs) != 0 {
 			t.Errorf("contacts = %v, want none", cs)
 		}
 		if e := f.LastEntry(); e.Outcome != "ignored" || !strings.Contains(e.Message, "userId") {
@@ -154,7 +154,7 @@ func TestPromoter(t *testing.T) {
 		if !c.CreatedAt.Equal(t0) || !c.UpdatedAt.Equal(t0.Add(time.Hour)) {
 			t.Errorf("created %v updated %v", c.CreatedAt, c.UpdatedAt)
 		}
-		if cs, _ := f.p.Contacts(f.ctx, client.Query{"email": "ted@example.org"}); len(cs) != 1 {
+		if cs, _ := f.p.Contacts(ctx, client.Query{"email": "ted@example.org"}); len(cs) != 1 {
 			t.Errorf("one contact per userId: %v", cs)
 		}
 	})
@@ -227,7 +227,7 @@ func TestPromoter(t *testing.T) {
 				t.Errorf("message %q", e.Message)
 			}
 		}
-		if _, err := f.p.Contact(f.ctx, "u1"); client.StatusOf(err) != http.StatusNotFound {
+		if _, err := f.p.Contact(ctx, "u1"); client.StatusOf(err) != http.StatusNotFound {
 			t.Fatalf("a blank email created a contact: %v", err)
 		}
 		// A blank traits.email falls through to context.traits.email.
@@ -236,7 +236,7 @@ func TestPromoter(t *testing.T) {
 		if c := f.contact("u1"); c.Email != "ted@example.com" {
 			t.Fatalf("contact email %q", c.Email)
 		}
-		if cs, _ := f.p.Contacts(f.ctx, client.Query{"email": "ted@example.com"}); len(cs) != 1 {
+		if cs, _ := f.p.Contacts(ctx, client.Query{"email": "ted@example.com"}); len(cs) != 1 {
 			t.Fatalf("contacts by email: %+v", cs)
 		}
 	})
@@ -247,7 +247,7 @@ func TestPromoter(t *testing.T) {
 		if e := f.Expect(client.Identify("u1", map[string]any{"plan": "Free"}), http.StatusBadRequest, ""); e.Message != "Missing email address" {
 			t.Errorf("message %q", e.Message)
 		}
-		if _, err := f.p.Contact(f.ctx, "u1"); client.StatusOf(err) != http.StatusNotFound {
+		if _, err := f.p.Contact(ctx, "u1"); client.StatusOf(err) != http.StatusNotFound {
 			t.Errorf("the refused identify created a contact: %v", err)
 		}
 		if e := f.LastEntry(); e.Status != http.StatusBadRequest || e.Message != "Missing email address" {
@@ -269,7 +269,7 @@ func TestPromoter(t *testing.T) {
 		if res.Data["customEvent"] == nil {
 			t.Errorf("answer data %v, want the custom event id", res.Data)
 		}
-		evs, err := f.p.CustomEvents(f.ctx, nil)
+		evs, err := f.p.CustomEvents(ctx, nil)
 		if err != nil || len(evs) != 2 {
 			t.Fatalf("custom events %v %v, want 2", evs, err)
 		}
@@ -281,10 +281,10 @@ func TestPromoter(t *testing.T) {
 		if evs[1].AnonymousID != "anon-1" {
 			t.Errorf("anonymous track: %+v", evs[1])
 		}
-		if evs, _ := f.p.CustomEvents(f.ctx, client.Query{"event": "Viewed Pricing"}); len(evs) != 1 {
+		if evs, _ := f.p.CustomEvents(ctx, client.Query{"event": "Viewed Pricing"}); len(evs) != 1 {
 			t.Errorf("filter by event: %v", evs)
 		}
-		if evs, _ := f.p.CustomEvents(f.ctx, client.Query{"to": t0.Add(-time.Minute).Format(time.RFC3339)}); len(evs) != 1 || evs[0].Event != "Order Completed" {
+		if evs, _ := f.p.CustomEvents(ctx, client.Query{"to": t0.Add(-time.Minute).Format(time.RFC3339)}); len(evs) != 1 || evs[0].Event != "Order Completed" {
 			t.Errorf("filter by time: %v", evs)
 		}
 	})
@@ -292,7 +292,7 @@ func TestPromoter(t *testing.T) {
 	t.Run("PR-6 a matching track surveys the identified contact and adds it to the campaign's list", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, nil)
-		if _, err := f.p.CreateContactList(f.ctx, client.PromoterContactListSpec{ID: "buyers", Name: "Buyers"}); err != nil {
+		if _, err := f.p.CreateContactList(ctx, client.PromoterContactListSpec{ID: "buyers", Name: "Buyers"}); err != nil {
 			t.Fatal(err)
 		}
 		cmp := f.campaign(client.PromoterCampaignSpec{Name: "Post purchase", TriggerEvent: "Order Completed", ContactList: "buyers", Activate: true})
@@ -310,13 +310,13 @@ func TestPromoter(t *testing.T) {
 		if res.Data["survey"] != s.ID || !contains(res.Actions, "scheduled survey "+s.ID) {
 			t.Errorf("answer %v %v does not report the survey", res.Data, res.Actions)
 		}
-		if l, _ := f.p.ContactList(f.ctx, "buyers"); !slices.Equal(l.Contacts, []string{"u1"}) {
+		if l, _ := f.p.ContactList(ctx, "buyers"); !slices.Equal(l.Contacts, []string{"u1"}) {
 			t.Errorf("list contacts = %v", l.Contacts)
 		}
 		if c := f.contact("u1"); !slices.Equal(c.Lists, []string{"buyers"}) {
 			t.Errorf("contact lists = %v", c.Lists)
 		}
-		if cs, _ := f.p.Contacts(f.ctx, client.Query{"list": "buyers"}); len(cs) != 1 {
+		if cs, _ := f.p.Contacts(ctx, client.Query{"list": "buyers"}); len(cs) != 1 {
 			t.Errorf("contacts on list: %v", cs)
 		}
 	})
@@ -360,24 +360,24 @@ func TestPromoter(t *testing.T) {
 			t.Errorf("a draft surveys nobody and warns: %v", res.Warnings)
 		}
 		f.Advance(time.Minute)
-		got, err := f.p.ActivateCampaign(f.ctx, cmp.ID)
+		got, err := f.p.ActivateCampaign(ctx, cmp.ID)
 		if err != nil || got.Status != "ready" || got.ActivatedAt == nil || !got.ActivatedAt.Equal(t0.Add(time.Minute)) {
 			t.Fatalf("activate: %+v %v", got, err)
 		}
 		f.Send(client.Track("u1", "Other Event", nil))
-		if got, _ := f.p.Campaign(f.ctx, cmp.ID); got.Status != "ready" {
+		if got, _ := f.p.Campaign(ctx, cmp.ID); got.Status != "ready" {
 			t.Errorf("an unrelated track made it %s", got.Status)
 		}
 		f.Advance(time.Minute)
 		f.Send(client.Track("u1", "Signed Up", nil))
-		got, _ = f.p.Campaign(f.ctx, cmp.ID)
+		got, _ = f.p.Campaign(ctx, cmp.ID)
 		if got.Status != "active" || got.ActiveSince == nil || !got.ActiveSince.Equal(t0.Add(2*time.Minute)) {
 			t.Errorf("after the first matching track: %+v", got)
 		}
-		if again, err := f.p.ActivateCampaign(f.ctx, cmp.ID); err != nil || again.Status != "active" {
+		if again, err := f.p.ActivateCampaign(ctx, cmp.ID); err != nil || again.Status != "active" {
 			t.Errorf("activating an active campaign: %+v %v", again, err)
 		}
-		if cs, _ := f.p.Campaigns(f.ctx, client.Query{"status": "active"}); len(cs) != 1 {
+		if cs, _ := f.p.Campaigns(ctx, client.Query{"status": "active"}); len(cs) != 1 {
 			t.Errorf("filter by status: %v", cs)
 		}
 	})
@@ -500,10 +500,10 @@ func TestPromoter(t *testing.T) {
 			t.Errorf("reminder due %v", quiet.ReminderDueAt)
 		}
 		f.Advance(dayDur)
-		if got, err := f.p.RespondSurvey(f.ctx, talker.ID, 9, "Great"); err != nil || got.Status != "responded" || !got.Responded {
+		if got, err := f.p.RespondSurvey(ctx, talker.ID, 9, "Great"); err != nil || got.Status != "responded" || !got.Responded {
 			t.Fatalf("respond: %+v %v", got, err)
 		}
-		_, err := f.p.RespondSurvey(f.ctx, talker.ID, 3, "")
+		_, err := f.p.RespondSurvey(ctx, talker.ID, 3, "")
 		testkit.ExpectError(t, err, http.StatusConflict, "")
 		f.Advance(2*dayDur - time.Second)
 		if s := f.survey(quiet.ID); s.Status != "delivered" || s.RemindedAt != nil {
@@ -529,12 +529,12 @@ func TestPromoter(t *testing.T) {
 		f.identify("u1", "u1@example.com")
 		f.Send(client.Track("u1", "Signed Up", nil))
 		id := f.surveys(nil)[0].ID
-		_, err := f.p.RespondSurvey(f.ctx, id, 5, "")
+		_, err := f.p.RespondSurvey(ctx, id, 5, "")
 		testkit.ExpectError(t, err, http.StatusConflict, "not delivered")
 		f.Advance(2 * dayDur)
-		_, err = f.p.RespondSurvey(f.ctx, id, 11, "")
+		_, err = f.p.RespondSurvey(ctx, id, 11, "")
 		testkit.ExpectError(t, err, http.StatusBadRequest, "score")
-		_, err = f.p.RespondSurvey(f.ctx, "srv_404", 5, "")
+		_, err = f.p.RespondSurvey(ctx, "srv_404", 5, "")
 		testkit.ExpectError(t, err, http.StatusNotFound, "")
 	})
 
@@ -550,22 +550,22 @@ func TestPromoter(t *testing.T) {
 		if cmp.ContactList != "segment-list" || cmp.Distribution != "instant" || cmp.Status != "draft" {
 			t.Fatalf("created %+v", cmp)
 		}
-		if l, err := f.p.ContactList(f.ctx, "segment-list"); err != nil || l.Name != "Segment List" || len(l.Contacts) != 0 {
+		if l, err := f.p.ContactList(ctx, "segment-list"); err != nil || l.Name != "Segment List" || len(l.Contacts) != 0 {
 			t.Fatalf("default list %+v %v", l, err)
 		}
-		if c, _ := f.p.ActivateCampaign(f.ctx, cmp.ID); c.Status != "ready" {
+		if c, _ := f.p.ActivateCampaign(ctx, cmp.ID); c.Status != "ready" {
 			t.Fatalf("activated: %s", c.Status)
 		}
 		f.Send(client.Identify("12345", map[string]any{"email": "ted@mosbiusdesigns.com", "firstName": "Ted", "lastName": "Mosby", "plan": "Premium"}))
 		f.Send(client.Track("12345", "Order Completed", map[string]any{"total": 30}))
-		if c, _ := f.p.Campaign(f.ctx, cmp.ID); c.Status != "active" {
+		if c, _ := f.p.Campaign(ctx, cmp.ID); c.Status != "active" {
 			t.Errorf("after the first matching track: %s", c.Status)
 		}
 		s := f.surveys(nil)[0]
 		if s.Status != "scheduled" || !s.ScheduledFor.Equal(t0.Add(7*dayDur)) {
 			t.Errorf("scheduled: %+v", s)
 		}
-		if l, _ := f.p.ContactList(f.ctx, "segment-list"); !slices.Equal(l.Contacts, []string{"12345"}) {
+		if l, _ := f.p.ContactList(ctx, "segment-list"); !slices.Equal(l.Contacts, []string{"12345"}) {
 			t.Errorf("surveyed contacts join the list: %v", l.Contacts)
 		}
 		f.Advance(7 * dayDur)
@@ -620,7 +620,7 @@ func TestPromoter(t *testing.T) {
 				t.Fatalf("Retry-After %q, want 14400", ra)
 			}
 		}
-		d, err := f.p.DailyLimit(f.ctx)
+		d, err := f.p.DailyLimit(ctx)
 		if err != nil || d.Count != limit || d.Limit != limit || d.Remaining != 0 || d.Date != "2025-03-10" ||
 			!d.ResetsAt.Equal(time.Date(2025, 3, 11, 0, 0, 0, 0, time.UTC)) || d.RetryAfterSeconds != 14400 {
 			t.Errorf("counter %+v %v", d, err)
@@ -635,11 +635,11 @@ func TestPromoter(t *testing.T) {
 		}
 		// Midnight: a new UTC day, a new count.
 		f.Advance(time.Second)
-		if d, _ := f.p.DailyLimit(f.ctx); d.Count != 0 || d.Date != "2025-03-11" || d.Remaining != limit {
+		if d, _ := f.p.DailyLimit(ctx); d.Count != 0 || d.Date != "2025-03-11" || d.Remaining != limit {
 			t.Errorf("after midnight with no request: %+v", d)
 		}
 		f.Send(client.Track("u1", "Clicked", nil))
-		if d, _ := f.p.DailyLimit(f.ctx); d.Count != 1 {
+		if d, _ := f.p.DailyLimit(ctx); d.Count != 1 {
 			t.Errorf("count on the new day %d", d.Count)
 		}
 	})
@@ -657,7 +657,7 @@ func TestPromoter(t *testing.T) {
 		f.Expect(client.Track("u1", "Clicked", nil), http.StatusTooManyRequests, "")
 		f.setClock(t0) // back to the first day: still full
 		f.Expect(client.Track("u1", "Clicked", nil), http.StatusTooManyRequests, "")
-		if d, _ := f.p.DailyLimit(f.ctx); d.Count != 2 || d.Date != "2025-03-10" || d.Remaining != 0 {
+		if d, _ := f.p.DailyLimit(ctx); d.Count != 2 || d.Date != "2025-03-10" || d.Remaining != 0 {
 			t.Errorf("counter %+v", d)
 		}
 	})
@@ -669,7 +669,7 @@ func TestPromoter(t *testing.T) {
 			{ID: "draft", Name: "Draft", TriggerEvent: "Signed Up"},
 		}})
 		get := func(id string) *client.PromoterCampaign {
-			c, err := f.p.Campaign(f.ctx, id)
+			c, err := f.p.Campaign(ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -682,7 +682,7 @@ func TestPromoter(t *testing.T) {
 			t.Errorf("draft campaign %+v", c)
 		}
 		f.Advance(time.Hour)
-		if err := f.c.ResetAccount(f.ctx, "promoter", "acme"); err != nil {
+		if err := f.Client.ResetAccount(ctx, "promoter", "acme"); err != nil {
 			t.Fatal(err)
 		}
 		if c := get("ready"); !c.CreatedAt.Equal(t0.Add(time.Hour)) || !c.ActivatedAt.Equal(t0.Add(time.Hour)) {
@@ -693,23 +693,23 @@ func TestPromoter(t *testing.T) {
 	t.Run("PR-13 default limit 50000, settable; every request reaching Promoter counts", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, nil)
-		d, err := f.p.DailyLimit(f.ctx)
+		d, err := f.p.DailyLimit(ctx)
 		if err != nil || d.Limit != 50000 || d.Count != 0 {
 			t.Fatalf("default %+v %v", d, err)
 		}
 		// (decision) a 400 from Promoter still spent a request of the quota.
 		f.Expect(client.Identify("u1", nil), http.StatusBadRequest, "")
 		f.identify("u1", "u1@example.com")
-		if d, err = f.p.SetDailyLimit(f.ctx, 2); err != nil || d.Count != 2 || d.Limit != 2 || d.Remaining != 0 {
+		if d, err = f.p.SetDailyLimit(ctx, 2); err != nil || d.Count != 2 || d.Limit != 2 || d.Remaining != 0 {
 			t.Fatalf("set limit: %+v %v", d, err)
 		}
 		f.Expect(client.Track("u1", "Clicked", nil), http.StatusTooManyRequests, "")
-		if _, err := f.p.SetDailyLimit(f.ctx, -1); client.StatusOf(err) != http.StatusBadRequest {
+		if _, err := f.p.SetDailyLimit(ctx, -1); client.StatusOf(err) != http.StatusBadRequest {
 			t.Errorf("negative limit: %v", err)
 		}
 		// A duplicate messageId is answered by the platform (G-10) and does
 		// not reach the counter.
-		if _, err = f.p.SetDailyLimit(f.ctx, 3); err != nil {
+		if _, err = f.p.SetDailyLimit(ctx, 3); err != nil {
 			t.Fatal(err)
 		}
 		m := client.Track("u1", "Clicked", nil).WithID("m-1")
@@ -717,7 +717,7 @@ func TestPromoter(t *testing.T) {
 		if res := f.Send(m); res.Status != "duplicate" {
 			t.Errorf("duplicate: %+v", res)
 		}
-		if d, _ := f.p.DailyLimit(f.ctx); d.Count != 3 {
+		if d, _ := f.p.DailyLimit(ctx); d.Count != 3 {
 			t.Errorf("count %d, want 3", d.Count)
 		}
 	})

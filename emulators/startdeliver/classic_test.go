@@ -58,15 +58,15 @@ func TestStartdeliver(t *testing.T) {
 		t.Run("SD-2 inactive key is 401, key without Admin is 403 ("+dest+")", func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, dest, externalID(), matchOn("externalId"))
-			for _, k := range []client.KeySpec{{Value: f.key + "-off", Active: client.Inactive()}, {Value: f.key + "-read", Permission: "read"}} {
-				if _, err := f.c.AddKey(ctx, dest, "acme", k); err != nil {
+			for _, k := range []client.KeySpec{{Value: f.Key + "-off", Active: client.Inactive()}, {Value: f.Key + "-read", Permission: "read"}} {
+				if _, err := f.Client.AddKey(ctx, dest, "acme", k); err != nil {
 					t.Fatal(err)
 				}
 			}
 			m := client.Track("u1", "Clicked", nil)
-			_, err := f.c.Send(ctx, dest, f.key+"-off", f.settings, m)
+			_, err := f.Client.Send(ctx, dest, f.Key+"-off", f.settings, m)
 			testkit.ExpectError(t, err, http.StatusUnauthorized, "not active")
-			_, err = f.c.Send(ctx, dest, f.key+"-read", f.settings, m)
+			_, err = f.Client.Send(ctx, dest, f.Key+"-read", f.settings, m)
 			testkit.ExpectError(t, err, http.StatusForbidden, "Admin")
 			if n := len(f.users(t, nil)); n != 0 {
 				t.Fatalf("refused requests created %d users", n)
@@ -78,24 +78,24 @@ func TestStartdeliver(t *testing.T) {
 	t.Run("SD-2 permissions are names in any casing; an unknown name is refused at creation", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, classic, externalID(), matchOn("externalId"))
-		for _, k := range []client.KeySpec{{Value: f.key + "-Admin", Permission: "Admin"}, {Value: f.key + "-ADMIN", Permission: " ADMIN "}, {Value: f.key + "-Read", Permission: "Read"}} {
-			key, err := f.c.AddKey(ctx, classic, "acme", k)
+		for _, k := range []client.KeySpec{{Value: f.Key + "-Admin", Permission: "Admin"}, {Value: f.Key + "-ADMIN", Permission: " ADMIN "}, {Value: f.Key + "-Read", Permission: "Read"}} {
+			key, err := f.Client.AddKey(ctx, classic, "acme", k)
 			if err != nil || key.Permission != strings.ToLower(strings.TrimSpace(k.Permission)) {
 				t.Fatalf("add %+v: %+v, %v", k, key, err)
 			}
 		}
 		for _, k := range []string{"-Admin", "-ADMIN"} {
-			if _, err := f.c.Send(ctx, classic, f.key+k, f.settings, client.Track("u1", "Clicked", nil)); err != nil {
+			if _, err := f.Client.Send(ctx, classic, f.Key+k, f.settings, client.Track("u1", "Clicked", nil)); err != nil {
 				t.Fatalf("key %s: %v", k, err)
 			}
 		}
-		_, err := f.c.Send(ctx, classic, f.key+"-Read", f.settings, client.Track("u1", "Clicked", nil))
+		_, err := f.Client.Send(ctx, classic, f.Key+"-Read", f.settings, client.Track("u1", "Clicked", nil))
 		testkit.ExpectError(t, err, http.StatusForbidden, `lacks the Admin permission (it has "read")`)
-		_, err = f.c.AddKey(ctx, classic, "acme", client.KeySpec{Value: f.key + "-su", Permission: "superuser"})
+		_, err = f.Client.AddKey(ctx, classic, "acme", client.KeySpec{Value: f.Key + "-su", Permission: "superuser"})
 		testkit.ExpectError(t, err, http.StatusBadRequest, `permission "superuser" is not one of admin, write, read`)
-		_, err = f.c.CreateAccount(ctx, classic, client.AccountSpec{ID: "other", Keys: []client.KeySpec{{Value: f.key + "-x", Permission: "owner"}}})
+		_, err = f.Client.CreateAccount(ctx, classic, client.AccountSpec{ID: "other", Keys: []client.KeySpec{{Value: f.Key + "-x", Permission: "owner"}}})
 		testkit.ExpectError(t, err, http.StatusBadRequest, `keys[0].permission`)
-		if _, err := f.c.Account(ctx, classic, "other"); client.StatusOf(err) != http.StatusNotFound {
+		if _, err := f.Client.Account(ctx, classic, "other"); client.StatusOf(err) != http.StatusNotFound {
 			t.Fatalf("the refused account exists: %v", err)
 		}
 	})

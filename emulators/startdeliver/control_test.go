@@ -39,7 +39,7 @@ func TestStartdeliverControlPlane(t *testing.T) {
 			_, err := f.sd.CreateCustomField(ctx, bad.f)
 			testkit.ExpectError(t, err, http.StatusBadRequest, bad.want)
 		}
-		err = f.c.Do(ctx, http.MethodPost, client.AccountPath(classic, "acme", "custom-fields"), nil, map[string]any{"alias": "y", "kind": "text"}, nil)
+		err = f.Client.Do(ctx, http.MethodPost, client.AccountPath(classic, "acme", "custom-fields"), nil, map[string]any{"alias": "y", "kind": "text"}, nil)
 		testkit.ExpectError(t, err, http.StatusBadRequest, `"kind"`)
 		fs, err := f.sd.CustomFields(ctx, client.Query{"entity": "user"})
 		if err != nil || len(fs) != 2 || fs[0].Alias != "externalId" || fs[1].Alias != "tier" {
@@ -192,7 +192,7 @@ func TestStartdeliverControlPlane(t *testing.T) {
 		}
 		cfg := seedApp()
 		cfg.SegmentApp.IdentifyEnabled = false
-		_, err = f.c.CreateAccount(ctx, classic, client.AccountSpec{ID: "classic", Config: cfg})
+		_, err = f.Client.CreateAccount(ctx, classic, client.AccountSpec{ID: "classic", Config: cfg})
 		testkit.ExpectError(t, err, http.StatusBadRequest, "segmentApp")
 		c := newFixture(t, classic, externalID(), matchOn("externalId"))
 		_, err = c.sd.SegmentApp(ctx)

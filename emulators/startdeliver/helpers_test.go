@@ -24,12 +24,10 @@ const (
 )
 
 // fixture is one Startdeliver account in a namespace of its own: the
-// testkit fixture, with the fields the tests read by their short names.
+// testkit fixture, with the settings a test changes as it goes and the
+// account's client.
 type fixture struct {
 	*testkit.Fixture
-	c        *client.Client
-	dest     string
-	key      string
 	settings map[string]any
 	sd       *client.StartdeliverAccount
 }
@@ -40,11 +38,11 @@ func newFixture(t *testing.T, dest string, cfg client.StartdeliverConfig, settin
 	t.Helper()
 	tf := testkit.NewFixture(t, srv, dest, client.AccountSpec{ID: "acme", Config: cfg})
 	tf.Settings = settings
-	f := &fixture{Fixture: tf, c: tf.Client, dest: dest, key: tf.Key, settings: settings}
+	f := &fixture{Fixture: tf, settings: settings}
 	if dest == v2 {
-		f.sd = f.c.StartdeliverV2("acme")
+		f.sd = tf.Client.StartdeliverV2("acme")
 	} else {
-		f.sd = f.c.Startdeliver("acme")
+		f.sd = tf.Client.Startdeliver("acme")
 	}
 	return f
 }
@@ -63,7 +61,7 @@ func matchOn(alias string) map[string]any {
 // f.settings; the sends of one test may run in parallel, so the fixture's
 // own Settings are not written here).
 func (f *fixture) sendErr(m client.Message) (*client.Result, error) {
-	return f.c.Send(ctx, f.dest, f.key, f.settings, m)
+	return f.Client.Send(ctx, f.Dest, f.Key, f.settings, m)
 }
 
 func (f *fixture) send(t *testing.T, m client.Message) *client.Result {

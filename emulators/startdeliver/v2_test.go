@@ -201,7 +201,7 @@ func TestStartdeliverV2(t *testing.T) {
 		f := newFixture(t, v2, cfg, matchOn("accountNo"))
 		f.send(t, client.Track("12345678901234567890123", "E", nil))
 		var raw json.RawMessage
-		if err := f.c.Do(ctx, http.MethodGet, client.AccountPath(v2, "acme", "users", "1"), nil, nil, &raw); err != nil {
+		if err := f.Client.Do(ctx, http.MethodGet, client.AccountPath(v2, "acme", "users", "1"), nil, nil, &raw); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(string(raw), `"accountNo":12345678901234567890123`) {
@@ -365,7 +365,7 @@ func TestStartdeliverV2(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, v2, seedApp(), matchingID)
 		t0 := time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC)
-		if _, err := f.c.FreezeClockAt(ctx, t0); err != nil {
+		if _, err := f.Client.FreezeClockAt(ctx, t0); err != nil {
 			t.Fatal(err)
 		}
 		name := func(v string) client.Message { return client.Identify("m-1", map[string]any{"trait2": v}) }
@@ -382,7 +382,7 @@ func TestStartdeliverV2(t *testing.T) {
 		if got, _ := f.sd.SegmentApp(ctx); got.IdentifyEnabled {
 			t.Fatal("the configuration was not replaced")
 		}
-		f.c.AdvanceClock(ctx, 9*time.Minute)
+		f.Client.AdvanceClock(ctx, 9*time.Minute)
 		if res := f.send(t, name("v2")); res.Status != "ok" {
 			t.Fatalf("after 9 minutes the cached copy still applies: %+v", res)
 		}
@@ -390,7 +390,7 @@ func TestStartdeliverV2(t *testing.T) {
 		if err != nil || !cache.Cached || !cache.Fresh || !cache.ReadAt.Equal(t0) || !cache.ExpiresAt.Equal(t0.Add(10*time.Minute)) {
 			t.Fatalf("cache %+v, %v", cache, err)
 		}
-		f.c.AdvanceClock(ctx, time.Minute)
+		f.Client.AdvanceClock(ctx, time.Minute)
 		f.wantIgnored(t, f.send(t, name("v3")), "identify parsing is not enabled")
 		if u := f.user(t, 1); u.Name != "v2" {
 			t.Fatalf("name %q, want v2", u.Name)

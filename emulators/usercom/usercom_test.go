@@ -21,6 +21,8 @@ var srv *testkit.Server
 
 func TestMain(m *testing.M) { os.Exit(testkit.Main(m, &srv)) }
 
+var ctx = context.Background()
+
 // Real browser user agents (UC-7).
 const (
 	uaChrome    = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.127 Safari/537.36"
@@ -32,11 +34,8 @@ const (
 // fixture, with the account's client and the reads the tests repeat.
 type app struct {
 	*testkit.Fixture
-	t   *testing.T
-	ctx context.Context
-	c   *client.Client
-	uc  *client.Usercom
-	key string
+	t  *testing.T
+	uc *client.Usercom
 }
 
 // newApp creates an account "app" with one active key in a fresh
@@ -48,7 +47,7 @@ func newApp(t *testing.T, cfg *client.UsercomConfig) *app {
 		spec.Config = cfg
 	}
 	f := testkit.NewFixture(t, srv, "usercom", spec)
-	return &app{Fixture: f, t: t, ctx: context.Background(), c: f.Client, uc: f.Client.Usercom(f.Account), key: f.Key}
+	return &app{Fixture: f, t: t, uc: f.Client.Usercom(f.Account)}
 }
 
 // sendWith sends a message with extra HTTP headers (Origin, Referer).
@@ -59,22 +58,22 @@ func (a *app) sendWith(h http.Header, m client.Message) error {
 		a.t.Fatal(err)
 	}
 	var res client.Result
-	return a.c.SendRaw(a.ctx, "usercom", client.RawRequest{Authorization: client.BasicAuth(a.key), Header: h, Body: body}, &res)
+	return a.Client.SendRaw(ctx, "usercom", client.RawRequest{Authorization: client.BasicAuth(a.Key), Header: h, Body: body}, &res)
 }
 
 func (a *app) user(key string) *client.UsercomUserDetail {
 	a.t.Helper()
-	return testkit.Must(a.uc.User(a.ctx, key))(a.t)
+	return testkit.Must(a.uc.User(ctx, key))(a.t)
 }
 
 func (a *app) users(q client.Query) []client.UsercomUser {
 	a.t.Helper()
-	return testkit.Must(a.uc.Users(a.ctx, q))(a.t)
+	return testkit.Must(a.uc.Users(ctx, q))(a.t)
 }
 
 func (a *app) attribute(contentType, name string) (client.UsercomAttribute, bool) {
 	a.t.Helper()
-	as, err := a.uc.Attributes(a.ctx, client.Query{"content_type": contentType, "name": name})
+	as, err := a.uc.Attributes(ctx, client.Query{"content_type": contentType, "name": name})
 	if err != nil {
 		a.t.Fatalf("attributes: %v", err)
 	}
@@ -109,7 +108,7 @@ func TestUsercom(t *testing.T) {
 				t.Errorf("%s: got %v, want 501", m.Type, err)
 			}
 		}
-		info, err := a.c.Info(a.ctx)
+		info, err := a.Client.Info(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +123,7 @@ func TestUsercom(t *testing.T) {
 		t.Parallel()
 		a := newApp(t, nil)
 		a.Send(client.Identify("u1", nil))
-		if _, err := a.c.RevokeKey(a.ctx, "usercom", "app", a.key); err != nil {
+		if _, err := a.Client.RevokeKey(ctx, "usercom", "app", a.Key); err != nil {
 			t.Fatal(err)
 		}
 		_, err := a.SendErr(client.Identify("u2", nil))
@@ -132,11 +131,11 @@ func TestUsercom(t *testing.T) {
 		if got := a.users(nil); len(got) != 1 {
 			t.Fatalf("a refused message changed state: %d users", len(got))
 		}
-		entries, err := a.c.Requests(a.ctx, client.RequestFilter{Destination: "usercom", Account: "app", Status: 403})
+		entries, err := a.Client.Requests(ctx, client.RequestFilter{Destination: "usercom", Account: "app", Status: 403})
 		if err != nil || len(entries) != 1 || !strings.Contains(entries[0].Message, "revoked") {
 			t.Fatalf("request log: %+v, %v", entries, err)
 		}
-		if _, err := a.c.ActivateKey(a.ctx, "usercom", "app", a.key); err != nil {
+		if _, err := a.Client.ActivateKey(ctx, "usercom", "app", a.Key); err != nil {
 			t.Fatal(err)
 		}
 		a.Send(client.Identify("u2", nil))
@@ -192,21 +191,21 @@ func TestUsercom(t *testing.T) {
 		if err := b.sendWith(evil, client.Identify("u1", nil)); err != nil {
 			t.Fatalf("no trusted domains: %v", err)
 		}
-		if d, err := b.uc.AddTrustedDomain(b.ctx, "Example.COM"); err != nil || d != "example.com" {
+		if d, err := b.uc.AddTrustedDomain(ctx, "Example.COM"); err != nil || d != "example.com" {
 			t.Fatalf("add: %q, %v", d, err)
 		}
-		_, err := b.uc.AddTrustedDomain(b.ctx, "example.com")
+		_, err := b.uc.AddTrustedDomain(ctx, "example.com")
 		testkit.ExpectError(t, err, http.StatusConflict, "already trusted")
-		_, err = b.uc.AddTrustedDomain(b.ctx, "not a domain")
+		_, err = b.uc.AddTrustedDomain(ctx, "not a domain")
 		testkit.ExpectError(t, err, http.StatusBadRequest, "domain")
-		if ds, err := b.uc.TrustedDomains(b.ctx); err != nil || !slices.Equal(ds, []string{"example.com"}) {
+		if ds, err := b.uc.TrustedDomains(ctx); err != nil || !slices.Equal(ds, []string{"example.com"}) {
 			t.Fatalf("list: %v, %v", ds, err)
 		}
 		testkit.ExpectError(t, b.sendWith(evil, client.Identify("u1", nil)), http.StatusForbidden, `"evilexample.com"`)
-		if err := b.uc.RemoveTrustedDomain(b.ctx, "example.com"); err != nil {
+		if err := b.uc.RemoveTrustedDomain(ctx, "example.com"); err != nil {
 			t.Fatal(err)
 		}
-		testkit.ExpectError(t, b.uc.RemoveTrustedDomain(b.ctx, "example.com"), http.StatusNotFound, "example.com")
+		testkit.ExpectError(t, b.uc.RemoveTrustedDomain(ctx, "example.com"), http.StatusNotFound, "example.com")
 		if err := b.sendWith(evil, client.Identify("u1", nil)); err != nil {
 			t.Fatalf("after removing the last domain: %v", err)
 		}
@@ -238,7 +237,7 @@ func TestUsercom(t *testing.T) {
 		if u := a.user("anon-2"); !slices.Equal(u.Companies, []string{"g1"}) {
 			t.Fatalf("anon-2: %+v", u)
 		}
-		if _, err := a.uc.User(a.ctx, "nobody"); client.StatusOf(err) != http.StatusNotFound {
+		if _, err := a.uc.User(ctx, "nobody"); client.StatusOf(err) != http.StatusNotFound {
 			t.Fatalf("control plane, unknown user: %v", err)
 		}
 	})
@@ -401,7 +400,7 @@ func TestUsercom(t *testing.T) {
 			t.Fatalf("attributes: %#v", u.Attributes)
 		}
 		var raw json.RawMessage
-		if err := a.c.Do(a.ctx, http.MethodGet, client.AccountPath("usercom", "app", "users", "u1"), nil, nil, &raw); err != nil {
+		if err := a.Client.Do(ctx, http.MethodGet, client.AccountPath("usercom", "app", "users", "u1"), nil, nil, &raw); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(string(raw), `"account_no":9007199254740993`) {
@@ -416,12 +415,12 @@ func TestUsercom(t *testing.T) {
 			{ContentType: "user", Name: "newsletter", Type: "boolean"},
 			{ContentType: "user", Name: "birthday", Type: "date"},
 		}})
-		if _, err := a.uc.CreateAttribute(a.ctx, client.UsercomAttributeSpec{ContentType: "user", Name: "trial_ends", Type: "datetime"}); err != nil {
+		if _, err := a.uc.CreateAttribute(ctx, client.UsercomAttributeSpec{ContentType: "user", Name: "trial_ends", Type: "datetime"}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := a.uc.CreateAttribute(a.ctx, client.UsercomAttributeSpec{ContentType: "user", Name: "Custom_Integer", Type: "string"})
+		_, err := a.uc.CreateAttribute(ctx, client.UsercomAttributeSpec{ContentType: "user", Name: "Custom_Integer", Type: "string"})
 		testkit.ExpectError(t, err, http.StatusConflict, "already defined")
-		_, err = a.uc.CreateAttribute(a.ctx, client.UsercomAttributeSpec{ContentType: "user", Name: "x", Type: "integer"})
+		_, err = a.uc.CreateAttribute(ctx, client.UsercomAttributeSpec{ContentType: "user", Name: "x", Type: "integer"})
 		testkit.ExpectError(t, err, http.StatusBadRequest, "type")
 
 		t.Run("the seed's example", func(t *testing.T) {
@@ -452,7 +451,7 @@ func TestUsercom(t *testing.T) {
 		if !contains(res.Warnings, `"abc" cannot be converted to number`) || !contains(res.Warnings, `"maybe" cannot be converted to boolean`) {
 			t.Fatalf("warnings %v", res.Warnings)
 		}
-		entries, err := a.c.Requests(a.ctx, client.RequestFilter{Destination: "usercom", Account: "app", UserID: "u1"})
+		entries, err := a.Client.Requests(ctx, client.RequestFilter{Destination: "usercom", Account: "app", UserID: "u1"})
 		if err != nil || len(entries) != 1 || !contains(entries[0].Warnings, `"abc"`) || !contains(entries[0].Warnings, `"maybe"`) {
 			t.Fatalf("request log: %+v, %v", entries, err)
 		}
@@ -497,11 +496,11 @@ func TestUsercom(t *testing.T) {
 		if u = a.user("u1"); u.PageViews != 3 || !u.LastSeen.Equal(t2) {
 			t.Fatalf("after a newer page: %+v", u.UsercomUser)
 		}
-		views, err := a.uc.PageViews(a.ctx, client.Query{"user_id": "u1", "from": t1.Format(time.RFC3339)})
+		views, err := a.uc.PageViews(ctx, client.Query{"user_id": "u1", "from": t1.Format(time.RFC3339)})
 		if err != nil || len(views) != 2 {
 			t.Fatalf("page views from t1: %+v, %v", views, err)
 		}
-		_, err = a.uc.PageViews(a.ctx, client.Query{"from": "yesterday"})
+		_, err = a.uc.PageViews(ctx, client.Query{"from": "yesterday"})
 		testkit.ExpectError(t, err, http.StatusBadRequest, `"from"`)
 	})
 
@@ -515,14 +514,14 @@ func TestUsercom(t *testing.T) {
 		if !contains(res.Actions, `defined event "Order Completed"`) {
 			t.Fatalf("actions %v", res.Actions)
 		}
-		evs, err := a.uc.Events(a.ctx, client.Query{"name": "Order Completed"})
+		evs, err := a.uc.Events(ctx, client.Query{"name": "Order Completed"})
 		if err != nil || len(evs) != 1 || !slices.Equal(evs[0].Properties, []string{"amount", "currency", "items"}) || evs[0].Occurrences != 1 {
 			t.Fatalf("event definition: %+v, %v", evs, err)
 		}
 		if at, _ := a.attribute("event", "items"); at.Type != "string" || at.Origin != "auto" {
 			t.Fatalf("items defined as %+v", at)
 		}
-		occ, err := a.uc.Occurrences(a.ctx, client.Query{"event": "Order Completed", "user_id": "u1"})
+		occ, err := a.uc.Occurrences(ctx, client.Query{"event": "Order Completed", "user_id": "u1"})
 		if err != nil || len(occ) != 1 {
 			t.Fatalf("occurrences: %+v, %v", occ, err)
 		}
@@ -535,14 +534,14 @@ func TestUsercom(t *testing.T) {
 		if !contains(res.Warnings, `"abc" cannot be converted to number`) || contains(res.Actions, `defined event "`) {
 			t.Fatalf("second track: actions %v warnings %v", res.Actions, res.Warnings)
 		}
-		occ, _ = a.uc.Occurrences(a.ctx, client.Query{"event": "Order Completed"})
+		occ, _ = a.uc.Occurrences(ctx, client.Query{"event": "Order Completed"})
 		if len(occ) != 2 || occ[1].Properties["coupon"] != "SPRING" || occ[1].Properties["amount"] != nil {
 			t.Fatalf("occurrences: %+v", occ)
 		}
 		if u := a.user("u1"); len(u.Events) != 2 || u.Events[0].Event != "Order Completed" {
 			t.Fatalf("user events: %+v", u.Events)
 		}
-		if evs, _ := a.uc.Events(a.ctx, nil); len(evs) != 1 || evs[0].Occurrences != 2 || !slices.Contains(evs[0].Properties, "coupon") {
+		if evs, _ := a.uc.Events(ctx, nil); len(evs) != 1 || evs[0].Occurrences != 2 || !slices.Contains(evs[0].Properties, "coupon") {
 			t.Fatalf("events: %+v", evs)
 		}
 	})
@@ -559,7 +558,7 @@ func TestUsercom(t *testing.T) {
 		}))
 		a.Send(client.Group("u2", "acme", map[string]any{"mrr": "lots", "name": "Acme Inc."}))
 		a.Send(client.Group("u1", "acme", nil)) // no duplicate membership
-		c, err := a.uc.Company(a.ctx, "acme")
+		c, err := a.uc.Company(ctx, "acme")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -579,10 +578,10 @@ func TestUsercom(t *testing.T) {
 		if at, _ := a.attribute("company", "industry"); at.Type != "string" {
 			t.Fatalf("industry: %+v", at)
 		}
-		if cs, err := a.uc.Companies(a.ctx, client.Query{"member": "u2"}); err != nil || len(cs) != 1 {
+		if cs, err := a.uc.Companies(ctx, client.Query{"member": "u2"}); err != nil || len(cs) != 1 {
 			t.Fatalf("companies of u2: %+v, %v", cs, err)
 		}
-		if _, err := a.uc.Company(a.ctx, "nope"); client.StatusOf(err) != http.StatusNotFound {
+		if _, err := a.uc.Company(ctx, "nope"); client.StatusOf(err) != http.StatusNotFound {
 			t.Fatalf("unknown company: %v", err)
 		}
 	})
@@ -623,11 +622,11 @@ func TestUsercom(t *testing.T) {
 	t.Run("control plane: bad filters and config are 400s naming the field", func(t *testing.T) {
 		t.Parallel()
 		a := newApp(t, nil)
-		_, err := a.uc.Users(a.ctx, client.Query{"emial": "x"})
+		_, err := a.uc.Users(ctx, client.Query{"emial": "x"})
 		testkit.ExpectError(t, err, http.StatusBadRequest, `"emial"`)
-		_, err = a.uc.Attributes(a.ctx, client.Query{"content": "user"})
+		_, err = a.uc.Attributes(ctx, client.Query{"content": "user"})
 		testkit.ExpectError(t, err, http.StatusBadRequest, `"content"`)
-		_, err = a.c.CreateAccount(a.ctx, "usercom", client.AccountSpec{ID: "bad",
+		_, err = a.Client.CreateAccount(ctx, "usercom", client.AccountSpec{ID: "bad",
 			Config: client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{{ContentType: "person", Name: "x", Type: "string"}}}})
 		testkit.ExpectError(t, err, http.StatusBadRequest, "content_type")
 	})
