@@ -195,11 +195,7 @@ func (c *Client) ResetClock(ctx context.Context) (*ClockState, error) {
 }
 
 // NamespaceInfo describes a namespace.
-type NamespaceInfo struct {
-	Name     string     `json:"name"`
-	Clock    ClockState `json:"clock"`
-	Requests int        `json:"requests"`
-}
+type NamespaceInfo = wire.NamespaceInfoOf[ClockState]
 
 // CreateNamespace creates a namespace (it is also created on first use).
 func (c *Client) CreateNamespace(ctx context.Context, name string) (*NamespaceInfo, error) {

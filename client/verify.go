@@ -7,20 +7,15 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/destemu/destemu/wire"
 )
 
 // CountGroup is one group of RequestCounts.
-type CountGroup struct {
-	Fields map[string]string `json:"fields"`
-	Count  int               `json:"count"`
-}
+type CountGroup = wire.CountGroup
 
 // Counts is the answer of RequestCounts.
-type Counts struct {
-	By     []string     `json:"by"`
-	Groups []CountGroup `json:"groups"`
-	Total  int          `json:"total"`
-}
+type Counts = wire.Counts
 
 // RequestCounts counts the logged requests that match f, grouped by the
 // given fields (destination, account, status, outcome, type, event, userId;

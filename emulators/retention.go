@@ -1,6 +1,9 @@
 package emulators
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // DefaultRetainEvents is how many stored events an account keeps by
 // default, the newest: with 10,000 users it keeps a sandbox that receives
@@ -96,6 +99,18 @@ func (a *Account) Stored() (users, events int, ok bool) {
 func Expired[T any](items []T, keep int, before time.Time, at func(T) time.Time) int {
 	n := max(len(items)-keep, 0)
 	return n + Older(items[n:], before, at)
+}
+
+// Trim drops what Expired counts from an oldest-first list and returns
+// what is left, in a fresh array when it dropped any (so the dropped items
+// are freed), and how many it dropped: the whole of a TrimEvents over one
+// list of events.
+func Trim[T any](items []T, keep int, before time.Time, at func(T) time.Time) ([]T, int) {
+	drop := Expired(items, keep, before, at)
+	if drop == 0 {
+		return items, 0
+	}
+	return slices.Clone(items[drop:]), drop
 }
 
 // Older counts the leading items of an oldest-first list whose time (at) is

@@ -171,11 +171,7 @@ func (s *Server) views(c *gin.Context, _ *emulators.Namespace) (int, any, error)
 	return http.StatusOK, list(out), nil
 }
 
-type namespaceView struct {
-	Name     string      `json:"name"`
-	Clock    clock.State `json:"clock"`
-	Requests int         `json:"requests"`
-}
+type namespaceView = wire.NamespaceInfoOf[clock.State]
 
 func viewNamespace(ns *emulators.Namespace) namespaceView {
 	_, n := ns.Log.List(emulators.Filter{}, 1)
@@ -410,7 +406,7 @@ func (s *Server) countRequests(c *gin.Context, ns *emulators.Namespace) (int, an
 	}
 	items, total := ns.Log.List(f, 0)
 	index := map[string]int{}
-	groups := []countGroup{}
+	groups := []wire.CountGroup{}
 	for i := len(items) - 1; i >= 0; i-- { // oldest first: groups in order of first sight
 		e := &items[i]
 		fields := make(map[string]string, len(by))
@@ -426,25 +422,13 @@ func (s *Server) countRequests(c *gin.Context, ns *emulators.Namespace) (int, an
 			continue
 		}
 		index[key.String()] = len(groups)
-		groups = append(groups, countGroup{Fields: fields, Count: 1})
+		groups = append(groups, wire.CountGroup{Fields: fields, Count: 1})
 	}
 	return http.StatusOK, requestCounts{By: by, Groups: groups, Total: total}, nil
 }
 
-// requestCounts is the answer of /_emulator/requests/counts: the matching
-// requests grouped by the fields in By, groups in order of first sight.
-type requestCounts struct {
-	By     []string     `json:"by"`
-	Groups []countGroup `json:"groups"`
-	Total  int          `json:"total"`
-}
-
-// countGroup is one group of requestCounts: its fields' values and how many
-// requests have them.
-type countGroup struct {
-	Fields map[string]string `json:"fields"`
-	Count  int               `json:"count"`
-}
+// requestCounts is the answer of /_emulator/requests/counts.
+type requestCounts = wire.Counts
 
 func (s *Server) addFault(c *gin.Context, ns *emulators.Namespace) (int, any, error) {
 	var r emulators.FaultRule

@@ -227,3 +227,27 @@ type FaultActionOf[D any] struct {
 
 // FaultRule is a fault rule as the client writes it, durations as text.
 type FaultRule = FaultRuleOf[string]
+
+// Counts is the answer of GET /_emulator/requests/counts: the matching
+// requests grouped by the fields in By, groups in order of first sight.
+type Counts struct {
+	By     []string     `json:"by"`
+	Groups []CountGroup `json:"groups"`
+	Total  int          `json:"total"`
+}
+
+// CountGroup is one group of Counts: its fields' values and how many
+// requests have them.
+type CountGroup struct {
+	Fields map[string]string `json:"fields"`
+	Count  int               `json:"count"`
+}
+
+// NamespaceInfoOf describes a namespace: its name, its clock and how many
+// requests its log holds. C is the clock's state: the client's
+// ClockState, the server's clock.State.
+type NamespaceInfoOf[C any] struct {
+	Name     string `json:"name"`
+	Clock    C      `json:"clock"`
+	Requests int    `json:"requests"`
+}

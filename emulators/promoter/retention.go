@@ -1,7 +1,6 @@
 package promoter
 
 import (
-	"slices"
 	"time"
 
 	"github.com/destemu/destemu/emulators"
@@ -16,9 +15,9 @@ func (*Destination) Stored(s *State) (users, events int) {
 // TrimEvents drops the oldest custom events beyond keep, and those received
 // before before (emulators.Retainer).
 func (*Destination) TrimEvents(s *State, keep int, before time.Time) int {
-	drop := emulators.Expired(s.CustomEvents, keep, before, func(e *CustomEvent) time.Time { return e.ReceivedAt })
+	kept, drop := emulators.Trim(s.CustomEvents, keep, before, func(e *CustomEvent) time.Time { return e.ReceivedAt })
 	if drop > 0 {
-		s.CustomEvents = slices.Clone(s.CustomEvents[drop:]) // a fresh array frees the dropped ones
+		s.CustomEvents = kept
 		s.indexEvents()
 	}
 	return drop

@@ -1,7 +1,6 @@
 package startdeliver
 
 import (
-	"slices"
 	"time"
 
 	"github.com/destemu/destemu/emulators"
@@ -16,11 +15,11 @@ func (*Destination) Stored(a *State) (users, events int) {
 // before before, then rebuilds the event indexes, which hold positions
 // (emulators.Retainer).
 func (*Destination) TrimEvents(a *State, keep int, before time.Time) int {
-	drop := emulators.Expired(a.Events, keep, before, func(e *UsageEvent) time.Time { return e.Received })
+	kept, drop := emulators.Trim(a.Events, keep, before, func(e *UsageEvent) time.Time { return e.Received })
 	if drop == 0 {
 		return 0
 	}
-	a.Events = slices.Clone(a.Events[drop:]) // a fresh array frees the dropped ones
+	a.Events = kept
 	a.EventsDropped += int64(drop)
 	a.eventsByUser = make(map[int64][]int)
 	for i, ev := range a.Events {
