@@ -191,9 +191,7 @@ func TestSeed(t *testing.T) {
 	if err := scenarios.Seed(ctx, c, s); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Send(ctx, "promoter", "pk_sandbox", nil, client.Identify("ted", map[string]any{"email": "ted@example.com"})); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(c.Send(ctx, "promoter", "pk_sandbox", nil, client.Identify("ted", map[string]any{"email": "ted@example.com"})))(t)
 	res, err := c.Send(ctx, "promoter", "pk_sandbox", nil, client.Track("ted", "Order Completed", nil))
 	if err != nil || res.Data["survey"] == nil {
 		t.Fatalf("seeded campaign did not survey: %+v %v", res, err)

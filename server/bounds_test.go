@@ -20,6 +20,7 @@ import (
 	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/server"
+	"github.com/destemu/destemu/testkit"
 )
 
 // safety bounds how long a test waits for the server to end something it
@@ -156,9 +157,7 @@ func TestServerTimeouts(t *testing.T) {
 			Action: client.FaultAction{Kind: "latency", Latency: "700ms"}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.CreateAccount(ctx, "probe", client.AccountSpec{ID: "a", Settings: regionEU, Keys: []client.KeySpec{{Value: "k-slow"}}}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.CreateAccount(ctx, "probe", client.AccountSpec{ID: "a", Settings: regionEU, Keys: []client.KeySpec{{Value: "k-slow"}}}))(t)
 		if res, err := c.Send(ctx, "probe", "k-slow", nil, client.Track("u", "E", nil)); err != nil || res.Status != "ok" {
 			t.Fatalf("a webhook with 700 ms of fault latency: %+v, %v", res, err)
 		}
@@ -285,18 +284,14 @@ func TestStateFileSaveFailureCounted(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := client.New("http://" + addr)
-	if _, err := c.Send(ctx, "promoter", "k", nil, client.Identify("u", map[string]any{"email": "u@example.com"})); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(c.Send(ctx, "promoter", "k", nil, client.Identify("u", map[string]any{"email": "u@example.com"})))(t)
 	if err := sf.Save(); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Send(ctx, "promoter", "k", nil, client.Identify("u2", map[string]any{"email": "u2@example.com"})); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(c.Send(ctx, "promoter", "k", nil, client.Identify("u2", map[string]any{"email": "u2@example.com"})))(t)
 	if err := sf.Save(); err == nil {
 		t.Fatal("a save into a removed directory worked")
 	}

@@ -104,9 +104,7 @@ func newAccount(t *testing.T, c *client.Client, id string, keys ...client.KeySpe
 	if len(keys) == 0 {
 		keys = []client.KeySpec{{Value: keyOf(c, id)}}
 	}
-	if _, err := c.CreateAccount(ctx, "probe", client.AccountSpec{ID: id, Settings: regionEU, Keys: keys}); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(c.CreateAccount(ctx, "probe", client.AccountSpec{ID: id, Settings: regionEU, Keys: keys}))(t)
 }
 
 func events(t *testing.T, c *client.Client, account string) []probeEvent {
@@ -162,9 +160,7 @@ func TestWebhookContract(t *testing.T) {
 		t.Parallel()
 		c := testkit.Isolated(t, srv).Client()
 		// An account without stored settings: the header must carry them.
-		if _, err := c.CreateAccount(ctx, "probe", client.AccountSpec{ID: "a", Keys: []client.KeySpec{{Value: "k3"}}}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.CreateAccount(ctx, "probe", client.AccountSpec{ID: "a", Keys: []client.KeySpec{{Value: "k3"}}}))(t)
 		body := []byte(`{"type":"track","userId":"u","event":"E"}`)
 		send := func(settings string) error {
 			return c.SendRaw(ctx, "probe", client.RawRequest{Authorization: client.BasicAuth("k3"), Settings: settings, Body: body}, nil)
@@ -322,9 +318,7 @@ func TestWebhookContract(t *testing.T) {
 		f := probeFixture(t, srv)
 		c := f.Client
 		newAccount(t, c, "b")
-		if _, err := c.FreezeClock(ctx); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.FreezeClock(ctx))(t)
 		m := client.Track("u", "E", nil).WithID("msg-1")
 		send := func(key string) *client.Result {
 			t.Helper()
@@ -343,15 +337,11 @@ func TestWebhookContract(t *testing.T) {
 		if r := send(keyOf(c, "b")); r.Status != "ok" { // another account has its own ids
 			t.Fatalf("other account: %+v", r)
 		}
-		if _, err := c.AdvanceClock(ctx, 24*time.Hour-time.Second); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.AdvanceClock(ctx, 24*time.Hour-time.Second))(t)
 		if r := send(f.Key); r.Status != "duplicate" {
 			t.Fatalf("23:59:59 later: %+v", r)
 		}
-		if _, err := c.AdvanceClock(ctx, time.Second); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.AdvanceClock(ctx, time.Second))(t)
 		if r := send(f.Key); r.Status != "ok" {
 			t.Fatalf("24h later: %+v", r)
 		}
@@ -423,18 +413,12 @@ func TestWebhookContract(t *testing.T) {
 		t.Parallel()
 		f := probeFixture(t, srv)
 		c := f.Client
-		if _, err := c.RevokeKey(ctx, "probe", "a", f.Key); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.RevokeKey(ctx, "probe", "a", f.Key))(t)
 		// Auth comes before message checks: even a broken message is 403.
 		f.Expect(client.Track("u", "", nil), 403, "revoked")
-		if _, err := c.DeactivateKey(ctx, "probe", "a", f.Key); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.DeactivateKey(ctx, "probe", "a", f.Key))(t)
 		f.Expect(client.Track("u", "E", nil), 401, "not active")
-		if _, err := c.ActivateKey(ctx, "probe", "a", f.Key); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.ActivateKey(ctx, "probe", "a", f.Key))(t)
 		f.Send(client.Track("u", "E", nil))
 		if n := len(events(t, c, "a")); n != 1 {
 			t.Fatalf("stored %d events, want 1", n)
@@ -448,9 +432,7 @@ func TestWebhookContract(t *testing.T) {
 		newAccount(t, ns1, "a")
 		newAccount(t, ns1, "b")
 		newAccount(t, ns2, "a", client.KeySpec{Value: "k-a-2"})
-		if _, err := ns1.Send(ctx, "probe", keyOf(ns1, "a"), nil, client.Track("u", "E", nil)); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(ns1.Send(ctx, "probe", keyOf(ns1, "a"), nil, client.Track("u", "E", nil)))(t)
 		if n := len(events(t, ns1, "b")); n != 0 {
 			t.Fatalf("account b sees %d events", n)
 		}

@@ -55,9 +55,7 @@ func TestFaults(t *testing.T) {
 		t.Parallel()
 		f := probeFixture(t, srv)
 		c := f.Client
-		if _, err := c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultDrop}, Times: 1}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultDrop}, Times: 1}))(t)
 		_, err := f.SendErr(client.Track("u", "E", nil))
 		var apiErr *client.Error
 		if err == nil || errors.As(err, &apiErr) {
@@ -76,9 +74,7 @@ func TestFaults(t *testing.T) {
 		t.Parallel()
 		f := probeFixture(t, srv)
 		c := f.Client
-		if _, err := c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultLatency, Latency: "150ms"}, Times: 1}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultLatency, Latency: "150ms"}, Times: 1}))(t)
 		start := time.Now()
 		f.Send(client.Track("u", "E", nil))
 		if d := time.Since(start); d < 150*time.Millisecond {
@@ -97,13 +93,9 @@ func TestFaults(t *testing.T) {
 		t.Parallel()
 		f := probeFixture(t, srv)
 		c := f.Client
-		if _, err := c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultTimeout, After: "100ms"}, Times: 1}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultTimeout, After: "100ms"}, Times: 1}))(t)
 		f.Expect(client.Track("u", "E", nil), 504, "timed out")
-		if _, err := c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultTimeout, After: "1m"}, Times: 1}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultTimeout, After: "1m"}, Times: 1}))(t)
 		impatient := client.New(srv.URL(), client.WithHTTPClient(&http.Client{Timeout: 100 * time.Millisecond})).Namespace(c.NamespaceName())
 		start := time.Now()
 		if _, err := impatient.Send(ctx, "probe", f.Key, nil, client.Track("u", "E", nil)); err == nil {
@@ -123,9 +115,7 @@ func TestFaults(t *testing.T) {
 			s := probeServer(t, testkit.WithConfig(func(c *serverConfig) { c.RandomSeed = 42 }))
 			c := s.Client().Namespace("replay")
 			newAccount(t, c, "a")
-			if _, err := c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultStatus, Status: 503}, Probability: 0.5}); err != nil {
-				t.Fatal(err)
-			}
+			testkit.Must(c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultStatus, Status: 503}, Probability: 0.5}))(t)
 			var b strings.Builder
 			for i := 0; i < 40; i++ {
 				if _, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", "E", nil)); err != nil {
@@ -156,9 +146,7 @@ func TestFaults(t *testing.T) {
 			testkit.ExpectError(t, err, 400, field)
 		}
 		a, _ := c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultDrop}})
-		if _, err := c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultDrop}}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.AddFault(ctx, client.FaultRule{Action: client.FaultAction{Kind: client.FaultDrop}}))(t)
 		if err := c.DeleteFault(ctx, a.ID); err != nil {
 			t.Fatal(err)
 		}

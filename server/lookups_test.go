@@ -82,9 +82,7 @@ func TestLookupsMatchScan(t *testing.T) {
 			t.Parallel()
 			srv := testkit.Start(t)
 			c := srv.Client()
-			if _, err := c.CreateAccount(ctx, lc.dest, client.AccountSpec{ID: "a", Keys: []client.KeySpec{{Value: "k-" + lc.dest}}}); err != nil {
-				t.Fatal(err)
-			}
+			testkit.Must(c.CreateAccount(ctx, lc.dest, client.AccountSpec{ID: "a", Keys: []client.KeySpec{{Value: "k-" + lc.dest}}}))(t)
 			path := "/_emulator/" + lc.dest + "/accounts/a/" + lc.list
 			var wg sync.WaitGroup
 			for w := range 4 {

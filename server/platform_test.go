@@ -58,13 +58,9 @@ func TestNamespaceClocks(t *testing.T) {
 		t.Run("ns", func(t *testing.T) {
 			t.Parallel()
 			c := testkit.Isolated(t, srv).Client()
-			if _, err := c.FreezeClockAt(ctx, start); err != nil {
-				t.Fatal(err)
-			}
+			testkit.Must(c.FreezeClockAt(ctx, start))(t)
 			for step := 0; step < 10; step++ {
-				if _, err := c.AdvanceClock(ctx, time.Duration(i)*time.Hour); err != nil {
-					t.Fatal(err)
-				}
+				testkit.Must(c.AdvanceClock(ctx, time.Duration(i)*time.Hour))(t)
 			}
 			st, err := c.Clock(ctx)
 			if want := start.Add(time.Duration(10*i) * time.Hour); err != nil || !st.Now.Equal(want) || !st.Frozen {
@@ -114,9 +110,7 @@ func TestWaitRequests(t *testing.T) {
 	newAccount(t, c, "a")
 	done := waitRequests(t, c, client.RequestFilter{Event: "Done"}, 2)
 	for _, ev := range []string{"Other", "Done", "Done"} {
-		if _, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", ev, nil)); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", ev, nil)))(t)
 	}
 	if got := <-done; len(got) != 2 || got[0].Event != "Done" {
 		t.Fatalf("wait returned %+v", got)
@@ -130,9 +124,7 @@ func TestRequestLogIsBounded(t *testing.T) {
 	c := startProbe(t, testkit.WithConfig(func(c *serverConfig) { c.LogCapacity = 5 }))
 	newAccount(t, c, "a")
 	for i := 0; i < 12; i++ {
-		if _, err := c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", "E", nil)); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.Send(ctx, "probe", keyOf(c, "a"), nil, client.Track("u", "E", nil)))(t)
 	}
 	all, err := c.Requests(ctx, client.RequestFilter{Limit: 100})
 	if err != nil || len(all) != 5 || all[0].ID != 12 || all[4].ID != 8 {
@@ -166,12 +158,8 @@ func TestAccountsControlPlane(t *testing.T) {
 	if err != nil || len(a.Keys) != 2 || a.Keys[1].Status != "inactive" || a.Keys[1].Permission != "read" {
 		t.Fatalf("account %+v, %v", a, err)
 	}
-	if _, err := c.AddKey(ctx, "probe", "a", client.KeySpec{Value: "k4"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Send(ctx, "probe", "k4", nil, client.Track("u", "E", nil)); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(c.AddKey(ctx, "probe", "a", client.KeySpec{Value: "k4"}))(t)
+	testkit.Must(c.Send(ctx, "probe", "k4", nil, client.Track("u", "E", nil)))(t)
 	if err := c.ResetAccount(ctx, "probe", "a"); err != nil {
 		t.Fatal(err)
 	}
@@ -196,9 +184,7 @@ func TestResetAndNamespaces(t *testing.T) {
 	other := c.Namespace("other")
 	newAccount(t, c, "a")
 	newAccount(t, other, "b")
-	if _, err := other.FreezeClock(ctx); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(other.FreezeClock(ctx))(t)
 	list, err := c.Namespaces(ctx)
 	if err != nil || len(list) != 2 || list[0].Name != "default" || list[1].Name != "other" || !list[1].Clock.Frozen {
 		t.Fatalf("namespaces %+v, %v", list, err)
@@ -240,9 +226,7 @@ func TestAdminToken(t *testing.T) {
 	_, err = client.New(srv.URL(), client.WithAdminToken("wrong")).Namespaces(ctx)
 	testkit.ExpectError(t, err, 401, "Bearer")
 	// Webhooks and health stay open.
-	if _, err := client.New(srv.URL()).Send(ctx, "probe", "k", regionEU, client.Track("u", "E", nil)); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(client.New(srv.URL()).Send(ctx, "probe", "k", regionEU, client.Track("u", "E", nil)))(t)
 	if err := client.New(srv.URL()).Ready(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -252,9 +236,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	t.Parallel()
 	srv := probeServer(t)
 	c := srv.Client()
-	if _, err := c.Send(ctx, "probe", "k", regionEU, client.Track("u", "E", nil)); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(c.Send(ctx, "probe", "k", regionEU, client.Track("u", "E", nil)))(t)
 	_, _ = c.Send(ctx, "probe", "k", regionEU, client.Alias("u", "p"))
 	for path, want := range map[string][]string{
 		"/livez":  {`"alive"`},

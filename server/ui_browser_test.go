@@ -337,9 +337,7 @@ func testAdminToken(t *testing.T, ctx context.Context) {
 		chromedp.Submit(chromedp.CSS(`#token`)),
 		chromedp.WaitVisible(chromedp.CSS(`#live[data-state=live]`)),
 	)
-	if _, err := srv.Client().Send(context.Background(), "usercom", "uc_tok", nil, client.Identify("ann", map[string]any{"email": "ann@example.com"})); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(srv.Client().Send(context.Background(), "usercom", "uc_tok", nil, client.Identify("ann", map[string]any{"email": "ann@example.com"})))(t)
 	// Asked once: a reload keeps the session, and the live log works with it.
 	run(t, ctx,
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="1"]`)),

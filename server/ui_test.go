@@ -149,9 +149,7 @@ func TestRequestsTextFormat(t *testing.T) {
 	ctx := context.Background()
 	c := srv.Client()
 	for _, u := range []string{"ann", "bob"} {
-		if _, err := c.Send(ctx, "usercom", "k-text", nil, identify(u)); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.Send(ctx, "usercom", "k-text", nil, identify(u)))(t)
 	}
 	entries, err := c.Requests(ctx, client.RequestFilter{})
 	if err != nil || len(entries) != 2 {
@@ -182,9 +180,7 @@ func TestStream(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c := srv.Client().Namespace("stream")
-	if _, err := c.Send(ctx, "usercom", "k-stream", nil, identify("early")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(c.Send(ctx, "usercom", "k-stream", nil, identify("early")))(t)
 	got := make(chan client.Entry, 10)
 	done := make(chan error, 1)
 	sctx, stop := context.WithCancel(ctx)
@@ -196,12 +192,8 @@ func TestStream(t *testing.T) {
 			return nil
 		})
 	}()
-	if _, err := c.Send(ctx, "promoter", "k-p", nil, identify("skipped")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Send(ctx, "usercom", "k-stream", nil, identify("live")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(c.Send(ctx, "promoter", "k-p", nil, identify("skipped")))(t)
+	testkit.Must(c.Send(ctx, "usercom", "k-stream", nil, identify("live")))(t)
 	select {
 	case e := <-got:
 		if e.UserID != "live" || e.Destination != "usercom" || e.Namespace != "stream" {
@@ -244,9 +236,7 @@ func TestStreamText(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 		t.Fatalf("Content-Type %q", ct)
 	}
-	if _, err := srv.Client().Send(ctx, "usercom", "k-t", nil, identify("tina")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(srv.Client().Send(ctx, "usercom", "k-t", nil, identify("tina")))(t)
 	line, err := bufio.NewReader(resp.Body).ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "#1 200 ok usercom/") || !strings.Contains(line, "user=tina") {
 		t.Fatalf("streamed line %q, %v", line, err)
@@ -264,9 +254,7 @@ func TestWebhookLogLine(t *testing.T) {
 		c.Logger = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}))
 	ctx := context.Background()
-	if _, err := srv.Client().Send(ctx, "usercom", "k-log", nil, identify("lou")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(srv.Client().Send(ctx, "usercom", "k-log", nil, identify("lou")))(t)
 	_, err := srv.Client().Send(ctx, "usercom", "k-log", nil, client.Message{Type: "track", UserID: "lou"})
 	if client.StatusOf(err) != http.StatusBadRequest {
 		t.Fatalf("a track without event: %v", err)

@@ -17,9 +17,7 @@ func TestIsolatedNamespacesAreRemoved(t *testing.T) {
 	t.Run("inner", func(t *testing.T) {
 		ns := testkit.Isolated(t, inProcess)
 		name = ns.Name
-		if _, err := ns.Client().FreezeClock(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(ns.Client().FreezeClock(context.Background()))(t)
 	})
 	list, err := inProcess.Client().Namespaces(context.Background())
 	if err != nil {

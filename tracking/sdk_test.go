@@ -89,9 +89,7 @@ func TestAnalyticsGo(t *testing.T) {
 	srv := testkit.Start(t)
 	c := srv.Client()
 	ctx := context.Background()
-	if _, err := c.CreateSource(ctx, client.Source{WriteKey: "wk_go", Connections: allFive}); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(c.CreateSource(ctx, client.Source{WriteKey: "wk_go", Connections: allFive}))(t)
 	cb, tr := newCallback(16), &countingTransport{}
 	sdk := newSDK(t, srv, "wk_go", 3, cb, tr)
 	msgs := []analytics.Message{
@@ -188,9 +186,7 @@ func TestAnalyticsGoRetry(t *testing.T) {
 	srv := testkit.Start(t)
 	c := srv.Client()
 	ctx := context.Background()
-	if _, err := c.CreateSource(ctx, client.Source{WriteKey: "wk_go", Connections: allFive[2:3]}); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(c.CreateSource(ctx, client.Source{WriteKey: "wk_go", Connections: allFive[2:3]}))(t)
 	if _, err := c.AddFault(ctx, client.FaultRule{Match: client.FaultMatch{Destination: "tracking"},
 		Action: client.FaultAction{Kind: client.FaultStatus, Status: 503}, Times: 2}); err != nil {
 		t.Fatal(err)

@@ -169,9 +169,7 @@ func TestSeed(t *testing.T) {
 	file, state := "../../scenarios/testdata/seed/sandbox.yaml", filepath.Join(t.TempDir(), "state.json")
 	c, stop, logs := start(t, "--seed", file, "--state-file", state, "--state-interval", "0")
 	ready(t, c)
-	if _, err := c.Send(ctx, "promoter", "pk_sandbox", nil, client.Identify("ted", map[string]any{"email": "ted@example.com"})); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(c.Send(ctx, "promoter", "pk_sandbox", nil, client.Identify("ted", map[string]any{"email": "ted@example.com"})))(t)
 	if res, err := c.Send(ctx, "promoter", "pk_sandbox", nil, client.Track("ted", "Order Completed", nil)); err != nil || res.Data["survey"] == nil {
 		t.Fatalf("the seeded campaign did not survey: %+v %v", res, err)
 	}

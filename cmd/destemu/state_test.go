@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/destemu/destemu/client"
+	"github.com/destemu/destemu/testkit"
 )
 
 // logWriter collects the server's log and hands over the address it says it
@@ -67,12 +68,8 @@ func TestStateFileAcrossRestart(t *testing.T) {
 	ctx := context.Background()
 
 	c, stop, logs := start(t, "--state-file", path, "--state-interval", "0")
-	if _, err := c.CreateAccount(ctx, "promoter", client.AccountSpec{ID: "acme", Keys: []client.KeySpec{{Value: "k-acme"}}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Send(ctx, "promoter", "k-acme", nil, client.Identify("u1", map[string]any{"email": "ada@example.com"}).WithID("m-1")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Must(c.CreateAccount(ctx, "promoter", client.AccountSpec{ID: "acme", Keys: []client.KeySpec{{Value: "k-acme"}}}))(t)
+	testkit.Must(c.Send(ctx, "promoter", "k-acme", nil, client.Identify("u1", map[string]any{"email": "ada@example.com"}).WithID("m-1")))(t)
 	if _, err := os.Stat(path); err == nil {
 		t.Fatal("the state file was written before the stop with --state-interval 0")
 	}

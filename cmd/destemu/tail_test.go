@@ -44,9 +44,7 @@ func TestTail(t *testing.T) {
 	c := srv.Client()
 	send := func(dest, user string) {
 		t.Helper()
-		if _, err := c.Send(ctx, dest, "k-"+dest, nil, client.Identify(user, map[string]any{"email": user + "@example.com"})); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.Send(ctx, dest, "k-"+dest, nil, client.Identify(user, map[string]any{"email": user + "@example.com"})))(t)
 	}
 	send("usercom", "old")
 	send("usercom", "newest")

@@ -65,9 +65,7 @@ func TestPromoterControlPlane(t *testing.T) {
 		}
 		_, err := f.p.CreateContactList(ctx, client.PromoterContactListSpec{ID: "l"})
 		testkit.ExpectError(t, err, 400, "name")
-		if _, err := f.p.CreateContactList(ctx, client.PromoterContactListSpec{ID: "l", Name: "L"}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(f.p.CreateContactList(ctx, client.PromoterContactListSpec{ID: "l", Name: "L"}))(t)
 		_, err = f.p.CreateContactList(ctx, client.PromoterContactListSpec{ID: "l", Name: "L"})
 		testkit.ExpectError(t, err, http.StatusConflict, "")
 	})

@@ -181,9 +181,7 @@ func TestPromoter(t *testing.T) {
 		own := testkit.Start(t) // a snapshot import replaces every namespace
 		c := own.Client()
 		ctx := context.Background()
-		if _, err := c.CreateAccount(ctx, "promoter", client.AccountSpec{ID: "acme", Keys: []client.KeySpec{{Value: "k"}}}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(c.CreateAccount(ctx, "promoter", client.AccountSpec{ID: "acme", Keys: []client.KeySpec{{Value: "k"}}}))(t)
 		if _, err := c.Send(ctx, "promoter", "k", nil, client.Identify("u1", map[string]any{
 			"email": "u1@example.com", "big": json.Number("9007199254740993"), "ratio": json.Number("0.1000000000000000055511151231257827"),
 		})); err != nil {
@@ -292,9 +290,7 @@ func TestPromoter(t *testing.T) {
 	t.Run("PR-6 a matching track surveys the identified contact and adds it to the campaign's list", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, nil)
-		if _, err := f.p.CreateContactList(ctx, client.PromoterContactListSpec{ID: "buyers", Name: "Buyers"}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(f.p.CreateContactList(ctx, client.PromoterContactListSpec{ID: "buyers", Name: "Buyers"}))(t)
 		cmp := f.campaign(client.PromoterCampaignSpec{Name: "Post purchase", TriggerEvent: "Order Completed", ContactList: "buyers", Activate: true})
 		f.identify("u1", "u1@example.com")
 		f.Send(client.Track("u1", "Order Viewed", nil)) // another event: no survey

@@ -59,9 +59,7 @@ func TestStartdeliver(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, dest, externalID(), matchOn("externalId"))
 			for _, k := range []client.KeySpec{{Value: f.Key + "-off", Active: client.Inactive()}, {Value: f.Key + "-read", Permission: "read"}} {
-				if _, err := f.Client.AddKey(ctx, dest, "acme", k); err != nil {
-					t.Fatal(err)
-				}
+				testkit.Must(f.Client.AddKey(ctx, dest, "acme", k))(t)
 			}
 			m := client.Track("u1", "Clicked", nil)
 			_, err := f.Client.Send(ctx, dest, f.Key+"-off", f.settings, m)

@@ -22,9 +22,7 @@ func TestStartdeliverControlPlane(t *testing.T) {
 			t.Fatalf("%+v, %v", created, err)
 		}
 		// The same alias on the other entity is another field.
-		if _, err := f.sd.CreateCustomField(ctx, client.StartdeliverCustomField{Alias: "tier", Type: "text", Entity: "user"}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(f.sd.CreateCustomField(ctx, client.StartdeliverCustomField{Alias: "tier", Type: "text", Entity: "user"}))(t)
 		_, err = f.sd.CreateCustomField(ctx, client.StartdeliverCustomField{Alias: "tier", Type: "text", Entity: "user"})
 		testkit.ExpectError(t, err, http.StatusConflict, `"tier"`)
 		for _, bad := range []struct {
@@ -48,9 +46,7 @@ func TestStartdeliverControlPlane(t *testing.T) {
 		if fs, _ := f.sd.CustomFields(ctx, client.Query{"type": "number"}); len(fs) != 1 || fs[0].Entity != "customer" {
 			t.Fatalf("number fields %+v", fs)
 		}
-		if _, err := f.sd.CreateUser(ctx, client.StartdeliverUserSpec{CustomFields: map[string]any{"tier": "gold"}}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(f.sd.CreateUser(ctx, client.StartdeliverUserSpec{CustomFields: map[string]any{"tier": "gold"}}))(t)
 		if err := f.sd.DeleteCustomField(ctx, "user", "tier"); err != nil {
 			t.Fatal(err)
 		}

@@ -365,9 +365,7 @@ func TestStartdeliverV2(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, v2, seedApp(), matchingID)
 		t0 := time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC)
-		if _, err := f.Client.FreezeClockAt(ctx, t0); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(f.Client.FreezeClockAt(ctx, t0))(t)
 		name := func(v string) client.Message { return client.Identify("m-1", map[string]any{"trait2": v}) }
 		f.send(t, name("v1"))
 		enabled, err := f.sd.SegmentApp(ctx)
@@ -376,9 +374,7 @@ func TestStartdeliverV2(t *testing.T) {
 		}
 		disabled := *enabled
 		disabled.IdentifyEnabled = false
-		if _, err := f.sd.ReplaceSegmentApp(ctx, disabled); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(f.sd.ReplaceSegmentApp(ctx, disabled))(t)
 		if got, _ := f.sd.SegmentApp(ctx); got.IdentifyEnabled {
 			t.Fatal("the configuration was not replaced")
 		}
@@ -396,9 +392,7 @@ func TestStartdeliverV2(t *testing.T) {
 			t.Fatalf("name %q, want v2", u.Name)
 		}
 		// Enabled again: the disabled copy read at t0+10m is cached now.
-		if _, err := f.sd.ReplaceSegmentApp(ctx, *enabled); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(f.sd.ReplaceSegmentApp(ctx, *enabled))(t)
 		f.wantIgnored(t, f.send(t, name("v4")), "not enabled")
 		if err := f.sd.FlushSegmentApp(ctx); err != nil {
 			t.Fatal(err)

@@ -123,9 +123,7 @@ func TestUsercom(t *testing.T) {
 		t.Parallel()
 		a := newApp(t, nil)
 		a.Send(client.Identify("u1", nil))
-		if _, err := a.Client.RevokeKey(ctx, "usercom", "app", a.Key); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(a.Client.RevokeKey(ctx, "usercom", "app", a.Key))(t)
 		_, err := a.SendErr(client.Identify("u2", nil))
 		testkit.ExpectError(t, err, http.StatusForbidden, "revoked")
 		if got := a.users(nil); len(got) != 1 {
@@ -135,9 +133,7 @@ func TestUsercom(t *testing.T) {
 		if err != nil || len(entries) != 1 || !strings.Contains(entries[0].Message, "revoked") {
 			t.Fatalf("request log: %+v, %v", entries, err)
 		}
-		if _, err := a.Client.ActivateKey(ctx, "usercom", "app", a.Key); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(a.Client.ActivateKey(ctx, "usercom", "app", a.Key))(t)
 		a.Send(client.Identify("u2", nil))
 	})
 
@@ -415,9 +411,7 @@ func TestUsercom(t *testing.T) {
 			{ContentType: "user", Name: "newsletter", Type: "boolean"},
 			{ContentType: "user", Name: "birthday", Type: "date"},
 		}})
-		if _, err := a.uc.CreateAttribute(ctx, client.UsercomAttributeSpec{ContentType: "user", Name: "trial_ends", Type: "datetime"}); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Must(a.uc.CreateAttribute(ctx, client.UsercomAttributeSpec{ContentType: "user", Name: "trial_ends", Type: "datetime"}))(t)
 		_, err := a.uc.CreateAttribute(ctx, client.UsercomAttributeSpec{ContentType: "user", Name: "Custom_Integer", Type: "string"})
 		testkit.ExpectError(t, err, http.StatusConflict, "already defined")
 		_, err = a.uc.CreateAttribute(ctx, client.UsercomAttributeSpec{ContentType: "user", Name: "x", Type: "integer"})
