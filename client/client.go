@@ -15,8 +15,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/destemu/destemu/wire"
 )
 
 // NamespaceHeader selects the namespace of a call.
@@ -199,6 +197,16 @@ func AccountPath(dest, account string, parts ...string) string {
 	return b.String()
 }
 
+// accountRef is one account of one destination, whose control plane (its
+// state and vendor-side configuration) is under AccountPath(dest, account).
+type accountRef struct {
+	c       *Client
+	dest    string
+	account string
+}
+
+func (a accountRef) path(parts ...string) string { return AccountPath(a.dest, a.account, parts...) }
+
 // Query is a convenience for filters: Query{"email": "a@b.c"}.
 type Query map[string]string
 
@@ -210,10 +218,6 @@ func (q Query) Values() url.Values {
 	}
 	return v
 }
-
-// List is every list answer of the control plane: a page of items and how
-// many match in all.
-type List[T any] = wire.List[T]
 
 // ListPage reads one page of any control-plane list at path, with the
 // total that match: q holds the list's filters and its limit and offset

@@ -2,22 +2,18 @@ package client
 
 import (
 	"context"
-	"github.com/destemu/destemu/wire"
 	"net/http"
 	"time"
 )
 
 // ConnectAccount reads one Zendesk Connect environment (an account of the
 // connect destination): its users, their events and the events view.
-type ConnectAccount struct {
-	c       *Client
-	account string
-}
+type ConnectAccount struct{ accountRef }
 
 // Connect returns the control-plane views of the Connect environment with
 // account id account.
 func (c *Client) Connect(account string) *ConnectAccount {
-	return &ConnectAccount{c: c, account: account}
+	return &ConnectAccount{accountRef{c, "connect", account}}
 }
 
 // ConnectConfig is the vendor-side config of a Connect environment, for
@@ -40,9 +36,6 @@ func (c *Client) CreateConnectEnvironment(ctx context.Context, id string, cfg Co
 func (c *Client) ConnectEnvironments(ctx context.Context) ([]Account, error) {
 	return c.Accounts(ctx, "connect")
 }
-
-// ConnectEnvironment describes a Connect environment.
-type ConnectEnvironment = wire.ConnectEnvironment
 
 // ConnectUser is a Connect user. The users list fills EventCount and leaves
 // Events empty; User fills both.
@@ -76,10 +69,6 @@ type ConnectEvent struct {
 	MessageID  string         `json:"messageId,omitempty"`
 }
 
-// ConnectEventCount is one row of the events view: received in the last
-// 24 hours of the emulator clock, in all, and when the last one came.
-type ConnectEventCount = wire.ConnectEventCount
-
 // Environment reads the environment's name, public key and counts.
 func (a *ConnectAccount) Environment(ctx context.Context) (*ConnectEnvironment, error) {
 	return call[ConnectEnvironment](ctx, a.c, http.MethodGet, a.path("environment"), nil)
@@ -111,8 +100,4 @@ func (a *ConnectAccount) Events(ctx context.Context, q Query) ([]ConnectEvent, e
 // page's search box, CN-10).
 func (a *ConnectAccount) EventCounts(ctx context.Context, q Query) ([]ConnectEventCount, error) {
 	return list[ConnectEventCount](ctx, a.c, a.path("event-counts"), q.Values())
-}
-
-func (a *ConnectAccount) path(parts ...string) string {
-	return AccountPath("connect", a.account, parts...)
 }

@@ -7,27 +7,10 @@ import (
 	"net/url"
 	"strconv"
 	"time"
-
-	"github.com/destemu/destemu/wire"
 )
-
-// AccountSpec creates an account: its id, stored settings (used when a
-// request's X-Segment-Settings leaves one out), the destination's
-// vendor-side config, and its API keys.
-type AccountSpec = wire.AccountSpec
-
-// KeySpec creates an API key: active with the "admin" permission unless
-// Active is false or Permission says otherwise.
-type KeySpec = wire.KeySpec
 
 // Inactive returns a pointer to false, for KeySpec.Active.
 func Inactive() *bool { f := false; return &f }
-
-// Key is an API key: status active, inactive or revoked.
-type Key = wire.Key
-
-// Account is an account as the control plane shows it.
-type Account = wire.Account
 
 // CreateAccount creates an account of a destination.
 func (c *Client) CreateAccount(ctx context.Context, dest string, spec AccountSpec) (*Account, error) {
@@ -82,10 +65,6 @@ func (c *Client) ActivateKey(ctx context.Context, dest, account, key string) (*K
 func (c *Client) DeactivateKey(ctx context.Context, dest, account, key string) (*Key, error) {
 	return c.keyStatus(ctx, dest, account, key, "deactivate")
 }
-
-// Entry is one webhook request in the request log; its String writes it
-// on one line, for test failures.
-type Entry = wire.Entry
 
 // RequestFilter selects request-log entries; zero fields match all.
 type RequestFilter struct {
@@ -194,9 +173,6 @@ func (c *Client) ResetClock(ctx context.Context) (*ClockState, error) {
 	return c.clock(ctx, http.MethodPost, "reset", nil)
 }
 
-// NamespaceInfo describes a namespace.
-type NamespaceInfo = wire.NamespaceInfoOf[ClockState]
-
 // CreateNamespace creates a namespace (it is also created on first use).
 func (c *Client) CreateNamespace(ctx context.Context, name string) (*NamespaceInfo, error) {
 	return call[NamespaceInfo](ctx, c, http.MethodPost, "/_emulator/namespaces", map[string]string{"name": name})
@@ -221,12 +197,6 @@ func (c *Client) Reset(ctx context.Context) error {
 func (c *Client) ResetAll(ctx context.Context) error {
 	return c.Do(ctx, http.MethodPost, "/_emulator/reset", url.Values{"scope": {"all"}}, nil, nil)
 }
-
-// Destination describes an emulated destination.
-type Destination = wire.DestinationOf[map[string]any]
-
-// ServerInfo describes the server.
-type ServerInfo = wire.ServerInfo
 
 // Info reads the server's version, mode and destinations.
 func (c *Client) Info(ctx context.Context) (*ServerInfo, error) {

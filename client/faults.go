@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-
-	"github.com/destemu/destemu/wire"
 )
 
 // Fault kinds.
@@ -15,17 +13,6 @@ const (
 	FaultDrop    = "drop"    // close the connection without an answer
 	FaultTimeout = "timeout" // hold the request, then answer 504
 )
-
-// FaultRule makes matching webhook requests of a namespace misbehave: for
-// the next Times matching requests (all when zero), each with Probability
-// (always when zero) drawn from the server's seeded random source.
-type FaultRule = wire.FaultRule
-
-// FaultMatch selects requests; empty fields match all.
-type FaultMatch = wire.FaultMatch
-
-// FaultAction is what a rule does. Durations are text: "250ms", "2s".
-type FaultAction = wire.FaultActionOf[string]
 
 // AddFault adds a fault rule to the namespace and returns it with its id.
 func (c *Client) AddFault(ctx context.Context, r FaultRule) (*FaultRule, error) {

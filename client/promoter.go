@@ -4,42 +4,17 @@ import (
 	"context"
 	"net/http"
 	"time"
-
-	"github.com/destemu/destemu/wire"
 )
 
 // Promoter is the control plane of one Promoter account: its Segment
 // campaigns, contact lists and daily limit, and what the webhook built from
 // identify and track (contacts, surveys, custom events).
-type Promoter struct {
-	c       *Client
-	account string
-}
+type Promoter struct{ accountRef }
 
 // Promoter returns the Promoter control plane of an account.
-func (c *Client) Promoter(account string) *Promoter { return &Promoter{c: c, account: account} }
-
-func (p *Promoter) path(parts ...string) string { return AccountPath("promoter", p.account, parts...) }
-
-// PromoterConfig is the config of a Promoter account (AccountSpec.Config):
-// a daily limit other than 50,000, contact lists and campaigns made with
-// the account.
-type PromoterConfig = wire.PromoterConfig
-
-// PromoterCampaignSpec creates a Segment campaign. Name and TriggerEvent are
-// required; ContactList empty means the list "segment-list"; Distribution
-// empty means "instant"; Activate creates it ready instead of draft.
-type PromoterCampaignSpec = wire.PromoterCampaignSpec
-
-// PromoterCampaign is a Segment campaign; Status is draft, ready or active.
-type PromoterCampaign = wire.PromoterCampaign
-
-// PromoterContactListSpec creates a contact list (ID optional).
-type PromoterContactListSpec = wire.PromoterContactListSpec
-
-// PromoterContactList is a contact list and the userIds on it, in the order
-// they joined.
-type PromoterContactList = wire.PromoterContactList
+func (c *Client) Promoter(account string) *Promoter {
+	return &Promoter{accountRef{c, "promoter", account}}
+}
 
 // PromoterContact is a contact made by identify, with the lists it is on.
 type PromoterContact struct {
@@ -52,20 +27,6 @@ type PromoterContact struct {
 	UpdatedAt  time.Time      `json:"updatedAt"`
 	Lists      []string       `json:"lists"`
 }
-
-// PromoterSurvey is a survey as it stands at the namespace clock's now:
-// Status is scheduled, delivered, reminded or responded.
-type PromoterSurvey = wire.PromoterSurvey
-
-// PromoterSurveyResponse is a contact's NPS answer.
-type PromoterSurveyResponse = wire.PromoterSurveyResponse
-
-// PromoterCustomEvent is a stored track event.
-type PromoterCustomEvent = wire.PromoterCustomEvent
-
-// PromoterDailyLimit is the account's request counter for the current UTC
-// day of the namespace clock.
-type PromoterDailyLimit = wire.PromoterDailyLimit
 
 // CreateCampaign creates a Segment campaign.
 func (p *Promoter) CreateCampaign(ctx context.Context, spec PromoterCampaignSpec) (*PromoterCampaign, error) {

@@ -8,32 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"time"
-
-	"github.com/destemu/destemu/wire"
 )
-
-// Source is a tracking API source of a namespace: a write key and the
-// destinations it delivers to. An application's Segment SDK, pointed at
-// destemu with this write key, reaches these destinations as it would
-// through Segment (docs/tracking.md).
-type Source = wire.Source
-
-// Connection connects a source to a destination: the API key Segment
-// sends in Basic auth, the settings it sends in X-Segment-Settings, and
-// whether it is enabled (true when nil).
-type Connection = wire.Connection
 
 // Disabled returns a pointer to false, for Connection.Enabled.
 func Disabled() *bool { f := false; return &f }
-
-// Tracking links a tracking API message and its deliveries in the request
-// log: a delivery's entry names its Source; the tracking API's entry
-// (destination "tracking", same messageId) lists every connection's fate.
-type Tracking = wire.Tracking
-
-// Fanout is what became of a message for one connection: delivered (the
-// delivery's request id, status and outcome) or "skipped" with the reason.
-type Fanout = wire.Fanout
 
 func sourcePath(writeKey string) string { return "/_emulator/sources/" + url.PathEscape(writeKey) }
 

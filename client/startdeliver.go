@@ -5,44 +5,23 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-
-	"github.com/destemu/destemu/wire"
 )
 
 // Startdeliver returns the control plane of a Startdeliver (classic)
 // account: custom fields, users, customers, usage events.
 func (c *Client) Startdeliver(account string) *StartdeliverAccount {
-	return &StartdeliverAccount{c: c, dest: "startdeliver", account: account}
+	return &StartdeliverAccount{accountRef{c, "startdeliver", account}}
 }
 
 // StartdeliverV2 returns the control plane of a Startdeliver-v2 account,
 // which also has the Segment app configuration.
 func (c *Client) StartdeliverV2(account string) *StartdeliverAccount {
-	return &StartdeliverAccount{c: c, dest: "startdeliver-v2", account: account}
+	return &StartdeliverAccount{accountRef{c, "startdeliver-v2", account}}
 }
 
 // StartdeliverAccount is one Startdeliver or Startdeliver-v2 account's
 // control plane.
-type StartdeliverAccount struct {
-	c       *Client
-	dest    string
-	account string
-}
-
-// StartdeliverConfig is the "config" of a Startdeliver account created with
-// CreateAccount: its custom fields, users and customers (customers get ids
-// 1, 2, ... in order), and for v2 the Segment app configuration.
-type StartdeliverConfig = wire.StartdeliverConfig
-
-// StartdeliverCustomField is a user or customer custom field: Entity is
-// "user" or "customer", Type "text", "number", "date" or "boolean".
-type StartdeliverCustomField = wire.StartdeliverCustomField
-
-// StartdeliverUserSpec creates a user.
-type StartdeliverUserSpec = wire.StartdeliverUserSpec
-
-// StartdeliverCustomerSpec creates a customer.
-type StartdeliverCustomerSpec = wire.StartdeliverCustomerSpec
+type StartdeliverAccount struct{ accountRef }
 
 // StartdeliverUser is a user; UsageEvents is filled when it is read alone.
 type StartdeliverUser struct {
@@ -68,30 +47,6 @@ type StartdeliverCustomer struct {
 	Updated      time.Time                `json:"updated"`
 	UserIDs      []int64                  `json:"userIds"`
 	UsageEvents  []StartdeliverUsageEvent `json:"usageEvents"`
-}
-
-// StartdeliverUsageEvent is a page or track usage event; SegmentType is the
-// Segment call it came from (a screen is stored as a page).
-type StartdeliverUsageEvent = wire.StartdeliverUsageEvent
-
-// StartdeliverSegmentApp is the v2 Segment app configuration.
-type StartdeliverSegmentApp = wire.StartdeliverSegmentApp
-
-// StartdeliverTarget names a Startdeliver field and its type.
-type StartdeliverTarget = wire.StartdeliverTarget
-
-// StartdeliverSource is a path in the Segment message.
-type StartdeliverSource = wire.StartdeliverSource
-
-// StartdeliverMapping copies the message value at ExternalField into Field,
-// converted to Type.
-type StartdeliverMapping = wire.StartdeliverMapping
-
-// StartdeliverAppCache is the cached copy of the configuration events read.
-type StartdeliverAppCache = wire.StartdeliverAppCache
-
-func (s *StartdeliverAccount) path(parts ...string) string {
-	return AccountPath(s.dest, s.account, parts...)
 }
 
 // CustomFields lists custom fields (filters: entity, type, alias).

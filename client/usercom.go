@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"github.com/destemu/destemu/wire"
 	"net/http"
 	"time"
 )
@@ -10,28 +9,17 @@ import (
 // Usercom is the control plane of one User.com app (an account of the
 // usercom destination): its trusted domains, attribute definitions, users,
 // companies, events and page views. Get one with Client.Usercom.
-type Usercom struct {
-	c       *Client
-	account string
-}
+type Usercom struct{ accountRef }
 
 // Usercom returns the control plane of the User.com app with this account id.
-func (c *Client) Usercom(accountID string) *Usercom { return &Usercom{c: c, account: accountID} }
-
-func (u *Usercom) path(parts ...string) string { return AccountPath("usercom", u.account, parts...) }
+func (c *Client) Usercom(accountID string) *Usercom {
+	return &Usercom{accountRef{c, "usercom", accountID}}
+}
 
 // usercomList reads one of the app's lists.
 func usercomList[T any](ctx context.Context, u *Usercom, q Query, what string) ([]T, error) {
 	return list[T](ctx, u.c, u.path(what), q.Values())
 }
-
-// UsercomConfig is the vendor-side configuration of a User.com account, for
-// AccountSpec.Config: what an app admin sets up at app.user.com.
-type UsercomConfig = wire.UsercomConfig
-
-// UsercomAttributeSpec defines an attribute: ContentType is user, company
-// or event; Type is string, number, boolean, date or datetime.
-type UsercomAttributeSpec = wire.UsercomAttributeSpec
 
 // UsercomAttribute is an attribute definition. Origin is "defined" (set up
 // through config or the control plane) or "auto" (created as a string on
@@ -44,9 +32,6 @@ type UsercomAttribute struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
-// UsercomUser is a user profile.
-type UsercomUser = wire.UsercomUser
-
 // UsercomUserDetail is a user with its page views and event occurrences,
 // oldest first.
 type UsercomUserDetail struct {
@@ -55,23 +40,11 @@ type UsercomUserDetail struct {
 	Events      []UsercomOccurrence `json:"events"`
 }
 
-// UsercomCompany is a company profile; MemberIDs are users' ids.
-type UsercomCompany = wire.UsercomCompany
-
 // UsercomCompanyDetail is a company with its member users.
 type UsercomCompanyDetail struct {
 	UsercomCompany
 	Members []UsercomUser `json:"members"`
 }
-
-// UsercomEvent is an event definition.
-type UsercomEvent = wire.UsercomEvent
-
-// UsercomOccurrence is one recorded track call. User is the user's id.
-type UsercomOccurrence = wire.UsercomOccurrence
-
-// UsercomPageView is one recorded page call. User is the user's id.
-type UsercomPageView = wire.UsercomPageView
 
 type usercomDomain struct {
 	Domain string `json:"domain"`

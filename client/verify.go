@@ -7,15 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/destemu/destemu/wire"
 )
-
-// CountGroup is one group of RequestCounts.
-type CountGroup = wire.CountGroup
-
-// Counts is the answer of RequestCounts.
-type Counts = wire.Counts
 
 // RequestCounts counts the logged requests that match f, grouped by the
 // given fields (destination, account, status, outcome, type, event, userId;

@@ -402,14 +402,7 @@ func (a *State) setUserField(u *User, name string, value any) {
 		*p = s
 		return
 	}
-	x := a.users[name]
-	if old, ok := u.CustomFields.Get(name); ok && x != nil {
-		x.remove(valueKey(old), u.ID)
-	}
-	u.CustomFields.set(name, value)
-	if x != nil {
-		x.add(valueKey(value), u.ID)
-	}
+	setCustom(a.users[name], &u.CustomFields, u.ID, name, value)
 }
 
 // setCustomerField is setUserField for a customer.
@@ -418,13 +411,18 @@ func (a *State) setCustomerField(c *Customer, name string, value any) {
 		*p, _ = value.(string)
 		return
 	}
-	x := a.customers[name]
-	if old, ok := c.CustomFields.Get(name); ok && x != nil {
-		x.remove(valueKey(old), c.ID)
+	setCustom(a.customers[name], &c.CustomFields, c.ID, name, value)
+}
+
+// setCustom writes a custom field value of the user or customer id,
+// moving it in the field's index x (nil when the field has none).
+func setCustom(x valueIndex, fields *FieldValues, id int64, name string, value any) {
+	if old, ok := fields.Get(name); ok && x != nil {
+		x.remove(valueKey(old), id)
 	}
-	c.CustomFields.set(name, value)
+	fields.set(name, value)
 	if x != nil {
-		x.add(valueKey(value), c.ID)
+		x.add(valueKey(value), id)
 	}
 }
 

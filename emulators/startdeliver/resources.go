@@ -203,15 +203,21 @@ func (c *Customer) field(name string) string {
 }
 
 func createUser(r *emulators.ResourceRequest, a *State) (any, error) {
-	var spec UserSpec
+	return create(r, a.createUser)
+}
+
+// create decodes the spec of a user or customer and creates it; a spec
+// the account refuses is a 400.
+func create[S, T any](r *emulators.ResourceRequest, build func(S, time.Time) (T, error)) (any, error) {
+	var spec S
 	if err := r.Decode(&spec); err != nil {
 		return nil, err
 	}
-	u, err := a.createUser(spec, r.Now)
+	v, err := build(spec, r.Now)
 	if err != nil {
 		return nil, emulators.BadRequest("%s", err)
 	}
-	return u, nil
+	return v, nil
 }
 
 // UserView is a user with its usage events, newest last.
@@ -234,15 +240,7 @@ func idParam(r *emulators.ResourceRequest) int64 {
 }
 
 func createCustomer(r *emulators.ResourceRequest, a *State) (any, error) {
-	var spec CustomerSpec
-	if err := r.Decode(&spec); err != nil {
-		return nil, err
-	}
-	c, err := a.createCustomer(spec, r.Now)
-	if err != nil {
-		return nil, emulators.BadRequest("%s", err)
-	}
-	return c, nil
+	return create(r, a.createCustomer)
 }
 
 // CustomerView is a customer with the ids of its users and its usage
