@@ -197,16 +197,6 @@ func AccountPath(dest, account string, parts ...string) string {
 	return b.String()
 }
 
-// accountRef is one account of one destination, whose control plane (its
-// state and vendor-side configuration) is under AccountPath(dest, account).
-type accountRef struct {
-	c       *Client
-	dest    string
-	account string
-}
-
-func (a accountRef) path(parts ...string) string { return AccountPath(a.dest, a.account, parts...) }
-
 // Query is a convenience for filters: Query{"email": "a@b.c"}.
 type Query map[string]string
 

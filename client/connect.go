@@ -6,16 +6,6 @@ import (
 	"time"
 )
 
-// ConnectAccount reads one Zendesk Connect environment (an account of the
-// connect destination): its users, their events and the events view.
-type ConnectAccount struct{ accountRef }
-
-// Connect returns the control-plane views of the Connect environment with
-// account id account.
-func (c *Client) Connect(account string) *ConnectAccount {
-	return &ConnectAccount{accountRef{c, "connect", account}}
-}
-
 // ConnectConfig is the vendor-side config of a Connect environment, for
 // AccountSpec.Config: its name, its public key and users that exist before
 // the test starts (events are not seeded).

@@ -6,16 +6,6 @@ import (
 	"time"
 )
 
-// Promoter is the control plane of one Promoter account: its Segment
-// campaigns, contact lists and daily limit, and what the webhook built from
-// identify and track (contacts, surveys, custom events).
-type Promoter struct{ accountRef }
-
-// Promoter returns the Promoter control plane of an account.
-func (c *Client) Promoter(account string) *Promoter {
-	return &Promoter{accountRef{c, "promoter", account}}
-}
-
 // PromoterContact is a contact made by identify, with the lists it is on.
 type PromoterContact struct {
 	UserID     string         `json:"userId"`

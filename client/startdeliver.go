@@ -7,22 +7,6 @@ import (
 	"time"
 )
 
-// Startdeliver returns the control plane of a Startdeliver (classic)
-// account: custom fields, users, customers, usage events.
-func (c *Client) Startdeliver(account string) *StartdeliverAccount {
-	return &StartdeliverAccount{accountRef{c, "startdeliver", account}}
-}
-
-// StartdeliverV2 returns the control plane of a Startdeliver-v2 account,
-// which also has the Segment app configuration.
-func (c *Client) StartdeliverV2(account string) *StartdeliverAccount {
-	return &StartdeliverAccount{accountRef{c, "startdeliver-v2", account}}
-}
-
-// StartdeliverAccount is one Startdeliver or Startdeliver-v2 account's
-// control plane.
-type StartdeliverAccount struct{ accountRef }
-
 // StartdeliverUser is a user; UsageEvents is filled when it is read alone.
 type StartdeliverUser struct {
 	ID           int64                    `json:"id"`

@@ -6,16 +6,6 @@ import (
 	"time"
 )
 
-// Usercom is the control plane of one User.com app (an account of the
-// usercom destination): its trusted domains, attribute definitions, users,
-// companies, events and page views. Get one with Client.Usercom.
-type Usercom struct{ accountRef }
-
-// Usercom returns the control plane of the User.com app with this account id.
-func (c *Client) Usercom(accountID string) *Usercom {
-	return &Usercom{accountRef{c, "usercom", accountID}}
-}
-
 // usercomList reads one of the app's lists.
 func usercomList[T any](ctx context.Context, u *Usercom, q Query, what string) ([]T, error) {
 	return list[T](ctx, u.c, u.path(what), q.Values())

@@ -127,6 +127,21 @@ func (f fields) has(name string) bool { _, ok := f[name]; return ok }
 // would only repeat it.
 func (f fields) mentioned(name string) bool { return f.has(name) || f.has(misspelt+name) }
 
+// oneOf reads a choice between two fields that exclude each other: it
+// answers the one the mapping has, or "" when it has neither, or both (an
+// error at b: give a or b, not both; the hints say what each one is).
+func (p *parser) oneOf(f fields, what, a, aHint, b, bHint string) string {
+	switch {
+	case f.has(a) && f.has(b):
+		p.errf(f[b].key, "%s: give %q%s or %q%s, not both", what, a, aHint, b, bHint)
+	case f.has(a):
+		return a
+	case f.has(b):
+		return b
+	}
+	return ""
+}
+
 // misspelt prefixes the fields an unknown key seems to misspell.
 const misspelt = "?"
 
@@ -681,19 +696,19 @@ func (p *parser) send(n *yaml.Node, what string) *Send {
 		s.Destination = p.name(x, what+".destination")
 		s.destLine = x.val.Line
 	}
-	switch {
-	case f.has("key") && f.has("authorization"):
-		p.errf(f["authorization"].key, "%s: give \"key\" (sent as Basic auth) or \"authorization\" (the header as written), not both", what)
-	case f.has("key"):
+	switch p.oneOf(f, what, "key", " (sent as Basic auth)", "authorization", " (the header as written)") {
+	case "key":
 		s.Key = p.nonEmpty(f["key"], what+".key")
 		if strings.Contains(s.Key, ":") {
 			p.errf(f["key"].val, "%s.key: a key cannot hold ':' (it is the Basic-auth user name)", what)
 		}
-	case f.has("authorization"):
+	case "authorization":
 		a := p.str(f["authorization"], what+".authorization")
 		s.Authorization = &a
-	case !f.mentioned("key") && !f.mentioned("authorization"):
-		p.errf(n, "%s: missing field \"key\" (the API key Segment sends as the Basic-auth user name; or \"authorization\": \"\" to send no Authorization header)", what)
+	case "":
+		if !f.mentioned("key") && !f.mentioned("authorization") {
+			p.errf(n, "%s: missing field \"key\" (the API key Segment sends as the Basic-auth user name; or \"authorization\": \"\" to send no Authorization header)", what)
+		}
 	}
 	if x, ok := f["password"]; ok {
 		if !f.has("key") {
@@ -701,9 +716,7 @@ func (p *parser) send(n *yaml.Node, what string) *Send {
 		}
 		s.Password = p.str(x, what+".password")
 	}
-	if f.has("settings") && f.has("settingsHeader") {
-		p.errf(f["settingsHeader"].key, "%s: give \"settings\" (encoded as Segment does) or \"settingsHeader\" (as written), not both", what)
-	}
+	p.oneOf(f, what, "settings", " (encoded as Segment does)", "settingsHeader", " (as written)")
 	if x, ok := f["settings"]; ok {
 		s.Settings = p.value(x, what+".settings", true)
 	}
@@ -714,16 +727,16 @@ func (p *parser) send(n *yaml.Node, what string) *Send {
 	if x, ok := f["headers"]; ok {
 		s.Headers = p.stringMap(x, what+".headers")
 	}
-	switch {
-	case f.has("message") && f.has("body"):
-		p.errf(f["body"].key, "%s: give \"message\" or \"body\", not both", what)
-	case f.has("message"):
+	switch p.oneOf(f, what, "message", "", "body", "") {
+	case "message":
 		s.Message = p.value(f["message"], what+".message", true)
-	case f.has("body"):
+	case "body":
 		b := p.str(f["body"], what+".body")
 		s.Body = &b
-	case !f.mentioned("message") && !f.mentioned("body"):
-		p.errf(n, "%s: missing field \"message\" (the Segment message to send; or \"body\" for a body as written)", what)
+	case "":
+		if !f.mentioned("message") && !f.mentioned("body") {
+			p.errf(n, "%s: missing field \"message\" (the Segment message to send; or \"body\" for a body as written)", what)
+		}
 	}
 	if x, ok := f["padTo"]; ok {
 		if f.has("body") {

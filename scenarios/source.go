@@ -74,22 +74,22 @@ func (p *parser) sourceSend(n *yaml.Node, what string) *SourceSend {
 	if x, ok := f["headers"]; ok {
 		s.Headers = p.stringMap(x, what+".headers")
 	}
-	switch {
-	case f.has("message") && f.has("batch"):
-		p.errf(f["batch"].key, "%s: give \"message\" or \"batch\", not both", what)
-	case f.has("message"):
+	switch p.oneOf(f, what, "message", "", "batch", "") {
+	case "message":
 		s.Message = p.value(f["message"], what+".message", true)
 		if !f.has("endpoint") && !hasScalar(f["message"].val, "type") {
 			p.errf(f["message"].val, "%s.message: give the message a \"type\", or the step an \"endpoint\"", what)
 		}
-	case f.has("batch"):
+	case "batch":
 		if deref(f["batch"].val).Kind != yaml.SequenceNode {
 			p.errf(f["batch"].val, "%s.batch: want a list of messages, got %s", what, describe(f["batch"].val))
 		} else {
 			s.Batch = p.value(f["batch"], what+".batch", false)
 		}
-	default:
-		p.errf(n, "%s: missing field \"message\" (one message) or \"batch\" (a list of them)", what)
+	case "":
+		if !f.has("message") {
+			p.errf(n, "%s: missing field \"message\" (one message) or \"batch\" (a list of them)", what)
+		}
 	}
 	return s
 }
