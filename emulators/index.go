@@ -18,12 +18,19 @@ import (
 //
 // The empty value is not indexed: a filter on it scans, as a filter
 // without an index does. Most values (an email, an id) are held by one
-// item and cost one map entry; a value held by several keeps their ids in
-// ascending order. The zero Index is empty and ready to use.
+// item and cost one map entry; a value held by a few (a user's events)
+// keeps their ids in a sorted slice; a value held by many (a first name, a
+// plan) keeps a set of them, so that adding or removing one costs O(1)
+// however many share it (ids need not arrive in order), and Get sorts
+// them. The zero Index is empty and ready to use.
 type Index[ID cmp.Ordered] struct {
-	one  map[string]ID   // values held by exactly one item
-	many map[string][]ID // values held by more, ids ascending
+	one  map[string]ID              // values held by exactly one item
+	few  map[string][]ID            // by 2 to maxFew, ascending
+	many map[string]map[ID]struct{} // by more
 }
+
+// maxFew is the most ids a value keeps in a sorted slice.
+const maxFew = 64
 
 // NewIndex returns an index sized for about n values: a rebuild knows how
 // many items it indexes, and growing a map costs more than filling it.
@@ -36,9 +43,27 @@ func (x *Index[ID]) Add(value string, id ID) {
 	if value == "" {
 		return
 	}
-	if ids, ok := x.many[value]; ok {
-		if i, found := slices.BinarySearch(ids, id); !found {
-			x.many[value] = slices.Insert(ids, i, id)
+	if set, ok := x.many[value]; ok {
+		set[id] = struct{}{}
+		return
+	}
+	if ids, ok := x.few[value]; ok {
+		i, found := slices.BinarySearch(ids, id)
+		switch {
+		case found:
+		case len(ids) < maxFew:
+			x.few[value] = slices.Insert(ids, i, id)
+		default:
+			set := make(map[ID]struct{}, 2*maxFew)
+			for _, old := range ids {
+				set[old] = struct{}{}
+			}
+			set[id] = struct{}{}
+			delete(x.few, value)
+			if x.many == nil {
+				x.many = make(map[string]map[ID]struct{})
+			}
+			x.many[value] = set
 		}
 		return
 	}
@@ -51,10 +76,10 @@ func (x *Index[ID]) Add(value string, id ID) {
 		x.one[value] = id
 	case first != id:
 		delete(x.one, value)
-		if x.many == nil {
-			x.many = make(map[string][]ID)
+		if x.few == nil {
+			x.few = make(map[string][]ID)
 		}
-		x.many[value] = []ID{min(first, id), max(first, id)}
+		x.few[value] = []ID{min(first, id), max(first, id)}
 	}
 }
 
@@ -69,17 +94,24 @@ func (x *Index[ID]) Remove(value string, id ID) {
 		}
 		return
 	}
-	ids := x.many[value]
+	if set, ok := x.many[value]; ok {
+		delete(set, id) // a set stays a set: it may grow again
+		if len(set) == 0 {
+			delete(x.many, value)
+		}
+		return
+	}
+	ids := x.few[value]
 	i, found := slices.BinarySearch(ids, id)
 	if !found {
 		return
 	}
 	if len(ids) == 2 {
-		delete(x.many, value)
+		delete(x.few, value)
 		x.one[value] = ids[1-i]
 		return
 	}
-	x.many[value] = slices.Delete(ids, i, i+1)
+	x.few[value] = slices.Delete(ids, i, i+1)
 }
 
 // Move records that item id now holds value now instead of was.
@@ -100,7 +132,10 @@ func (x *Index[ID]) Get(value string) (ids []ID, ok bool) {
 	if id, ok := x.one[value]; ok {
 		return []ID{id}, true
 	}
-	return slices.Clone(x.many[value]), true
+	if set, ok := x.many[value]; ok {
+		return slices.Sorted(maps.Keys(set)), true
+	}
+	return slices.Clone(x.few[value]), true
 }
 
 // First returns the lowest id holding value, without a slice: a webhook's
@@ -109,14 +144,19 @@ func (x *Index[ID]) First(value string) (id ID, ok bool) {
 	if id, ok := x.one[value]; ok {
 		return id, true
 	}
-	if ids := x.many[value]; len(ids) > 0 {
+	if ids := x.few[value]; len(ids) > 0 {
 		return ids[0], true
 	}
-	return id, false
+	for other := range x.many[value] {
+		if !ok || other < id {
+			id, ok = other, true
+		}
+	}
+	return id, ok
 }
 
 // Len is how many values the index holds.
-func (x *Index[ID]) Len() int { return len(x.one) + len(x.many) }
+func (x *Index[ID]) Len() int { return len(x.one) + len(x.few) + len(x.many) }
 
 // Lookup answers the first filter of q, in name order, that one of indexes
 // serves, with the ids of the items holding its value; ok=false when none

@@ -39,6 +39,19 @@ func TestIndex(t *testing.T) {
 	if got := get("a"); len(got) != 0 || x.Len() != 1 {
 		t.Fatalf("a after its last holder left: %v, %d values", got, x.Len())
 	}
+	for id := range int64(200) { // past a sorted slice's size, out of order
+		x.Add("c", 199-id)
+	}
+	if got := get("c"); len(got) != 200 || !slices.IsSorted(got) || got[0] != 0 {
+		t.Fatalf("c held by 200: %d ids, sorted %v", len(got), slices.IsSorted(got))
+	}
+	for id := range int64(199) {
+		x.Remove("c", id)
+	}
+	if got := get("c"); !slices.Equal(got, []int64{199}) {
+		t.Fatalf("c after 199 left: %v", got)
+	}
+	x.Remove("c", 199)
 	x.Add("", 5)
 	if _, ok := x.Get(""); ok || x.Len() != 1 {
 		t.Fatal("the empty value was indexed")

@@ -71,11 +71,11 @@ func (a *Account) retainLocked(now time.Time, r Retention) {
 	if r.MaxAge > 0 && now.Sub(a.agedAt) >= r.MaxAge/64 {
 		before, a.agedAt = now.Add(-r.MaxAge), now
 	}
-	keep := r.Events
-	if keep < 0 {
-		keep = int(^uint(0) >> 1)
+	keep, slack := r.Events, r.Events/8
+	if keep < 0 { // keep all: no count ever passes the bound (nor overflows it)
+		keep, slack = int(^uint(0)>>1), 0
 	}
-	if _, n, ok := ret.stored(a.state); !ok || n <= keep+keep/8 && before.IsZero() {
+	if _, n, ok := ret.stored(a.state); !ok || n-slack <= keep && before.IsZero() {
 		return
 	}
 	ret.trimEvents(a.state, keep, before)

@@ -73,3 +73,26 @@ func TestRetention(t *testing.T) {
 		t.Fatalf("after an hour: %d events, %d users", n, users)
 	}
 }
+
+// TestRetentionKeepAll: with no bound (-1) an account keeps every event
+// and is never trimmed, so that a message costs no pass over the state
+// (the bound plus its slack once overflowed, which trimmed after every
+// message).
+func TestRetentionKeepAll(t *testing.T) {
+	t.Parallel()
+	a := &Account{emu: Register(trimCounter{}), state: &keeperState{Events: make([]time.Time, 100), Users: map[string]bool{}}}
+	a.retainLocked(time.Now(), Retention{Events: -1})
+	if n := len(a.state.(*keeperState).Events); n != 100 || trims(a) != 0 {
+		t.Fatalf("keep all: %d events left, %d trims", n, trims(a))
+	}
+}
+
+// trimCounter is keeper, counting its trims in the state's Users.
+type trimCounter struct{ keeper }
+
+func (trimCounter) TrimEvents(s *keeperState, keep int, before time.Time) int {
+	s.Users["trimmed"] = true
+	return keeper{}.TrimEvents(s, keep, before)
+}
+
+func trims(a *Account) int { return len(a.state.(*keeperState).Users) }
