@@ -10,7 +10,7 @@ import (
 // HTTP, as identify would index them: user "u-<i>" has email
 // "u-<i>@example.com", first name "First-<i/10>" (ten users share each),
 // last name "Last-<i>", phone "+1 555 <i>" and APNs token "apns-<i>". The
-// lookup benchmark needs a million of them.
+// lookup and track benchmarks need a million of them.
 func SeedUsers(st emulators.State, n int) {
 	s := st.(*State)
 	for i := range n {
@@ -23,4 +23,5 @@ func SeedUsers(st emulators.State, n int) {
 		s.Users[u.ID] = u
 		s.addLookups(u)
 	}
+	s.countEvents() // once per state, as the first message would: not each message's cost
 }
