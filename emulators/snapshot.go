@@ -353,6 +353,13 @@ func (r *restorer) begin(i int, name string) (*Namespace, error) {
 // its keys.
 func (r *restorer) account(i int, ns *Namespace, j int, as AccountSnapshot) error {
 	a, err := r.w.restoreAccount(ns, as)
+	return r.add(i, ns, j, as, a, err)
+}
+
+// add puts account j of namespace i, built from as by restoreAccount (a,
+// err), into the namespace. Accounts are added in document order, so the
+// first fault of a document is the one reported.
+func (r *restorer) add(i int, ns *Namespace, j int, as AccountSnapshot, a *Account, err error) error {
 	if err != nil {
 		return BadRequest("snapshot: namespaces[%d]: namespace %q, accounts[%d] (%s account %q): %s", i, ns.Name, j, as.Destination, as.ID, err)
 	}

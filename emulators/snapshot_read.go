@@ -5,14 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 
 	"github.com/destemu/destemu/clock"
 )
 
 // ReadSnapshot replaces all state with the snapshot document read from r,
-// as Restore does, but decoding it as it streams in: one account's
-// document at a time is in memory, besides the state being built. The
+// as Restore does, but decoding it as it streams in: a few accounts'
+// documents at a time are in memory (one a core, see loadAhead), besides
+// the state being built. The
 // whole document is read and checked before anything changes. progress,
 // when not nil, is called before each account is read (the server moves
 // its read deadline there).
@@ -198,9 +200,28 @@ func (sr *snapshotReader) namespace(i int) error {
 }
 
 // accounts reads a namespace's accounts, each decoded and built on its own.
+// While the reader decodes the next accounts, up to loadAhead of them are
+// built (their states loaded, most of the work) on goroutines of their
+// own; they are added to the namespace in document order.
 func (sr *snapshotReader) accounts(i int, ns *Namespace, pending *[]AccountSnapshot) error {
 	if err := sr.delim('['); err != nil {
 		return sr.orNull(err)
+	}
+	var building []*built
+	// add adds the oldest account being built; on an error, it waits for
+	// the others, so that nothing is still building when the read ends.
+	add := func() error {
+		b := building[0]
+		building = building[1:]
+		<-b.done
+		err := sr.r.add(i, ns, b.j, b.as, b.a, b.err)
+		if err != nil {
+			for _, rest := range building {
+				<-rest.done
+			}
+			building = nil
+		}
+		return err
 	}
 	for j := len(*pending); sr.dec.More(); j++ {
 		if sr.progress != nil {
@@ -208,18 +229,51 @@ func (sr *snapshotReader) accounts(i int, ns *Namespace, pending *[]AccountSnaps
 		}
 		var as AccountSnapshot
 		if err := sr.dec.Decode(&as); err != nil {
+			// An account before this one that fails comes first in the
+			// document, so its fault is the one reported.
+			for len(building) > 0 {
+				if aerr := add(); aerr != nil {
+					return aerr
+				}
+			}
 			return sr.fault(err)
 		}
 		if ns == nil {
 			*pending = append(*pending, as)
 			continue
 		}
-		if err := sr.r.account(i, ns, j, as); err != nil {
+		b := &built{j: j, as: as, done: make(chan struct{})}
+		go func() {
+			defer close(b.done)
+			b.a, b.err = sr.r.w.restoreAccount(ns, b.as)
+		}()
+		building = append(building, b)
+		if len(building) >= loadAhead {
+			if err := add(); err != nil {
+				return err
+			}
+		}
+	}
+	for len(building) > 0 {
+		if err := add(); err != nil {
 			return err
 		}
 	}
 	return sr.delim(']')
 }
+
+// built is an account being built from its snapshot.
+type built struct {
+	j    int
+	as   AccountSnapshot
+	a    *Account
+	err  error
+	done chan struct{}
+}
+
+// loadAhead is how many accounts a snapshot read builds at once, beside
+// the one it decodes: a core each.
+var loadAhead = max(2, runtime.GOMAXPROCS(0))
 
 // orNull turns the null that stands for an empty list into no error.
 func (sr *snapshotReader) orNull(err error) error {

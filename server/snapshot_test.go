@@ -375,6 +375,15 @@ func TestSnapshotInvalidImportChangesNothing(t *testing.T) {
 			[]string{`key "k" is given twice`}},
 		{"a frozen clock without a time", `{"version":1,"namespaces":[{"name":"x","clock":{"frozen":true},"accounts":[]}]}`,
 			[]string{`namespace "x": a frozen clock needs "now"`}},
+		// Accounts are built while the next ones are read: the first fault
+		// in the document is still the one reported.
+		{"two faulty accounts", `{"version":1,"namespaces":[{"name":"x","clock":{},"accounts":[` +
+			`{"destination":"probe","id":"ok","keys":[]},{"destination":"nope","id":"first","keys":[]},` +
+			`{"destination":"probe","id":"second","keys":[],"extras":1},{"destination":"probe","id":"third","keys":[]}]}]}`,
+			[]string{`accounts[1] (nope account "first")`, `unknown destination "nope"`}},
+		{"two faulty accounts, the second one's state", `{"version":1,"namespaces":[{"name":"x","clock":{},"accounts":[` +
+			`{"destination":"probe","id":"first","keys":[],"state":{"events":{}}},{"destination":"nope","id":"second","keys":[]}]}]}`,
+			[]string{`accounts[0] (probe account "first")`, "state:"}},
 	} {
 		status, msg := putSnapshot(t, srv.URL(), []byte(tc.doc))
 		if status != http.StatusBadRequest {
