@@ -223,6 +223,15 @@ func (sr *snapshotReader) accounts(i int, ns *Namespace, pending *[]AccountSnaps
 		}
 		return err
 	}
+	// addAll adds every account still being built, in order.
+	addAll := func() error {
+		for len(building) > 0 {
+			if err := add(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for j := len(*pending); sr.dec.More(); j++ {
 		if sr.progress != nil {
 			sr.progress()
@@ -231,10 +240,8 @@ func (sr *snapshotReader) accounts(i int, ns *Namespace, pending *[]AccountSnaps
 		if err := sr.dec.Decode(&as); err != nil {
 			// An account before this one that fails comes first in the
 			// document, so its fault is the one reported.
-			for len(building) > 0 {
-				if aerr := add(); aerr != nil {
-					return aerr
-				}
+			if aerr := addAll(); aerr != nil {
+				return aerr
 			}
 			return sr.fault(err)
 		}
@@ -254,10 +261,8 @@ func (sr *snapshotReader) accounts(i int, ns *Namespace, pending *[]AccountSnaps
 			}
 		}
 	}
-	for len(building) > 0 {
-		if err := add(); err != nil {
-			return err
-		}
+	if err := addAll(); err != nil {
+		return err
 	}
 	return sr.delim(']')
 }
