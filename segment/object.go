@@ -2,6 +2,7 @@ package segment
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -260,3 +261,26 @@ func AppendString(b []byte, s string) []byte {
 
 // Equal reports whether two objects hold the same members.
 func (o Object) Equal(p Object) bool { return bytes.Equal(o.raw, p.raw) }
+
+// AppendBinary appends the object's stored form to b, its length first:
+// how a record that keeps its fields in one byte slice holds an object.
+// ReadObject reads it back.
+func (o Object) AppendBinary(b []byte) ([]byte, error) {
+	b = binary.AppendUvarint(b, uint64(len(o.raw)))
+	return append(b, o.raw...), nil
+}
+
+// ReadObject reads an object AppendBinary wrote at the start of b and
+// returns it with the rest of b. The object shares b's memory, which must
+// not change after.
+func ReadObject(b []byte) (Object, []byte, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return Object{}, b, &Error{Reason: "truncated object record"}
+	}
+	end := k + int(n)
+	if n == 0 {
+		return Object{}, b[end:], nil
+	}
+	return Object{raw: b[k:end:end]}, b[end:], nil
+}

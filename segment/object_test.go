@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -60,5 +61,23 @@ func checkCanonical(t *testing.T, data []byte) {
 	}
 	if got := NewObject(m); string(got.raw) != string(data) && !(len(data) == 2 && got.raw == nil) {
 		t.Fatalf("canonical accepted %q, which encodes as %q", data, got.raw)
+	}
+}
+
+func TestObjectBinary(t *testing.T) {
+	for _, m := range []map[string]any{nil, {"a": "b"}, {"n": json.Number("1.50"), "x": []any{true, nil, map[string]any{"k": "v"}}}} {
+		o := NewObject(m)
+		b, err := o.AppendBinary([]byte("pre"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = append(b, "post"...)
+		got, rest, err := ReadObject(b[3:])
+		if err != nil || !got.Equal(o) || string(rest) != "post" {
+			t.Fatalf("%v: got %s rest %q err %v", m, got.raw, rest, err)
+		}
+	}
+	if _, _, err := ReadObject([]byte{5, '{'}); err == nil {
+		t.Fatal("a truncated record read")
 	}
 }
