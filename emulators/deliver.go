@@ -373,7 +373,7 @@ func (a *Account) handle(k *Key, info *Info, header map[string]any, req *Request
 	req.Settings = s
 	res := &Result{Status: OutcomeOK, Destination: info.Slug, Namespace: a.ns.Name, Account: a.ID, Type: req.Message.TypeName}
 	id := req.Message.MessageID
-	if at, dup := a.seen[id]; dup && id != "" && req.Now.Sub(at) < dedupeWindow {
+	if at, dup := a.seen.lookup(id); dup && id != "" && req.Now.Sub(at) < dedupeWindow {
 		res.Status = OutcomeDuplicate
 		res.Reason = fmt.Sprintf("messageId %q was already applied at %s", id, at.Format(time.RFC3339))
 		res.Actions, res.Warnings = []string{}, req.warnings
@@ -386,7 +386,7 @@ func (a *Account) handle(k *Key, info *Info, header map[string]any, req *Request
 		return refuse(http.StatusInternalServerError, "%s", err)
 	}
 	if id != "" {
-		a.rememberLocked(id, req.Now)
+		a.seen.add(id, req.Now)
 	}
 	a.retainLocked(req.Now, req.retention)
 	if req.ignored != "" {
@@ -397,28 +397,6 @@ func (a *Account) handle(k *Key, info *Info, header map[string]any, req *Request
 		res.Actions = []string{}
 	}
 	return Answer{Status: http.StatusOK, Body: res}
-}
-
-// rememberLocked records an applied messageId. Expired ids are dropped
-// whenever the set has grown by a quarter since the last sweep, so the set
-// stays bounded by 1.25 times what a 24-hour window holds (the map keeps
-// its largest size: at 10 requests a second, about 1.1 million ids rather
-// than the 1.7 million a doubling would let it reach), at an amortised
-// O(1) per message: a sweep visits at most five entries per message since
-// the last one.
-func (a *Account) rememberLocked(id string, now time.Time) {
-	if a.seen == nil {
-		a.seen = make(map[string]time.Time)
-	}
-	if len(a.seen) >= a.sweepAt {
-		for k, t := range a.seen {
-			if now.Sub(t) >= dedupeWindow {
-				delete(a.seen, k)
-			}
-		}
-		a.sweepAt = max(1024, len(a.seen)+len(a.seen)/4)
-	}
-	a.seen[id] = now
 }
 
 func (w *World) lookupKey(dest, value string) *Key {

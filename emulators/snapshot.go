@@ -281,11 +281,9 @@ func (a *Account) snapshotHeader() AccountSnapshot {
 func (a *Account) snapshotContents(as *AccountSnapshot) any {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if len(a.seen) > 0 {
-		as.Seen = make(map[string]time.Time, len(a.seen))
-		for id, t := range a.seen {
-			as.Seen[id] = t
-		}
+	if n := a.seen.len(); n > 0 {
+		as.Seen = make(map[string]time.Time, n)
+		a.seen.each(func(id string, at time.Time) { as.Seen[id] = at })
 	}
 	return copyForJSON(a.state)
 }
@@ -461,11 +459,8 @@ func (w *World) restoreAccount(ns *Namespace, as AccountSnapshot) (*Account, err
 		key := &Key{Key: wire.Key{Value: k.Value, Status: k.Status, Permission: perm}, account: a}
 		a.keys = append(a.keys, key)
 	}
-	if len(as.Seen) > 0 {
-		a.seen = make(map[string]time.Time, len(as.Seen))
-		for id, t := range as.Seen {
-			a.seen[id] = t
-		}
+	for id, t := range as.Seen {
+		a.seen.put(id, t)
 	}
 	return a, nil
 }

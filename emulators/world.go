@@ -352,9 +352,8 @@ type Account struct {
 	config   json.RawMessage
 	state    State
 	keys     []*Key
-	seen     map[string]time.Time // messageId → when applied (G-10)
-	sweepAt  int                  // the size of seen at which expired ids are swept next
-	agedAt   time.Time            // when stored events were last trimmed by age
+	seen     seenSet   // messageId → when applied (G-10)
+	agedAt   time.Time // when stored events were last trimmed by age
 	deleted  bool
 	// provisioned marks an account made for an unknown key (G-11); a reset
 	// provisions it again from its settings.
@@ -553,7 +552,7 @@ func (a *Account) Reset() error {
 	if err != nil {
 		return err
 	}
-	a.state, a.seen = state, nil
+	a.state, a.seen = state, seenSet{}
 	return nil
 }
 

@@ -63,9 +63,9 @@ func TestDedupeSweepIsAmortised(t *testing.T) {
 	step := dedupeWindow / 2047
 	sweeps := 0
 	for i := 0; i < 20000; i++ {
-		before := a.sweepAt
-		a.rememberLocked(strconv.Itoa(i), now)
-		if a.sweepAt != before {
+		before := a.seen.sweepAt
+		a.seen.add(strconv.Itoa(i), now)
+		if a.seen.sweepAt != before {
 			sweeps++
 		}
 		now = now.Add(step)
@@ -73,8 +73,8 @@ func TestDedupeSweepIsAmortised(t *testing.T) {
 	if sweeps > 20 {
 		t.Fatalf("%d sweeps for 20,000 messages: the sweep is not amortised", sweeps)
 	}
-	if len(a.seen) > 4*2048 {
-		t.Fatalf("%d ids kept; a 24-hour window holds about 2048", len(a.seen))
+	if a.seen.len() > 4*2048 {
+		t.Fatalf("%d ids kept; a 24-hour window holds about 2048", a.seen.len())
 	}
 }
 
