@@ -12,27 +12,33 @@ import (
 // Go's default (GOGC=100, collect when the heap has doubled) a server
 // whose live state is small collects very often, and marking took a
 // quarter of the CPU under load. destemu lets the heap grow further
-// between collections while the state is small, and comes back to Go's
-// default as it grows, so the spare memory is bounded:
+// between collections while the state is small, and as it grows, lets it
+// grow by what the collector must trace, not by all it keeps:
 //
-//	heap peak <= live + max(gcHeadroom, live)
+//	heap peak <= live + max(min(gcHeadroom, 4×live), scannable)
 //
-// (GOGC 400 up to a 64 MiB live heap, 100 from 256 MiB.) Setting GOGC or
-// GOMEMLIMIT in the environment leaves the collector to them.
+// A collection costs in proportion to the scannable heap (the memory that
+// may hold pointers, which marking reads); the bytes stored events are
+// kept in (properties, records, ids) hold none, and marking only flags
+// them. Spare memory as large as the scannable heap keeps the collector's
+// share of the CPU where Go's default keeps it for a heap made only of
+// pointers, while a state of a million events, mostly bytes, is not
+// doubled in memory. (GOGC 400 up to a 64 MiB live heap; beyond, down to
+// the scannable heap's share.) Setting GOGC or GOMEMLIMIT in the
+// environment leaves the collector to them.
 const (
 	gcHeadroom   = 256 << 20
 	gcMaxPercent = 400
-	gcMinPercent = 100
 	gcRetune     = time.Second
 )
 
-// gcPercent is the GOGC for a live heap of this size.
-func gcPercent(live uint64) int {
+// gcPercent is the GOGC for a live heap of which scan bytes are scannable.
+func gcPercent(live, scan uint64) int {
 	if live == 0 {
 		return gcMaxPercent
 	}
-	p := int(min(uint64(gcHeadroom)*100/live, gcMaxPercent))
-	return max(p, gcMinPercent)
+	spare := max(min(gcHeadroom, 4*live), scan)
+	return max(int(min(spare*100/live, gcMaxPercent)), 1)
 }
 
 // tuneGC keeps the collector's pace at gcPercent of the live heap until
@@ -41,14 +47,16 @@ func tuneGC(ctx context.Context, getenv func(string) string) {
 	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/heap:bytes"}}
+	read := func(i int) uint64 {
+		if sample[i].Value.Kind() == metrics.KindUint64 {
+			return sample[i].Value.Uint64()
+		}
+		return 0
+	}
 	set := func() int {
 		metrics.Read(sample)
-		var live uint64
-		if sample[0].Value.Kind() == metrics.KindUint64 {
-			live = sample[0].Value.Uint64()
-		}
-		return debug.SetGCPercent(gcPercent(live))
+		return debug.SetGCPercent(gcPercent(read(0), read(1)))
 	}
 	orig := set()
 	go func() {
