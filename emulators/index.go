@@ -2,6 +2,7 @@ package emulators
 
 import (
 	"cmp"
+	"hash/maphash"
 	"maps"
 	"net/url"
 	"slices"
@@ -12,9 +13,18 @@ import (
 // not a scan of a million users (#18). A destination keeps one per indexed
 // field: it adds an item's value when the item is written and removes the
 // old value when it changes, in the same critical section (under the
-// account's lock), and rebuilds its indexes when a snapshot is loaded. A
-// list still applies every filter to what the index names, so the index
-// only has to name every item that holds the value.
+// account's lock), and rebuilds its indexes when a snapshot is loaded.
+//
+// An index names the candidates for a value, a superset of its holders: a
+// list still applies every filter to what the index names, and a webhook
+// that looks an item up by a value checks it (First takes the check). That
+// lets the index keep a 64-bit hash of each value rather than the value: a
+// map slot of numbers, with no string for the collector to trace or to
+// keep alive beside the item's own copy. Two values with the same hash
+// share their candidates, which the check then tells apart. (One case is
+// not covered: an item holding two values of one field whose hashes
+// collide, one of which it then drops, leaves the index without the other;
+// with a 64-bit hash that is about one chance in 10^19 per such pair.)
 //
 // The empty value is not indexed: a filter on it scans, as a filter
 // without an index does. Most values (an email, an id) are held by one
@@ -24,10 +34,17 @@ import (
 // however many share it (ids need not arrive in order), and Get sorts
 // them. The zero Index is empty and ready to use.
 type Index[ID cmp.Ordered] struct {
-	one  map[string]ID              // values held by exactly one item
-	few  map[string][]ID            // by 2 to maxFew, ascending
-	many map[string]map[ID]struct{} // by more
+	one  map[uint64]ID              // values held by exactly one item
+	few  map[uint64][]ID            // by 2 to maxFew, ascending
+	many map[uint64]map[ID]struct{} // by more
 }
+
+// indexSeed seeds every index's hash: one per process, as nothing hashed
+// is kept beyond it.
+var indexSeed = maphash.MakeSeed()
+
+// indexHash is a variable so that a test can make every value collide.
+var indexHash = func(value string) uint64 { return maphash.String(indexSeed, value) }
 
 // maxFew is the most ids a value keeps in a sorted slice.
 const maxFew = 64
@@ -35,7 +52,7 @@ const maxFew = 64
 // NewIndex returns an index sized for about n values: a rebuild knows how
 // many items it indexes, and growing a map costs more than filling it.
 func NewIndex[ID cmp.Ordered](n int) *Index[ID] {
-	return &Index[ID]{one: make(map[string]ID, n)}
+	return &Index[ID]{one: make(map[uint64]ID, n)}
 }
 
 // Add records that item id holds value.
@@ -43,43 +60,44 @@ func (x *Index[ID]) Add(value string, id ID) {
 	if value == "" {
 		return
 	}
-	if set, ok := x.many[value]; ok {
+	h := indexHash(value)
+	if set, ok := x.many[h]; ok {
 		set[id] = struct{}{}
 		return
 	}
-	if ids, ok := x.few[value]; ok {
+	if ids, ok := x.few[h]; ok {
 		i, found := slices.BinarySearch(ids, id)
 		switch {
 		case found:
 		case len(ids) < maxFew:
-			x.few[value] = slices.Insert(ids, i, id)
+			x.few[h] = slices.Insert(ids, i, id)
 		default:
 			set := make(map[ID]struct{}, 2*maxFew)
 			for _, old := range ids {
 				set[old] = struct{}{}
 			}
 			set[id] = struct{}{}
-			delete(x.few, value)
+			delete(x.few, h)
 			if x.many == nil {
-				x.many = make(map[string]map[ID]struct{})
+				x.many = make(map[uint64]map[ID]struct{})
 			}
-			x.many[value] = set
+			x.many[h] = set
 		}
 		return
 	}
-	first, ok := x.one[value]
+	first, ok := x.one[h]
 	switch {
 	case !ok:
 		if x.one == nil {
-			x.one = make(map[string]ID)
+			x.one = make(map[uint64]ID)
 		}
-		x.one[value] = id
+		x.one[h] = id
 	case first != id:
-		delete(x.one, value)
+		delete(x.one, h)
 		if x.few == nil {
-			x.few = make(map[string][]ID)
+			x.few = make(map[uint64][]ID)
 		}
-		x.few[value] = []ID{min(first, id), max(first, id)}
+		x.few[h] = []ID{min(first, id), max(first, id)}
 	}
 }
 
@@ -88,30 +106,31 @@ func (x *Index[ID]) Remove(value string, id ID) {
 	if value == "" {
 		return
 	}
-	if first, ok := x.one[value]; ok {
+	h := indexHash(value)
+	if first, ok := x.one[h]; ok {
 		if first == id {
-			delete(x.one, value)
+			delete(x.one, h)
 		}
 		return
 	}
-	if set, ok := x.many[value]; ok {
+	if set, ok := x.many[h]; ok {
 		delete(set, id) // a set stays a set: it may grow again
 		if len(set) == 0 {
-			delete(x.many, value)
+			delete(x.many, h)
 		}
 		return
 	}
-	ids := x.few[value]
+	ids := x.few[h]
 	i, found := slices.BinarySearch(ids, id)
 	if !found {
 		return
 	}
 	if len(ids) == 2 {
-		delete(x.few, value)
-		x.one[value] = ids[1-i]
+		delete(x.few, h)
+		x.one[h] = ids[1-i]
 		return
 	}
-	x.few[value] = slices.Delete(ids, i, i+1)
+	x.few[h] = slices.Delete(ids, i, i+1)
 }
 
 // Move records that item id now holds value now instead of was.
@@ -122,33 +141,40 @@ func (x *Index[ID]) Move(was, now string, id ID) {
 	}
 }
 
-// Get returns the ids of the items holding value, ascending (empty when
-// none does), and ok=false for the empty value, which is not indexed. The
-// slice is the caller's.
+// Get returns the ids of the items that may hold value (every one that
+// does), ascending, and ok=false for the empty value, which is not
+// indexed. The slice is the caller's.
 func (x *Index[ID]) Get(value string) (ids []ID, ok bool) {
 	if value == "" {
 		return nil, false
 	}
-	if id, ok := x.one[value]; ok {
+	h := indexHash(value)
+	if id, ok := x.one[h]; ok {
 		return []ID{id}, true
 	}
-	if set, ok := x.many[value]; ok {
+	if set, ok := x.many[h]; ok {
 		return slices.Sorted(maps.Keys(set)), true
 	}
-	return slices.Clone(x.few[value]), true
+	return slices.Clone(x.few[h]), true
 }
 
-// First returns the lowest id holding value, without a slice: a webhook's
-// lookup of its user.
-func (x *Index[ID]) First(value string) (id ID, ok bool) {
-	if id, ok := x.one[value]; ok {
-		return id, true
+// First returns the lowest id holding value, as holds tells, without a
+// slice: a webhook's lookup of its user.
+func (x *Index[ID]) First(value string, holds func(ID) bool) (id ID, ok bool) {
+	if value == "" {
+		return id, false
 	}
-	if ids := x.few[value]; len(ids) > 0 {
-		return ids[0], true
+	h := indexHash(value)
+	if one, found := x.one[h]; found && holds(one) {
+		return one, true
 	}
-	for other := range x.many[value] {
-		if !ok || other < id {
+	for _, other := range x.few[h] {
+		if holds(other) {
+			return other, true
+		}
+	}
+	for other := range x.many[h] {
+		if (!ok || other < id) && holds(other) {
 			id, ok = other, true
 		}
 	}

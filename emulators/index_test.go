@@ -32,7 +32,7 @@ func TestIndex(t *testing.T) {
 	if got, first := get("a"), get("b"); !slices.Equal(got, []int64{3}) || !slices.Equal(first, []int64{1}) {
 		t.Fatalf("after moves: a %v, b %v", got, first)
 	}
-	if id, ok := x.First("a"); !ok || id != 3 {
+	if id, ok := x.First("a", func(int64) bool { return true }); !ok || id != 3 {
 		t.Fatalf("First(a) = %d, %v", id, ok)
 	}
 	x.Remove("a", 3)

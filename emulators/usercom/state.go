@@ -142,8 +142,8 @@ func (st *State) indexUser(u *User) {
 // byUserID finds the user with a userId; with several (only a hand-written
 // snapshot can hold them), the first.
 func (st *State) byUserID(id string) *User {
-	if id, ok := st.lookups["user_id"].First(id); ok {
-		return st.Users[id-1]
+	if n, ok := st.lookups["user_id"].First(id, func(n int64) bool { return st.Users[n-1].UserID == id }); ok {
+		return st.Users[n-1]
 	}
 	return nil
 }
