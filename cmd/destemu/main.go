@@ -120,7 +120,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	gin.SetMode(gin.ReleaseMode)
 	gcCtx, stopGC := context.WithCancel(ctx)
 	defer stopGC()
-	tuneGC(gcCtx, getenv)
+	server.PaceGC(gcCtx, getenv)
 	logs := newLogBuffer(stderr)
 	defer logs.Close()
 	log := cfg.Logger(logs)

@@ -1,9 +1,9 @@
-package main
+package server
 
 import (
 	"context"
 	"runtime/debug"
-	"runtime/metrics"
+	rtmetrics "runtime/metrics"
 	"time"
 )
 
@@ -41,21 +41,23 @@ func gcPercent(live, scan uint64) int {
 	return max(int(min(spare*100/live, gcMaxPercent)), 1)
 }
 
-// tuneGC keeps the collector's pace at gcPercent of the live heap until
-// ctx ends. It does nothing when the environment sets the pace.
-func tuneGC(ctx context.Context, getenv func(string) string) {
+// PaceGC keeps the collector's pace at gcPercent of the live heap until
+// ctx ends, as the destemu binary does (benchmarks of the binary's memory
+// use it too). It does nothing when the environment (getenv) sets GOGC or
+// GOMEMLIMIT.
+func PaceGC(ctx context.Context, getenv func(string) string) {
 	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/heap:bytes"}}
+	sample := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/heap:bytes"}}
 	read := func(i int) uint64 {
-		if sample[i].Value.Kind() == metrics.KindUint64 {
+		if sample[i].Value.Kind() == rtmetrics.KindUint64 {
 			return sample[i].Value.Uint64()
 		}
 		return 0
 	}
 	set := func() int {
-		metrics.Read(sample)
+		rtmetrics.Read(sample)
 		return debug.SetGCPercent(gcPercent(read(0), read(1)))
 	}
 	orig := set()
