@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"syscall"
@@ -162,21 +163,25 @@ func BenchmarkPerf(b *testing.B) {
 // BenchmarkStoredEvents fills one account of each destination with the
 // perf method's traffic (b.N messages: a user's two messages, each kept as
 // a user and an event or two events) and reports what the state costs:
-// heap-B/msg is the live heap after a collection, per message stored, and
-// rss-MB the process's resident memory at the end. Retention is off, so
-// that every message is kept. Run it with -benchtime 1000000x to see a
-// million (about 3 minutes a destination on a 2-core machine).
+// heap-B/msg is the live heap after a collection, per message stored;
+// scan-B/msg the part of it the collector scans (objects that hold
+// pointers, runtime/metrics /gc/scan/heap:bytes), which its work on every
+// cycle follows; rss-MB the process's resident memory at the end.
+// Retention is off, so that every message is kept. Run it with -benchtime
+// 1000000x to see a million (about 3 minutes a destination on a 2-core
+// machine).
 func BenchmarkStoredEvents(b *testing.B) {
 	pairs := perfPairs(b)
 	for _, dest := range []string{"startdeliver", "startdeliver-v2", "connect", "promoter", "usercom"} {
 		b.Run(dest, func(b *testing.B) {
 			h := perfServer(b, dest, keepAll)
 			header := testkit.SegmentHeader("perf-key", perfSettings[dest])
-			before := liveHeap()
+			before, scanBefore := liveHeap(), scanHeap()
 			testkit.ServeBenchmark(b, h, "/"+dest, header, perfBodies(pairs[dest]))
 			b.StopTimer()
-			after := liveHeap()
+			after, scanAfter := liveHeap(), scanHeap()
 			b.ReportMetric(float64(after-before)/float64(b.N), "heap-B/msg")
+			b.ReportMetric((float64(scanAfter)-float64(scanBefore))/float64(b.N), "scan-B/msg")
 			b.ReportMetric(float64(rss())/(1<<20), "rss-MB")
 			runtime.KeepAlive(h)
 		})
@@ -185,6 +190,17 @@ func BenchmarkStoredEvents(b *testing.B) {
 
 // keepAll turns retention off: every stored event is kept.
 var keepAll = testkit.WithConfig(func(c *server.Config) { c.Retention.Events = -1 })
+
+// scanHeap is the scannable heap at the end of the last collection (call
+// liveHeap first): the bytes of heap objects that hold pointers.
+func scanHeap() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
+}
 
 // rss is the process's resident set size in bytes (0 where /proc is not).
 func rss() uint64 {
