@@ -12,7 +12,8 @@ import "reflect"
 // marshalling, which is several times slower: a webhook then waits for a
 // copy of the account rather than for its whole JSON document (#13 item 8).
 // A destination must not keep exported state behind unexported pointers
-// that a MarshalJSON method of its own reads; none does.
+// that a MarshalJSON method of its own reads, unless the value copies
+// itself (jsonCopier, as Records does).
 func copyForJSON(v any) any {
 	if v == nil {
 		return nil
@@ -20,7 +21,17 @@ func copyForJSON(v any) any {
 	return deepCopy(reflect.ValueOf(v)).Interface()
 }
 
+// jsonCopier is a value that knows what of it a copy for json.Marshal
+// must take: Records copies its table of chunks and shares their bytes,
+// which never change.
+type jsonCopier interface{ jsonCopy() any }
+
+var jsonCopierType = reflect.TypeFor[jsonCopier]()
+
 func deepCopy(v reflect.Value) reflect.Value {
+	if v.Kind() == reflect.Struct && v.CanInterface() && v.Type().Implements(jsonCopierType) {
+		return reflect.ValueOf(v.Interface().(jsonCopier).jsonCopy())
+	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		if v.IsNil() {

@@ -97,8 +97,14 @@ func (a *Account) Stored() (users, events int, ok bool) {
 // drops: those beyond the newest keep, then the ones after them whose time
 // (at) is before before. It is the count every Retainer's TrimEvents needs.
 func Expired[T any](items []T, keep int, before time.Time, at func(T) time.Time) int {
-	n := max(len(items)-keep, 0)
-	return n + Older(items[n:], before, at)
+	return ExpiredIn(Slice[T](items), keep, before, at)
+}
+
+// ExpiredIn is Expired over items read by position (Records): it reads no
+// item beyond the first one it keeps.
+func ExpiredIn[T any](items Indexed[T], keep int, before time.Time, at func(T) time.Time) int {
+	n := max(items.Len()-keep, 0)
+	return n + olderFrom(items, n, before, at)
 }
 
 // Trim drops what Expired counts from an oldest-first list and returns
@@ -116,11 +122,17 @@ func Trim[T any](items []T, keep int, before time.Time, at func(T) time.Time) ([
 // Older counts the leading items of an oldest-first list whose time (at) is
 // before before; a zero before counts none.
 func Older[T any](items []T, before time.Time, at func(T) time.Time) int {
+	return olderFrom(Slice[T](items), 0, before, at)
+}
+
+// olderFrom counts the items from position from on whose time is before
+// before, up to the first that is not.
+func olderFrom[T any](items Indexed[T], from int, before time.Time, at func(T) time.Time) int {
 	if before.IsZero() {
 		return 0
 	}
 	n := 0
-	for n < len(items) && at(items[n]).Before(before) {
+	for from+n < items.Len() && at(items.At(from+n)).Before(before) {
 		n++
 	}
 	return n

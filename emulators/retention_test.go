@@ -96,3 +96,36 @@ func (trimCounter) TrimEvents(s *keeperState, keep int, before time.Time) int {
 }
 
 func trims(a *Account) int { return len(a.state.(*keeperState).Users) }
+
+// TestExpired: a trim drops what is beyond the newest keep, then what is
+// older than before up to the first item that is not; over items read by
+// position it reads only the items whose age it checks.
+func TestExpired(t *testing.T) {
+	t.Parallel()
+	items := make([]item, 10)
+	for i := range items {
+		items[i] = item{At: t0.Add(time.Duration(i) * time.Hour)}
+	}
+	at := func(it item) time.Time { return it.At }
+	for _, tc := range []struct {
+		keep   int
+		before time.Time
+		want   int
+		reads  int
+	}{
+		{10, time.Time{}, 0, 0},
+		{4, time.Time{}, 6, 0},
+		{20, t0.Add(3 * time.Hour), 3, 4},
+		{8, t0.Add(3 * time.Hour), 3, 2},
+		{2, t0.Add(3 * time.Hour), 8, 1},
+		{0, t0.Add(30 * time.Hour), 10, 0},
+	} {
+		seq := &counted{items: items}
+		if got := ExpiredIn[item](seq, tc.keep, tc.before, at); got != tc.want || seq.reads != tc.reads {
+			t.Errorf("keep %d before %v: %d expired, %d read; want %d, %d", tc.keep, tc.before, got, seq.reads, tc.want, tc.reads)
+		}
+		if got := Expired(items, tc.keep, tc.before, at); got != tc.want {
+			t.Errorf("Expired over the slice: %d", got)
+		}
+	}
+}

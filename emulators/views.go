@@ -32,6 +32,11 @@ type View[S, T any] struct {
 	// It may use the query to narrow them through an index (see Narrow);
 	// every declared filter is still applied to what it returns.
 	Items func(r *ResourceRequest, s S) ([]T, error)
+	// Stored, instead of Items, returns the candidates read by position,
+	// for items kept encoded and decoded when read (Records): a list then
+	// decodes only the items a filter looks at, and without a filter only
+	// the page it answers.
+	Stored func(r *ResourceRequest, s S) (Indexed[T], error)
 	// Fields are exact-match filters: ?name=value keeps the items whose
 	// field reads value.
 	Fields map[string]func(T) string
@@ -63,6 +68,35 @@ type View[S, T any] struct {
 	// they paged.
 	All bool
 }
+
+// Indexed is a sequence of items read by position: Records, or any slice
+// through Slice.
+type Indexed[T any] interface {
+	Len() int
+	At(i int) T
+}
+
+// Slice reads a slice as Indexed.
+type Slice[T any] []T
+
+// Len is the slice's length.
+func (s Slice[T]) Len() int { return len(s) }
+
+// At is item i.
+func (s Slice[T]) At(i int) T { return s[i] }
+
+// Pick returns the items of seq at the given positions, in their order.
+func Pick[T any](seq Indexed[T], positions []int) Indexed[T] {
+	return picked[T]{seq, positions}
+}
+
+type picked[T any] struct {
+	seq       Indexed[T]
+	positions []int
+}
+
+func (p picked[T]) Len() int   { return len(p.positions) }
+func (p picked[T]) At(i int) T { return p.seq.At(p.positions[i]) }
 
 // TextAttribute is the usual View.Attributes: an attribute matches when
 // the item has it and its text form (segment.Text) equals the value.
@@ -154,13 +188,20 @@ func (v View[S, T]) list(r *ResourceRequest, s S) (List[T], error) {
 	if err != nil {
 		return List[T]{}, err
 	}
-	items, err := v.Items(r, s)
+	items, err := v.candidates(r, s)
 	if err != nil {
 		return List[T]{}, err
 	}
 	var page []T
+	if match == nil { // nothing to filter: read only the page
+		for i := offset; i < items.Len() && len(page) < limit; i++ {
+			page = append(page, items.At(i))
+		}
+		return ListOf(page, items.Len()), nil
+	}
 	total := 0
-	for _, it := range items {
+	for i := range items.Len() {
+		it := items.At(i)
 		if !match(it) {
 			continue
 		}
@@ -172,8 +213,18 @@ func (v View[S, T]) list(r *ResourceRequest, s S) (List[T], error) {
 	return ListOf(page, total), nil
 }
 
-// read turns the query into one predicate and the page asked for, refusing
-// an unknown parameter or a malformed value with a 400 that names it.
+// candidates returns what Stored or Items does.
+func (v View[S, T]) candidates(r *ResourceRequest, s S) (Indexed[T], error) {
+	if v.Stored != nil {
+		return v.Stored(r, s)
+	}
+	items, err := v.Items(r, s)
+	return Slice[T](items), err
+}
+
+// read turns the query into one predicate (nil when nothing is filtered)
+// and the page asked for, refusing an unknown parameter or a malformed
+// value with a 400 that names it.
 func (v View[S, T]) read(q url.Values, s S) (match func(T) bool, limit, offset int, err error) {
 	limit = DefaultLimit
 	if v.All {
@@ -226,6 +277,9 @@ func (v View[S, T]) read(q url.Values, s S) (match func(T) bool, limit, offset i
 		if p != nil {
 			preds = append(preds, p)
 		}
+	}
+	if len(preds) == 0 {
+		return nil, limit, offset, nil
 	}
 	return func(it T) bool {
 		for _, p := range preds {

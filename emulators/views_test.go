@@ -28,8 +28,22 @@ var itemsView = View[*bagOfItems, item]{
 	AttrPrefix: "attributes.",
 }
 
+// counted reads items by position and counts the reads.
+type counted struct {
+	items []item
+	reads int
+}
+
+func (c *counted) Len() int { return len(c.items) }
+func (c *counted) At(i int) item {
+	c.reads++
+	return c.items[i]
+}
+
 // TestViewSemantics: the platform's paging, time range (from inclusive, to
-// exclusive), enumerations, membership and attribute filters.
+// exclusive), enumerations, membership and attribute filters, alike for a
+// view whose items are a slice and one whose items are read by position
+// (Stored), which reads only the page when nothing is filtered.
 func TestViewSemantics(t *testing.T) {
 	t.Parallel()
 	s := &bagOfItems{items: []item{
@@ -37,7 +51,33 @@ func TestViewSemantics(t *testing.T) {
 		{Name: "b", At: t0.Add(time.Hour), Tags: []string{"y"}},
 		{Name: "c", At: t0.Add(2 * time.Hour), Tags: []string{"x", "y"}, Attrs: map[string]any{"n": "1"}},
 	}}
-	res := itemsView.Resource()
+	stored := itemsView
+	var seq *counted
+	stored.Items = nil
+	stored.Stored = func(_ *ResourceRequest, s *bagOfItems) (Indexed[item], error) {
+		seq = &counted{items: s.items}
+		return seq, nil
+	}
+	t.Run("items", func(t *testing.T) { checkView(t, itemsView.Resource(), s, nil) })
+	t.Run("stored", func(t *testing.T) {
+		checkView(t, stored.Resource(), s, func(query string, page int) {
+			q, _ := url.ParseQuery(query)
+			q.Del("limit")
+			q.Del("offset")
+			want := len(s.items) // a filter reads every candidate
+			if len(q) == 0 {
+				want = page
+			}
+			if seq.reads != want {
+				t.Errorf("%s: %d items read, want %d", query, seq.reads, want)
+			}
+		})
+	})
+}
+
+// checkView runs the view semantics' table on a list; read, when set, is
+// told each query and the size of its page.
+func checkView(t *testing.T, res Resource[*bagOfItems], s *bagOfItems, read func(query string, page int)) {
 	for _, tc := range []struct {
 		query string
 		want  []string
@@ -68,6 +108,9 @@ func TestViewSemantics(t *testing.T) {
 		}
 		if len(names) != len(tc.want) || l.Total != tc.total || (len(names) > 0 && names[0] != tc.want[0]) {
 			t.Errorf("%s: %v of %d, want %v of %d", tc.query, names, l.Total, tc.want, tc.total)
+		}
+		if read != nil {
+			read(tc.query, len(names))
 		}
 	}
 	for _, bad := range []string{"name=z", "limit=-1", "from=now", "colour=red", "attributes.=1"} {
