@@ -141,8 +141,8 @@ type Customer struct {
 }
 
 // UsageEvent is a page or track event attached to a user and, when the user
-// belonged to a customer at that time, to that customer (SD-6); its
-// properties are kept compact (one of these per page or track).
+// belonged to a customer at that time, to that customer (SD-6). The state
+// keeps it as a record (usageEvents) and decodes it when it is read.
 type UsageEvent = wire.StartdeliverUsageEventOf[segment.Object]
 
 // standardFields are the built-in text fields a v2 mapping may write and a
@@ -221,9 +221,9 @@ type State struct {
 	Fields    []CustomField `json:"customFields"`
 	Users     []*User       `json:"users"`
 	Customers []*Customer   `json:"customers"`
-	Events    []*UsageEvent `json:"usageEvents"`
+	Events    usageEvents   `json:"usageEvents"`
 	// EventsDropped counts the oldest usage events retention dropped, so
-	// that ids go on from where they were: Events[i] has id
+	// that ids go on from where they were: Events.At(i) has id
 	// EventsDropped+i+1.
 	EventsDropped int64 `json:"usageEventsDropped,omitempty"`
 	// App is the v2 Segment app configuration as the account holds it now;
@@ -235,14 +235,14 @@ type State struct {
 	// lower-cased email under "email"), so matching never scans (SD-4).
 	users     map[string]valueIndex
 	customers map[string]valueIndex
-	// eventsByUser holds positions in Events. A customer's events are
-	// those of its current users (customerEvents), so there is no index by
-	// the customer an event arrived under.
-	eventsByUser map[int64][]int
+	// eventsByUser finds the positions in Events of a user's events. A
+	// customer's events are those of its current users (customerEvents),
+	// so there is no index by the customer an event arrived under.
+	eventsByUser userEvents
 }
 
 func newState() *State {
-	a := &State{Fields: []CustomField{}, Users: []*User{}, Customers: []*Customer{}, Events: []*UsageEvent{}}
+	a := &State{Fields: []CustomField{}, Users: []*User{}, Customers: []*Customer{}}
 	a.reindex()
 	return a
 }
@@ -288,15 +288,15 @@ func (a *State) reindex() {
 			}
 		}
 	}
-	a.eventsByUser = make(map[int64][]int)
-	for i, ev := range a.Events {
-		a.indexEvent(i, ev)
+	a.eventsByUser = userEvents{older: make([]uint32, 0, a.Events.Len())}
+	for _, ev := range a.Events.All() {
+		a.eventsByUser.add(&ev)
 	}
 }
 
-func (a *State) indexEvent(i int, ev *UsageEvent) {
-	a.eventsByUser[ev.UserID] = append(a.eventsByUser[ev.UserID], i)
-}
+// userEvents returns the positions in Events of a user's usage events,
+// oldest first.
+func (a *State) userEvents(id int64) []int { return a.eventsByUser.of(id, a.EventsDropped) }
 
 // customerEvents returns the positions of the usage events of the
 // customer's current users, in arrival order. (decision) The seeds say
@@ -308,7 +308,7 @@ func (a *State) customerEvents(id int64) []int {
 	var pos []int
 	for _, u := range a.Users {
 		if u.CustomerID == id {
-			pos = append(pos, a.eventsByUser[u.ID]...)
+			pos = append(pos, a.userEvents(u.ID)...)
 		}
 	}
 	slices.Sort(pos)
@@ -331,8 +331,8 @@ func (a *State) check() error {
 			return fmt.Errorf("customers[%d]: id must be %d", i, i+1)
 		}
 	}
-	for i, ev := range a.Events {
-		if id := a.EventsDropped + int64(i+1); ev == nil || ev.ID != id || a.user(ev.UserID) == nil {
+	for i, ev := range a.Events.All() {
+		if id := a.EventsDropped + int64(i+1); ev.ID != id || a.user(ev.UserID) == nil {
 			return fmt.Errorf("usageEvents[%d]: id must be %d and its user must exist", i, id)
 		}
 	}
@@ -426,18 +426,18 @@ func setCustom(x valueIndex, fields *FieldValues, id int64, name string, value a
 	}
 }
 
-// addEvent stores a usage event and indexes it by user and customer.
+// addEvent stores a usage event, with its id, and indexes it by user.
 func (a *State) addEvent(ev *UsageEvent) {
-	ev.ID = a.EventsDropped + int64(len(a.Events)+1)
-	a.Events = append(a.Events, ev)
-	a.indexEvent(len(a.Events)-1, ev)
+	ev.ID = a.EventsDropped + int64(a.Events.Len()+1)
+	a.Events.Append(ev)
+	a.eventsByUser.add(ev)
 }
 
-// eventsOf returns the events at the given positions.
-func (a *State) eventsOf(positions []int) []*UsageEvent {
-	out := make([]*UsageEvent, len(positions))
+// eventsOf decodes the events at the given positions.
+func (a *State) eventsOf(positions []int) []UsageEvent {
+	out := make([]UsageEvent, len(positions))
 	for i, p := range positions {
-		out[i] = a.Events[p]
+		out[i] = a.Events.At(p)
 	}
 	return out
 }

@@ -223,7 +223,7 @@ func create[S, T any](r *emulators.ResourceRequest, build func(S, time.Time) (T,
 // UserView is a user with its usage events, newest last.
 type UserView struct {
 	*User
-	UsageEvents []*UsageEvent `json:"usageEvents"`
+	UsageEvents []UsageEvent `json:"usageEvents"`
 }
 
 func getUser(r *emulators.ResourceRequest, a *State) (any, error) {
@@ -231,7 +231,7 @@ func getUser(r *emulators.ResourceRequest, a *State) (any, error) {
 	if u == nil {
 		return nil, emulators.NotFound("no user %q", r.Param("id"))
 	}
-	return UserView{User: u, UsageEvents: a.eventsOf(a.eventsByUser[u.ID])}, nil
+	return UserView{User: u, UsageEvents: a.eventsOf(a.userEvents(u.ID))}, nil
 }
 
 func idParam(r *emulators.ResourceRequest) int64 {
@@ -247,8 +247,8 @@ func createCustomer(r *emulators.ResourceRequest, a *State) (any, error) {
 // events (those of its current users, SD-6), newest last.
 type CustomerView struct {
 	*Customer
-	UserIDs     []int64       `json:"userIds"`
-	UsageEvents []*UsageEvent `json:"usageEvents"`
+	UserIDs     []int64      `json:"userIds"`
+	UsageEvents []UsageEvent `json:"usageEvents"`
 }
 
 func getCustomer(r *emulators.ResourceRequest, a *State) (any, error) {
@@ -266,47 +266,59 @@ func getCustomer(r *emulators.ResourceRequest, a *State) (any, error) {
 }
 
 // usageEventsView lists usage events; userId and customerId go through
-// the event indexes.
-var usageEventsView = emulators.View[*State, *UsageEvent]{
+// the event index, so that only the events they name are decoded.
+var usageEventsView = emulators.View[*State, UsageEvent]{
 	Path: "usage-events", Summary: "List usage events (from/to on the event time)",
-	Items: func(r *emulators.ResourceRequest, a *State) ([]*UsageEvent, error) {
-		candidates := a.Events
-		for name, events := range map[string]func(int64) []int{
-			"userId":     func(id int64) []int { return a.eventsByUser[id] },
-			"customerId": a.customerEvents, // its current users' events (SD-6)
+	Stored: func(r *emulators.ResourceRequest, a *State) (emulators.Indexed[UsageEvent], error) {
+		var pos []int
+		narrowed := false
+		for _, n := range []struct {
+			name   string
+			events func(int64) []int
+		}{
+			{"customerId", a.customerEvents}, // its current users' events (SD-6)
+			{"userId", a.userEvents},
 		} {
-			if s := r.Query.Get(name); s != "" {
-				id, err := strconv.ParseInt(s, 10, 64)
-				if err != nil {
-					return nil, emulators.BadRequest("query parameter %q must be a numeric id", name)
-				}
-				candidates = intersect(candidates, a.eventsOf(events(id)))
+			s := r.Query.Get(n.name)
+			if s == "" {
+				continue
+			}
+			id, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return nil, emulators.BadRequest("query parameter %q must be a numeric id", n.name)
+			}
+			if p := n.events(id); narrowed {
+				pos = intersect(pos, p)
+			} else {
+				pos, narrowed = p, true
 			}
 		}
-		return candidates, nil
+		if !narrowed {
+			return &a.Events, nil
+		}
+		return emulators.Pick[UsageEvent](&a.Events, pos), nil
 	},
 	Narrow: map[string]string{"userId": "the user's numeric id", "customerId": "the customer's numeric id: the events of its current users"},
-	Fields: map[string]func(*UsageEvent) string{
-		"type":        func(ev *UsageEvent) string { return ev.Type },
-		"segmentType": func(ev *UsageEvent) string { return ev.SegmentType },
-		"name":        func(ev *UsageEvent) string { return ev.Name },
+	Fields: map[string]func(UsageEvent) string{
+		"type":        func(ev UsageEvent) string { return ev.Type },
+		"segmentType": func(ev UsageEvent) string { return ev.SegmentType },
+		"name":        func(ev UsageEvent) string { return ev.Name },
 	},
-	Time: func(ev *UsageEvent) time.Time { return ev.Timestamp },
+	Time: func(ev UsageEvent) time.Time { return ev.Timestamp },
 }
 
-// intersect keeps the events of all that are also in some, in order.
-func intersect(all, some []*UsageEvent) []*UsageEvent {
-	if len(all) == 0 || len(some) == 0 {
-		return nil
-	}
-	keep := make(map[int64]bool, len(some))
-	for _, ev := range some {
-		keep[ev.ID] = true
-	}
-	var out []*UsageEvent
-	for _, ev := range all {
-		if keep[ev.ID] {
-			out = append(out, ev)
+// intersect keeps the positions of a that are also in b; both ascend.
+func intersect(a, b []int) []int {
+	var out []int
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			out = append(out, a[i])
+			i, j = i+1, j+1
 		}
 	}
 	return out

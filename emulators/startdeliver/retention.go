@@ -8,23 +8,20 @@ import (
 
 // Stored reports the account's users and usage events (emulators.Retainer).
 func (*Destination) Stored(a *State) (users, events int) {
-	return len(a.Users), len(a.Events)
+	return len(a.Users), a.Events.Len()
 }
 
 // TrimEvents drops the oldest usage events beyond keep, and those received
-// before before, then rebuilds the event indexes, which hold positions
-// (emulators.Retainer).
+// before before (emulators.Retainer). It reads only the events whose age
+// it checks; the index by user keeps the ids of the rest.
 func (*Destination) TrimEvents(a *State, keep int, before time.Time) int {
-	kept, drop := emulators.Trim(a.Events, keep, before, func(e *UsageEvent) time.Time { return e.Received })
+	drop := emulators.ExpiredIn(&a.Events, keep, before, func(e UsageEvent) time.Time { return e.Received })
 	if drop == 0 {
 		return 0
 	}
-	a.Events = kept
+	a.Events.Drop(drop)
+	a.eventsByUser.drop(drop)
 	a.EventsDropped += int64(drop)
-	a.eventsByUser = make(map[int64][]int)
-	for i, ev := range a.Events {
-		a.indexEvent(i, ev)
-	}
 	return drop
 }
 

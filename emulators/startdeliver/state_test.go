@@ -2,6 +2,8 @@ package startdeliver
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,8 +106,8 @@ func TestStateRoundTrip(t *testing.T) {
 	if c := a.customerBy("crm", "7"); c == nil || c.ID != 1 {
 		t.Fatalf("customer index after load: %+v", c)
 	}
-	if len(a.eventsByUser[1]) != 1 || len(a.customerEvents(1)) != 1 || a.Cache == nil || !a.Cache.ReadAt.Equal(now) {
-		t.Fatalf("events or cache after load: %+v %+v %+v", a.eventsByUser, a.customerEvents(1), a.Cache)
+	if len(a.userEvents(1)) != 1 || len(a.customerEvents(1)) != 1 || a.Cache == nil || !a.Cache.ReadAt.Equal(now) {
+		t.Fatalf("events or cache after load: %+v %+v %+v", a.userEvents(1), a.customerEvents(1), a.Cache)
 	}
 	again, _ := json.Marshal(loaded)
 	if string(again) != string(data) {
@@ -176,5 +178,69 @@ func TestAddFieldIndexesExistingValues(t *testing.T) {
 	}
 	if u := a.userBy("externalId", "e-1"); u == nil || u.ID != 1 {
 		t.Fatalf("the existing value was not indexed: %+v", u)
+	}
+}
+
+// TestUserEvents: the index by user names a user's events oldest first,
+// only those still held after retention dropped the oldest, without
+// reading any; a user with no events, or no such user, has none.
+func TestUserEvents(t *testing.T) {
+	t.Parallel()
+	var x userEvents
+	users := []int64{2, 1, 2, 3, 2, 1, 2}
+	for i, u := range users {
+		x.add(&UsageEvent{ID: int64(i + 1), UserID: u})
+	}
+	for _, tc := range []struct {
+		user, dropped int64
+		want          []int
+	}{
+		{2, 0, []int{0, 2, 4, 6}},
+		{1, 0, []int{1, 5}},
+		{3, 0, []int{3}},
+		{4, 0, nil},
+		{0, 0, nil},
+		{-1, 0, nil},
+		{2, 3, []int{1, 3}}, // positions after three were dropped
+		{1, 3, []int{2}},
+		{3, 4, nil},
+	} {
+		y := x
+		if tc.dropped > 0 {
+			y.drop(int(tc.dropped))
+		}
+		if got := y.of(tc.user, tc.dropped); !slices.Equal(got, tc.want) {
+			t.Errorf("user %d after %d dropped: %v, want %v", tc.user, tc.dropped, got, tc.want)
+		}
+	}
+	// Two events of a user more than 2^32 ids apart: the chain ends at the
+	// newer (four billion events between them cannot be held).
+	var far userEvents
+	far.add(&UsageEvent{ID: 1, UserID: 1})
+	far.older = append(far.older, make([]uint32, 1<<10)...) // stand-ins for the events between
+	far.add(&UsageEvent{ID: 1 << 33, UserID: 1})
+	if got := far.of(1, 1<<33-int64(len(far.older))); !slices.Equal(got, []int{len(far.older) - 1}) {
+		t.Errorf("far apart: %v", got)
+	}
+}
+
+// TestLoadBadEvents: a state whose usage events cannot be read is refused
+// with a message naming the event.
+func TestLoadBadEvents(t *testing.T) {
+	t.Parallel()
+	users := `"users":[{"id":1}],`
+	for doc, want := range map[string]string{
+		`{` + users + `"usageEvents":[{"id":1,"userId":1},{"id":"x"}]}`:             `usageEvents[1]: `,
+		`{` + users + `"usageEvents":{}}`:                                           `usageEvents: want a JSON array`,
+		`{` + users + `"usageEvents":[{"id":1,"userId":1,"timestamp":"soon"}]}`:     `usageEvents[0]: `,
+		`{` + users + `"usageEvents":[{"id":1,"userId":1,"properties":[1]}]}`:       `usageEvents[0]: `,
+		`{` + users + `"usageEvents":[{"id":1,"userId":1},{"id":3,"userId":1}]}`:    `usageEvents[1]: id must be 2`,
+		`{` + users + `"usageEvents":[{"id":1,"userId":2}]}`:                        `usageEvents[0]: id must be 1 and its user must exist`,
+		`{` + users + `"usageEventsDropped":4,"usageEvents":[{"id":1,"userId":1}]}`: `usageEvents[0]: id must be 5`,
+	} {
+		_, err := emulators.Register(New()).LoadState(json.RawMessage(doc))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error with %q", doc, err, want)
+		}
 	}
 }
