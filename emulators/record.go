@@ -86,8 +86,9 @@ func (r *RecordReader) fail() {
 	r.err, r.b = errRecord, nil
 }
 
-func (r *RecordReader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
+// varint reads a varint with binary.Varint or binary.Uvarint.
+func varint[V int64 | uint64](r *RecordReader, read func([]byte) (V, int)) V {
+	v, n := read(r.b)
 	if n <= 0 {
 		r.fail()
 		return 0
@@ -96,16 +97,10 @@ func (r *RecordReader) uvarint() uint64 {
 	return v
 }
 
+func (r *RecordReader) uvarint() uint64 { return varint(r, binary.Uvarint) }
+
 // Int reads an AppendInt field.
-func (r *RecordReader) Int() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
+func (r *RecordReader) Int() int64 { return varint(r, binary.Varint) }
 
 // bytes reads n bytes.
 func (r *RecordReader) bytes(n uint64) []byte {
