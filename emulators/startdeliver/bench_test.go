@@ -9,14 +9,16 @@ import (
 	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/emulators/startdeliver"
+	"github.com/destemu/destemu/server"
 	"github.com/destemu/destemu/testkit"
 )
 
 // BenchmarkWebhookStartdeliver measures the classic destination's track
 // path end to end in process (Gin, the webhook contract, the match through
 // the custom field index, the usage event) against accounts of 10,000 and
-// 1,000,000 existing users. Matching never scans the users, so the two
-// figures should be close. Each message has its own messageId (G-10) and
+// 1,000,000 existing users, each with one stored usage event. Matching
+// never scans the users, and stored events are not memory the collector
+// scans, so the two figures should be close. Each message has its own messageId (G-10) and
 // names one of 1024 existing users spread over the whole account. The
 // million runs with DESTEMU_BENCH_SCALE=1 (testkit.BenchSizes).
 func BenchmarkWebhookStartdeliver(b *testing.B) {
@@ -33,10 +35,12 @@ func BenchmarkWebhookStartdeliver(b *testing.B) {
 }
 
 // seededServer returns a server with account "acme" holding n users, user i
-// with externalId "u-<i>", seeded in memory rather than through HTTP.
+// with externalId "u-<i>", and a usage event of each, seeded in memory
+// rather than through HTTP.
 func seededServer(b *testing.B, n int) http.Handler {
 	b.Helper()
-	srv := testkit.BenchServer(b, testkit.WithStrict())
+	// Retention off: the account keeps its million events.
+	srv := testkit.BenchServer(b, testkit.WithStrict(), testkit.WithConfig(func(c *server.Config) { c.Retention.Events = -1 }))
 	testkit.BenchAccount(b, srv.Handler(), "startdeliver", client.AccountSpec{ID: "acme",
 		Settings: matchOn("externalId"),
 		Config: map[string]any{"customFields": []map[string]any{
@@ -49,6 +53,7 @@ func seededServer(b *testing.B, n int) http.Handler {
 	}
 	acct.WithState(func(st emulators.State) (any, error) {
 		startdeliver.SeedUsers(st, "externalId", n)
+		startdeliver.SeedEvents(st)
 		return nil, nil
 	})
 	runtime.GC() // collect the seeding's garbage before the clock starts

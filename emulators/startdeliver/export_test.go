@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/segment"
 )
 
 // SeedUsers adds n users to an account's state, user i holding "u-<i>" in
@@ -19,5 +20,19 @@ func SeedUsers(st emulators.State, alias string, n int) {
 	for i := range n {
 		u := a.newUser(time.Time{})
 		a.setUserField(u, alias, "u-"+strconv.Itoa(i))
+	}
+}
+
+// SeedEvents gives each of the account's users one stored usage event, a
+// page with the perf traffic's properties, so that the benchmark's
+// requests meet a state of as many events as users.
+func SeedEvents(st emulators.State) {
+	a := st.(*State)
+	props := segment.NewObject(map[string]any{"path": "/pricing", "referrer": "https://www.google.com/", "search": "?plan=pro",
+		"title": "Pricing", "url": "https://www.example.com/pricing?plan=pro", "plan": "premium"})
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	for _, u := range a.Users {
+		a.addEvent(&UsageEvent{Type: "page", SegmentType: "page", Name: "Pricing", Properties: props,
+			Timestamp: at, Received: at, UserID: u.ID, MessageID: "seed-" + strconv.FormatInt(u.ID, 10)})
 	}
 }
