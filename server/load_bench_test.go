@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -166,14 +167,20 @@ func BenchmarkPerf(b *testing.B) {
 // heap-B/msg is the live heap after a collection, per message stored;
 // scan-B/msg the part of it the collector scans (objects that hold
 // pointers, runtime/metrics /gc/scan/heap:bytes), which its work on every
-// cycle follows; rss-MB the process's resident memory at the end.
-// Retention is off, so that every message is kept. Run it with -benchtime
-// 1000000x to see a million (about 3 minutes a destination on a 2-core
-// machine).
+// cycle follows; rss-MB the process's resident memory at the end and
+// peak-rss-MB the most it ever held (VmHWM). The collector is paced as the
+// destemu binary paces it (server.PaceGC; GOGC or GOMEMLIMIT in the
+// environment take over), so that the memory is what the binary would
+// hold: run one destination per process for that. Retention is off, so
+// that every message is kept. Run it with -benchtime 1000000x to see a
+// million (about 3 minutes a destination on a 2-core machine).
 func BenchmarkStoredEvents(b *testing.B) {
 	pairs := perfPairs(b)
 	for _, dest := range []string{"startdeliver", "startdeliver-v2", "connect", "promoter", "usercom"} {
 		b.Run(dest, func(b *testing.B) {
+			ctx, stop := context.WithCancel(context.Background())
+			defer stop()
+			server.PaceGC(ctx, os.Getenv)
 			h := perfServer(b, dest, keepAll)
 			header := testkit.SegmentHeader("perf-key", perfSettings[dest])
 			before, scanBefore := liveHeap(), scanHeap()
@@ -183,6 +190,7 @@ func BenchmarkStoredEvents(b *testing.B) {
 			b.ReportMetric(float64(after-before)/float64(b.N), "heap-B/msg")
 			b.ReportMetric((float64(scanAfter)-float64(scanBefore))/float64(b.N), "scan-B/msg")
 			b.ReportMetric(float64(rss())/(1<<20), "rss-MB")
+			b.ReportMetric(float64(peakRSS())/(1<<20), "peak-rss-MB")
 			runtime.KeepAlive(h)
 		})
 	}
@@ -204,13 +212,33 @@ func scanHeap() uint64 {
 
 // rss is the process's resident set size in bytes (0 where /proc is not).
 func rss() uint64 {
+	return statm(1)
+}
+
+// peakRSS is the most resident memory the process has held (VmHWM; 0
+// where /proc is not).
+func peakRSS() uint64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	_, rest, _ := strings.Cut(string(data), "VmHWM:")
+	var kb uint64
+	if _, err := fmt.Sscan(rest, &kb); err != nil {
+		return 0
+	}
+	return kb << 10
+}
+
+// statm reads field i of /proc/self/statm, in bytes.
+func statm(i int) uint64 {
 	data, err := os.ReadFile("/proc/self/statm")
 	if err != nil {
 		return 0
 	}
-	var size, resident uint64
-	if _, err := fmt.Sscan(string(data), &size, &resident); err != nil {
+	var fields [2]uint64
+	if _, err := fmt.Sscan(string(data), &fields[0], &fields[1]); err != nil {
 		return 0
 	}
-	return resident * uint64(os.Getpagesize())
+	return fields[i] * uint64(os.Getpagesize())
 }
