@@ -146,13 +146,13 @@ func (c *canon) word(w string) bool {
 
 // number reads a JSON number, as the parser reads one.
 func (c *canon) number() bool {
-	p := parser{data: c.data, pos: c.pos}
 	if c.next() != '-' && (c.next() < '0' || c.next() > '9') {
 		return false
 	}
-	if _, err := p.number(); err != nil {
+	end, bad := numberEnd(c.data, c.pos)
+	if bad != "" {
 		return false
 	}
-	c.pos = p.pos
+	c.pos = end
 	return true
 }

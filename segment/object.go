@@ -193,12 +193,11 @@ func appendMap(b []byte, m map[string]any) ([]byte, error) {
 
 // isNumberLiteral reports whether s is a JSON number.
 func isNumberLiteral(s string) bool {
-	p := parser{data: []byte(s)}
 	if s == "" || (s[0] != '-' && (s[0] < '0' || s[0] > '9')) {
 		return false
 	}
-	_, err := p.number()
-	return err == nil && p.pos == len(s)
+	end, bad := numberEnd(s, 0)
+	return bad == "" && end == len(s)
 }
 
 const hexDigits = "0123456789abcdef"

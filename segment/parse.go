@@ -294,9 +294,20 @@ func (p *parser) array() ([]any, error) {
 
 // number reads a number literal as json.Number, checking its grammar.
 func (p *parser) number() (json.Number, error) {
-	start, d := p.pos, p.data
-	i := p.pos
-	if d[i] == '-' {
+	end, bad := numberEnd(p.data, p.pos)
+	if bad != "" {
+		p.pos = end
+		return "", p.unexpected(bad)
+	}
+	n := json.Number(p.data[p.pos:end])
+	p.pos = end
+	return n, nil
+}
+
+// numberEnd returns where the number literal at d[i] ends or, if it breaks
+// JSON's grammar, where it does and the context of the parser's error.
+func numberEnd[T string | []byte](d T, i int) (end int, bad string) {
+	if i < len(d) && d[i] == '-' {
 		i++
 	}
 	digits := func() int {
@@ -311,14 +322,12 @@ func (p *parser) number() (json.Number, error) {
 	case i < len(d) && d[i] == '0':
 		i++
 	case digits() == 0:
-		p.pos = i
-		return "", p.unexpected("in numeric literal")
+		return i, "in numeric literal"
 	}
 	if i < len(d) && d[i] == '.' {
 		i++
 		if digits() == 0 {
-			p.pos = i
-			return "", p.unexpected("after decimal point in numeric literal")
+			return i, "after decimal point in numeric literal"
 		}
 	}
 	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
@@ -327,12 +336,10 @@ func (p *parser) number() (json.Number, error) {
 			i++
 		}
 		if digits() == 0 {
-			p.pos = i
-			return "", p.unexpected("in exponent of numeric literal")
+			return i, "in exponent of numeric literal"
 		}
 	}
-	p.pos = i
-	return json.Number(d[start:i]), nil
+	return i, ""
 }
 
 // str reads a string; pos is at its opening quote. Keys are looked up among
