@@ -208,13 +208,24 @@ const hexDigits = "0123456789abcdef"
 func appendString(b []byte, s string) []byte { return AppendString(b, s) }
 
 // AppendString appends s as a JSON string, as json.Marshal writes it.
-func AppendString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte { return appendQuoted(b, s) }
+
+// plainASCII marks the ASCII characters AppendString writes as they are.
+var plainASCII = func() (plain [utf8.RuneSelf]bool) {
+	for c := byte(0x20); c < utf8.RuneSelf; c++ {
+		plain[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return plain
+}()
+
+// appendQuoted is AppendString of a string or its bytes.
+func appendQuoted[T string | []byte](b []byte, s T) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if plainASCII[c] {
 				i++
 				continue
 			}
@@ -239,7 +250,7 @@ func AppendString(b []byte, s string) []byte {
 			start = i
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 		switch {
 		case r == utf8.RuneError && size == 1:
 			b = append(b, s[start:i]...)
