@@ -6,109 +6,122 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
-	"sync"
 	"unicode/utf8"
 )
 
-// Object is a JSON object kept as its compact encoding: how a destination
-// stores a message's free-form objects (an event's properties). Kept as a
-// map, a stored object costs an allocation per member and a tree of
-// pointers the garbage collector traces on every cycle; kept as bytes it
-// costs its size and one pointer, and it is decoded only when it is read.
-// Members are in sorted order, as encoding/json writes a map, so an Object
-// answers exactly as the map it was made from. Numbers keep every digit.
+// Object is a JSON object kept in a compact binary form: how a destination
+// stores a message's free-form objects (an event's properties, a user's
+// attributes). Kept as a map, a stored object costs an allocation per
+// member and a tree of pointers the garbage collector traces on every
+// cycle; kept as bytes it costs its size and one pointer, and it is
+// decoded only when it is read. The form (packed.go) holds each member's
+// key as a small id in a process-wide table of keys (keys.go), since the
+// same keys repeat in every event, and each value without JSON's syntax:
+// strings as their UTF-8, numbers as their literal (every digit kept),
+// arrays and objects nested. Members are in sorted order, as encoding/json
+// writes a map, so an Object answers exactly as the map it was made from
+// and writes the JSON json.Marshal writes of it.
 //
 // The zero Object is the empty object. Objects are immutable: make a new one
 // to change one.
 type Object struct {
-	raw []byte // compact JSON of an object; nil for {}
+	raw []byte // the top-level object's packed members; nil for {}
 }
 
-// NewObject encodes a decoded JSON object (nil gives the empty object).
+// NewObject packs a decoded JSON object (nil gives the empty object). Its
+// values are kept as AppendJSON writes them: a value that is not decoded
+// JSON (a float64, a struct) as json.Marshal writes it.
 func NewObject(m map[string]any) Object {
 	if len(m) == 0 {
 		return Object{}
 	}
-	// Encoded in a reused buffer and kept at its exact size: growing a
-	// fresh slice cost several copies, and the slack stayed with the
-	// stored object.
-	bp := scratch.Get().(*[]byte)
-	b, err := AppendJSON((*bp)[:0], m)
-	if err != nil {
+	p := getPacker()
+	if err := p.members(m); err != nil {
 		// Only values that are not decoded JSON fail (a channel, say): a
 		// programming error, never input.
 		panic("segment: NewObject: " + err.Error())
 	}
-	raw := bytes.Clone(b)
-	if cap(b) <= maxScratch {
-		*bp = b
-		scratch.Put(bp)
-	}
-	return Object{raw: raw}
+	return Object{raw: p.packed()}
 }
-
-// scratch holds encoding buffers for NewObject; one that grew past
-// maxScratch is left to the collector.
-var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
-
-const maxScratch = 64 << 10
 
 // Map decodes the object; the map is the caller's to change.
 func (o Object) Map() map[string]any {
-	if len(o.raw) == 0 {
-		return map[string]any{}
-	}
-	m, err := parseObject(o.raw)
-	if err != nil || m == nil {
-		panic("segment: Object holds invalid JSON: " + string(o.raw)) // unreachable: every constructor encodes
-	}
+	u := unpacker{names: keys.snapshot()}
+	m, _ := u.members(o.raw)
 	return m
 }
 
-// Get looks a member up as Get does on the decoded map (G-9).
+// Get looks a member up as Get does on the decoded map (G-9): the member
+// of that name, else the least key that folds to it; it decodes only the
+// member it finds.
 func (o Object) Get(name string) (any, bool) {
-	if len(o.raw) == 0 {
+	names := keys.snapshot()
+	var at []byte // where the value of the member found starts
+	exact, folded := false, ""
+	for b := o.raw; ; {
+		id, inline, rest := readKey(b)
+		if id == noKey {
+			break
+		}
+		// Of a key given twice (two that held invalid UTF-8 decode the
+		// same), the last one is what the decoded map holds.
+		switch k := keyText(names, id, inline); {
+		case k == name:
+			at, exact = rest, true
+		case !exact && KeysEqual(k, name) && (at == nil || k <= folded):
+			at, folded = rest, k
+		}
+		b = skipValue(rest)
+	}
+	if at == nil {
 		return nil, false
 	}
-	return Get(o.Map(), name)
+	u := unpacker{names: names}
+	v, _ := u.value(at)
+	return v, true
 }
 
-// Len is the object's encoded size in bytes (2 for {}).
-func (o Object) Len() int { return max(len(o.raw), 2) }
+// Empty reports whether the object has no members.
+func (o Object) Empty() bool { return len(o.raw) == 0 }
 
-// MarshalJSON writes the object.
+// MarshalJSON writes the object as json.Marshal writes the map it holds.
 func (o Object) MarshalJSON() ([]byte, error) {
-	if len(o.raw) == 0 {
-		return []byte("{}"), nil
-	}
-	return o.raw, nil
+	p := getPacker() // for its buffer
+	p.b, _ = o.AppendJSON(p.b)
+	return p.packed(), nil
+}
+
+// AppendJSON appends the object's JSON, as MarshalJSON writes it.
+func (o Object) AppendJSON(b []byte) ([]byte, error) {
+	b, _ = appendMembersJSON(b, keys.snapshot(), o.raw)
+	return b, nil
 }
 
 // UnmarshalJSON reads an object (or null, the empty object), keeping every
-// digit of its numbers.
+// digit of its numbers. It packs the JSON text as it reads it, without
+// decoding it into maps: loading a state file reads a million of them.
 func (o *Object) UnmarshalJSON(data []byte) error {
-	if canonical(data) { // as NewObject writes it (valid UTF-8 included): keep the bytes
-		if len(data) == 2 {
-			*o = Object{}
-		} else {
-			*o = Object{raw: bytes.Clone(data)}
-		}
-		return nil
-	}
 	if !utf8.Valid(data) {
 		return &Error{Reason: "object is not valid UTF-8"}
 	}
+	j := jsonPacker{packer: getPacker(), data: data}
+	ok := j.top()
+	if raw := j.packed(); ok {
+		*o = Object{raw: raw}
+		return nil
+	}
+	// The packer says nothing of what it refuses: the parser says why.
 	m, err := parseObject(data)
 	if err != nil {
 		return &Error{Reason: "not a JSON object: " + err.Error()}
 	}
-	*o = NewObject(m)
+	*o = NewObject(m) // unreachable: the packer refuses only what does not parse
 	return nil
 }
 
 // AppendJSON appends the JSON encoding of a decoded value (map[string]any,
-// []any, string, json.Number, bool, nil; also int, int64, uint64 and
-// []string), exactly as json.Marshal writes it
+// []any, string, json.Number, bool, nil; also int, int64, uint64, []string
+// and Object), exactly as json.Marshal writes it
 // (members sorted, HTML characters escaped), without reflection. Other
 // values go through json.Marshal.
 func AppendJSON(b []byte, v any) ([]byte, error) {
@@ -149,6 +162,8 @@ func AppendJSON(b []byte, v any) ([]byte, error) {
 		}
 	case map[string]any:
 		return appendMap(b, x)
+	case Object:
+		return x.AppendJSON(b)
 	case []any:
 		b = append(b, '[')
 		for i, e := range x {
@@ -269,20 +284,23 @@ func appendQuoted[T string | []byte](b []byte, s T) []byte {
 	return append(b, '"')
 }
 
-// Equal reports whether two objects hold the same members.
+// Equal reports whether two objects hold the same members: the same
+// decoded map, each number written with the same digits.
 func (o Object) Equal(p Object) bool { return bytes.Equal(o.raw, p.raw) }
 
 // AppendBinary appends the object's stored form to b, its length first:
 // how a record that keeps its fields in one byte slice holds an object.
-// ReadObject reads it back.
+// ReadObject reads it back. The form holds ids of the process's key table:
+// it is for records kept in memory, never to be written out (a snapshot
+// writes the object's JSON).
 func (o Object) AppendBinary(b []byte) ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(len(o.raw)))
 	return append(b, o.raw...), nil
 }
 
-// ReadObject reads an object AppendBinary wrote at the start of b and
-// returns it with the rest of b. The object shares b's memory, which must
-// not change after.
+// ReadObject reads an object AppendBinary wrote at the start of b, in this
+// process, and returns it with the rest of b. The object shares b's
+// memory, which must not change after.
 func ReadObject(b []byte) (Object, []byte, error) {
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)-k) {

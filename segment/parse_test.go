@@ -156,7 +156,8 @@ const benchMessage = `{"type":"identify","userId":"r1-u7","anonymousId":"anon-r1
 	`"campaign":{"name":"Spring Sale","source":"newsletter","medium":"email","term":"pricing","content":"hero"}}}`
 
 // FuzzAppendJSON: AppendJSON writes what json.Marshal writes, for any
-// decoded message (strings with HTML characters, U+2028, escapes).
+// decoded message (strings with HTML characters, U+2028, escapes), and so
+// does the Object made of it, which decodes to the same map.
 func FuzzAppendJSON(f *testing.F) {
 	for _, s := range append(parseCases, `{"h":"<a href='x'>&amp;</a>","ls":"\u2028\u2029","c":"\u0001\u001f\u007f"}`) {
 		f.Add(s)
@@ -177,8 +178,12 @@ func FuzzAppendJSON(f *testing.F) {
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("%q:\n got %s (%v)\nwant %s", in, got, err, want)
 		}
-		if back := NewObject(m).Map(); !reflect.DeepEqual(back, m) && len(m) > 0 {
+		o := NewObject(m)
+		if back := o.Map(); !reflect.DeepEqual(back, m) && len(m) > 0 {
 			t.Fatalf("%q: round trip gave %#v", in, back)
+		}
+		if got, err := json.Marshal(o); err != nil || !bytes.Equal(got, want) && len(m) > 0 {
+			t.Fatalf("%q: the object writes %s (%v)", in, got, err)
 		}
 	})
 }

@@ -279,7 +279,7 @@ func merge(user, prev *User) {
 	for _, t := range prev.FCM {
 		user.FCM = addToken(user.FCM, t)
 	}
-	if prev.Attributes.Len() > 2 { // not {}
+	if !prev.Attributes.Empty() {
 		attrs := user.Attributes.Map()
 		for k, v := range prev.Attributes.Map() {
 			if _, own := attrs[k]; !own {

@@ -76,7 +76,7 @@ func keysOf(u *User, attrs map[string]any, buf []attrText) lookupKeys {
 // addLookups indexes a new or loaded user.
 func (st *State) addLookups(u *User) {
 	var attrs map[string]any
-	if u.Attributes.Len() > 2 { // not {}
+	if !u.Attributes.Empty() {
 		attrs = u.Attributes.Map()
 	}
 	st.moveLookups(u, attrs, &lookupKeys{})
