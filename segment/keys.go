@@ -134,13 +134,14 @@ func (t *keyTable) snapshot() []keyName { return *t.names.Load() }
 func (t *keyTable) count() int { return len(t.snapshot()) }
 
 // keyCache remembers the table entries of keys a packer looked up
-// lately, by a hash of a few of their bytes: a packer sees the same few
-// dozen keys in every object, and finding one here costs a few
-// instructions and a comparison where the table's map costs a hash of the
-// whole key. An id never changes, so an entry never goes stale.
+// lately: a packer sees the same few dozen keys in every object, and
+// finding one here costs a hash of a few of its bytes and a comparison
+// where the table's map costs a hash of the whole key. A key has two
+// slots, so that two keys of one hash do not evict each other on every
+// object. An id never changes, so an entry never goes stale.
 type keyCache [1 << keyCacheBits]*keyName
 
-const keyCacheBits = 6
+const keyCacheBits = 7
 
 // entry returns k's entry in t, interning k if there is room; nil when k
 // is to be held inline.
@@ -149,12 +150,14 @@ func (c *keyCache) entry(t *keyTable, k string) *keyName {
 	if e := c[i]; e != nil && e.key == k {
 		return e
 	}
+	if e := c[i^1]; e != nil && e.key == k {
+		return e
+	}
 	id, ok := t.id(k)
 	if !ok {
 		return nil
 	}
-	c[i] = &t.snapshot()[id]
-	return c[i]
+	return c.add(i, &t.snapshot()[id])
 }
 
 // entryBytes is entry for a key read from JSON; it allocates only to
@@ -164,12 +167,21 @@ func (c *keyCache) entryBytes(t *keyTable, k []byte) *keyName {
 	if e := c[i]; e != nil && e.key == string(k) {
 		return e
 	}
+	if e := c[i^1]; e != nil && e.key == string(k) {
+		return e
+	}
 	id, ok := t.idBytes(k)
 	if !ok {
 		return nil
 	}
-	c[i] = &t.snapshot()[id]
-	return c[i]
+	return c.add(i, &t.snapshot()[id])
+}
+
+// add puts e in slot i, moving what was there to the other slot of i's
+// pair.
+func (c *keyCache) add(i int, e *keyName) *keyName {
+	c[i^1], c[i] = c[i], e
+	return e
 }
 
 // cacheSlot hashes k's length and first, middle and last bytes.

@@ -84,8 +84,8 @@ type packer struct {
 	keys  *keyTable
 	cache keyCache
 	b     []byte
-	spans []span // the members of the JSON objects being read
-	tmp   []byte // where a JSON object's members are put in order
+	spans []span // the members of a JSON object being put in order
+	tmp   []byte // where they are put
 }
 
 // packers holds packers of the process's key table.
@@ -98,8 +98,6 @@ const maxScratch = 64 << 10
 func getPacker() *packer {
 	p := packers.Get().(*packer)
 	p.b = p.b[:0]
-	clear(p.spans) // what a refused object left
-	p.spans = p.spans[:0]
 	return p
 }
 

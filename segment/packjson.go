@@ -40,24 +40,23 @@ func (j *jsonPacker) object() bool {
 		return false
 	}
 	j.pos++
-	base, start, sorted := len(j.spans), len(j.b), true
+	start, sorted, prev := len(j.b), true, ""
 	j.space()
 	if j.next() == '}' {
 		j.pos++
 		j.depth--
 		return true
 	}
-	for {
+	for first := true; ; first = false {
 		j.space()
-		from := len(j.b)
 		k, ok := j.key()
 		if !ok || !j.colon() || !j.value() {
 			return false
 		}
-		if n := len(j.spans); n > base && k <= j.spans[n-1].key {
+		if !first && k <= prev {
 			sorted = false
 		}
-		j.spans = append(j.spans, span{k, from, len(j.b)})
+		prev = k
 		j.space()
 		if c := j.next(); c == '}' {
 			j.pos++
@@ -68,18 +67,23 @@ func (j *jsonPacker) object() bool {
 		j.pos++
 	}
 	if !sorted && !j.asWritten {
-		j.sort(base, start)
+		j.sort(start)
 	}
-	clear(j.spans[base:])
-	j.spans = j.spans[:base]
 	j.depth--
 	return true
 }
 
-// sort puts the members written from start (spans[base:]) in order of
-// their keys, keeping the last of a key given twice.
-func (j *jsonPacker) sort(base, start int) {
-	members := j.spans[base:]
+// sort puts the members written from start in order of their keys,
+// keeping the last of a key given twice.
+func (j *jsonPacker) sort(start int) {
+	names := j.keys.snapshot()
+	members := j.spans[:0]
+	for b := j.b[start:]; len(b) > 0; {
+		from := len(j.b) - len(b)
+		id, inline, rest := readKey(b)
+		b = skipValue(rest)
+		members = append(members, span{keyText(names, id, inline), from, len(j.b) - len(b)})
+	}
 	slices.SortStableFunc(members, func(a, b span) int { return strings.Compare(a.key, b.key) })
 	j.tmp = j.tmp[:0]
 	for i, m := range members {
@@ -89,6 +93,8 @@ func (j *jsonPacker) sort(base, start int) {
 		j.tmp = append(j.tmp, j.b[m.start:m.end]...)
 	}
 	j.b = append(j.b[:start], j.tmp...)
+	clear(members) // drop the keys for the collector
+	j.spans = members[:0]
 }
 
 // key writes an object's key and returns its text; pos is at its quote.
@@ -113,10 +119,12 @@ func (j *jsonPacker) key() (string, bool) {
 	return e.name, true
 }
 
+// colon reads the colon after a key, and the white space around it.
 func (j *jsonPacker) colon() bool {
-	j.space()
 	if j.next() != ':' {
-		return false
+		if j.space(); j.next() != ':' {
+			return false
+		}
 	}
 	j.pos++
 	j.space()
@@ -142,14 +150,6 @@ func (j *jsonPacker) text() (raw []byte, s string, ok bool) {
 	s, err := p.unquote(start, i) // at the first backslash
 	j.pos = p.pos
 	return nil, s, err == nil
-}
-
-// stringStop marks (a byte each way: it finds every one, and may find
-// one that is not, which the byte loop then passes).
-func hasStop(x uint64) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	quote, backslash := x^(ones*'"'), x^(ones*'\\')
-	return ((x-ones*0x20)&^x|(quote-ones)&^quote|(backslash-ones)&^backslash)&highs != 0
 }
 
 // stringStop marks the bytes that end a string's run of plain bytes: its
