@@ -5,10 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -76,56 +72,32 @@ func TestWireGolden(t *testing.T) {
 		testkit.Must(c.Send(ctx, v2, "k-sd2", nil, m.WithID(fmt.Sprintf("v2-%d", i))))(t)
 		testkit.Must(c.AdvanceClock(ctx, time.Second))(t)
 	}
-	var out bytes.Buffer
-	get := func(path string) []byte {
-		status, body := request(t, http.MethodGet, s.URL()+path, nil)
-		fmt.Fprintf(&out, "== GET %s %d\n%s\n", path, status, body)
-		return body
-	}
+	tr := testkit.NewTranscript(t, s.URL())
 	lists := func() {
 		for _, acct := range []string{"startdeliver/accounts/sd", "startdeliver-v2/accounts/sd2"} {
 			base := "/_emulator/" + acct
 			for _, q := range []string{"", "?limit=2&offset=3", "?offset=100", "?userId=1", "?userId=2&limit=1&offset=1",
 				"?customerId=1", "?customerId=1&userId=2", "?customerId=1&userId=3", "?userId=99", "?type=page",
 				"?segmentType=screen", "?name=Pricing", "?from=2026-03-02T05:00:00Z&to=2026-03-02T09:00:00Z", "?userId=x"} {
-				get(base + "/usage-events" + q)
+				tr.Get(base + "/usage-events" + q)
 			}
 			for _, p := range []string{"/users", "/users/1", "/users/2", "/users/3", "/customers", "/customers/1"} {
-				get(base + p)
+				tr.Get(base + p)
 			}
 		}
 	}
 	lists()
-	snap := get("/_emulator/snapshot")
-	put(t, s.URL()+"/_emulator/snapshot", snap)
-	if again := get("/_emulator/snapshot"); !bytes.Equal(again, snap) {
+	snap := tr.Get("/_emulator/snapshot")
+	tr.Put("/_emulator/snapshot", snap)
+	if again := tr.Get("/_emulator/snapshot"); !bytes.Equal(again, snap) {
 		t.Error("the snapshot changed through an import")
 	}
 	lists()
-	put(t, s.URL()+"/_emulator/snapshot", []byte(handWritten))
-	get("/_emulator/snapshot")
-	get("/_emulator/startdeliver/accounts/hw/usage-events")
-	get("/_emulator/startdeliver/accounts/hw/users/1")
-
-	const golden = "testdata/wire.golden"
-	if *update {
-		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if got := out.String(); got != string(want) {
-		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := range min(len(gl), len(wl)) {
-			if gl[i] != wl[i] {
-				t.Fatalf("line %d differs from %s:\n%s\nwant\n%s", i+1, golden, gl[i], wl[i])
-			}
-		}
-		t.Fatalf("%d lines, want %d", len(gl), len(wl))
-	}
+	tr.Put("/_emulator/snapshot", []byte(handWritten))
+	tr.Get("/_emulator/snapshot")
+	tr.Get("/_emulator/startdeliver/accounts/hw/usage-events")
+	tr.Get("/_emulator/startdeliver/accounts/hw/users/1")
+	tr.Check("testdata/wire.golden", *update)
 }
 
 // handWritten is a snapshot as a person might write it: events with times
@@ -138,35 +110,3 @@ const handWritten = `{"version":1,"namespaces":[{"name":"default","clock":{"froz
     {"id":4,"type":"page","segmentType":"page","name":"A <page>","properties":{ "z" : 1.50, "a" : [ 1e3, "x" ] },"timestamp":"2026-03-01T12:00:00.123+02:00","received":"2026-03-01T10:00:00.123-05:30","userId":1},
     {"id":5,"type":"custom","segmentType":"other","name":"","properties":null,"timestamp":"0001-01-01T00:00:00Z","received":"2026-03-01T10:00:00Z","userId":1,"customerId":0,"messageId":"m\u00e9-5"}],
    "usageEventsDropped":3}}]}]}`
-
-// put sends a control-plane PUT that must succeed.
-func put(t *testing.T, url string, body []byte) {
-	t.Helper()
-	if status, answer := request(t, http.MethodPut, url, body); status != http.StatusNoContent {
-		t.Fatalf("PUT %s: %d %s", url, status, answer)
-	}
-}
-
-// request sends a control-plane request and returns the status and body
-// of its answer, which must not be a server error.
-func request(t *testing.T, method, url string, body []byte) (int, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.StatusCode >= 500 {
-		t.Fatalf("%s %s: %d %s", method, url, res.StatusCode, data)
-	}
-	return res.StatusCode, data
-}

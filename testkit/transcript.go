@@ -1,0 +1,99 @@
+package testkit
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+)
+
+// Transcript writes down what a server answers, byte for byte, so that a
+// test can freeze a wire format in a golden file (Check): a change to how
+// a destination keeps its state must then answer the same bytes. Each
+// recorded request adds "== METHOD path status", then the body and a
+// newline.
+type Transcript struct {
+	t   testing.TB
+	url string
+	out bytes.Buffer
+}
+
+// NewTranscript records requests to the server at url.
+func NewTranscript(t testing.TB, url string) *Transcript {
+	return &Transcript{t: t, url: url}
+}
+
+// Get records the answer to GET path and returns its body.
+func (tr *Transcript) Get(path string) []byte {
+	tr.t.Helper()
+	_, body := tr.Record(http.MethodGet, path, nil)
+	return body
+}
+
+// Record sends a request with a JSON body (nil for none), records its
+// answer and returns it. An answer of 500 or more fails the test: a
+// transcript freezes what the server answers, never what breaks it.
+func (tr *Transcript) Record(method, path string, body []byte) (int, []byte) {
+	tr.t.Helper()
+	status, answer := tr.do(method, path, body)
+	fmt.Fprintf(&tr.out, "== %s %s %d\n%s\n", method, path, status, answer)
+	return status, answer
+}
+
+// Put sends a PUT that must answer 204 No Content, without recording it.
+func (tr *Transcript) Put(path string, body []byte) {
+	tr.t.Helper()
+	if status, answer := tr.do(http.MethodPut, path, body); status != http.StatusNoContent {
+		tr.t.Fatalf("PUT %s: %d %s", path, status, answer)
+	}
+}
+
+func (tr *Transcript) do(method, path string, body []byte) (int, []byte) {
+	tr.t.Helper()
+	req, err := http.NewRequest(method, tr.url+path, bytes.NewReader(body))
+	if err != nil {
+		tr.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tr.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		tr.t.Fatal(err)
+	}
+	if res.StatusCode >= 500 {
+		tr.t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, data)
+	}
+	return res.StatusCode, data
+}
+
+// Check compares what was recorded with the golden file, failing at the
+// first line that differs; with update, it rewrites the file first (a
+// package's tests pass their -update flag).
+func (tr *Transcript) Check(golden string, update bool) {
+	tr.t.Helper()
+	if update {
+		if err := os.WriteFile(golden, tr.out.Bytes(), 0o644); err != nil {
+			tr.t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		tr.t.Fatalf("%v (run go test -update to write it)", err)
+	}
+	if got := tr.out.String(); got != string(want) {
+		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		for i := range min(len(gl), len(wl)) {
+			if gl[i] != wl[i] {
+				tr.t.Fatalf("line %d differs from %s:\n%s\nwant\n%s", i+1, golden, gl[i], wl[i])
+			}
+		}
+		tr.t.Fatalf("%d lines, want %d", len(gl), len(wl))
+	}
+}
