@@ -230,16 +230,16 @@ func LookupBenchmark(b *testing.B, dest, items string, seed func(st emulators.St
 
 // ScaleBenchmark measures the track path to existing users of a big
 // account: for 10,000 items, and 1,000,000 with EnvBenchScale set, it
-// creates account "big" of dest (key "big-key-<dest>"), fills it with seed
-// (item i has the userId "u-<i>") and sends tracks, each with its own
-// messageId, to 1024 of them spread over the whole account. An index finds
-// the user, so the sizes should cost alike. Sub-benchmarks are named
-// items=N.
-func ScaleBenchmark(b *testing.B, dest, items string, seed func(st emulators.State, n int)) {
+// creates account "big" of dest (key "big-key-<dest>") on a server
+// configured by opts, fills it with seed (item i has the userId "u-<i>")
+// and sends tracks, each with its own messageId, to 1024 of them spread
+// over the whole account. An index finds the user, so the sizes should
+// cost alike. Sub-benchmarks are named items=N.
+func ScaleBenchmark(b *testing.B, dest, items string, seed func(st emulators.State, n int), opts ...Option) {
 	b.Helper()
 	for _, n := range BenchSizes(10_000, 1_000_000) {
 		b.Run(fmt.Sprintf("%s=%d", items, n), func(b *testing.B) {
-			srv := BenchServer(b)
+			srv := BenchServer(b, opts...)
 			BenchAccount(b, srv.Handler(), dest, client.AccountSpec{ID: "big", Keys: []client.KeySpec{{Value: "big-key-" + dest}}})
 			BenchSeed(b, srv, dest, "big", func(st emulators.State) { seed(st, n) })
 			body := NumberedBodies(`{"type":"track","messageId":"bench-`, `","userId":"u-`,

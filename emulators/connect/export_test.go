@@ -2,8 +2,10 @@ package connect
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/destemu/destemu/emulators"
+	"github.com/destemu/destemu/segment"
 )
 
 // SeedUsers adds n users to an environment's state without going through
@@ -24,4 +26,18 @@ func SeedUsers(st emulators.State, n int) {
 		s.addLookups(u)
 	}
 	s.countEvents() // once per state, as the first message would: not each message's cost
+}
+
+// SeedEvents stores one event on each of the environment's users, a page
+// with the perf traffic's properties, through the track path, so that the
+// benchmark's requests meet a state of as many events as users.
+func SeedEvents(st emulators.State) {
+	s := st.(*State)
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	props := map[string]any{"path": "/pricing", "referrer": "https://www.google.com/", "search": "?plan=pro",
+		"title": "Pricing", "url": "https://www.example.com/pricing?plan=pro", "plan": "premium"}
+	for _, u := range s.Users {
+		m := &segment.Message{Type: segment.Page, UserID: u.ID, Name: "Pricing", Properties: props, Timestamp: at, MessageID: "seed-" + u.ID}
+		s.track(&emulators.Request{Now: at, Message: m}, "page", prefixed("[Segment Page]", m.Name))
+	}
 }
