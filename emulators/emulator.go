@@ -98,19 +98,35 @@ func (t typed[S]) Provision(s Settings) State { return t.d.Provision(s) }
 
 // LoadState decodes into a fresh NewState(nil), keeping numbers exact
 // (UseNumber, as segment.Decode does for messages), so a big id or a price
-// survives a snapshot round trip in every destination alike.
+// survives a snapshot round trip in every destination alike; a JSONLoader
+// reads the document itself.
 func (t typed[S]) LoadState(data json.RawMessage) (State, error) {
 	s, err := t.d.NewState(nil)
 	if err != nil {
 		return nil, err
 	}
-	if err := segment.UnmarshalNumbers(data, &s); err != nil {
+	if l, ok := any(s).(JSONLoader); ok {
+		err = l.LoadJSON(data)
+	} else {
+		err = segment.UnmarshalNumbers(data, &s)
+	}
+	if err != nil {
 		return nil, BadRequest("%s state: %s", t.slug, err)
 	}
 	if err := t.d.Reindex(s); err != nil {
 		return nil, BadRequest("%s state: %s", t.slug, err)
 	}
 	return s, nil
+}
+
+// JSONLoader is a state that reads its own JSON document (a fresh
+// NewState(nil) reads a snapshot's state; numbers must stay exact).
+// LoadState hands it the document rather than decoding it with
+// encoding/json, which would first read all of it once more to find where
+// a json.Unmarshaler's value ends: a state that reads itself piece by piece
+// (Connect's users, one at a time, #18) is not read twice over.
+type JSONLoader interface {
+	LoadJSON(data []byte) error
 }
 
 func (t typed[S]) state(st State) (S, error) {

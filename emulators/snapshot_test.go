@@ -3,8 +3,10 @@ package emulators
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +83,74 @@ func TestSnapshotMarshalsOutsideTheAccountLock(t *testing.T) {
 	}
 	if !bytes.Contains(out.Bytes(), []byte(`"state":{"items":{"a":[1]}}`)) {
 		t.Fatalf("the document holds a state other than the one copied: %s", out.Bytes())
+	}
+}
+
+// selfJSON is a destination whose state writes and reads its own JSON
+// (JSONAppender, JSONLoader), or fails to.
+type selfJSON struct{}
+
+type selfJSONState struct {
+	fail   bool
+	loaded string
+}
+
+func (selfJSON) Info() Info {
+	return Info{Slug: "self", Name: "Self", Accepts: []segment.Type{segment.Track}}
+}
+func (selfJSON) NewState(config json.RawMessage) (*selfJSONState, error) {
+	return &selfJSONState{fail: string(config) == `"fail"`}, nil
+}
+func (selfJSON) Provision(Settings) *selfJSONState       { return &selfJSONState{} }
+func (selfJSON) Reindex(*selfJSONState) error            { return nil }
+func (selfJSON) Handle(*Request, *selfJSONState) error   { return nil }
+func (selfJSON) Resources() []Resource[*selfJSONState]   { return nil }
+func (s *selfJSONState) MarshalJSON() ([]byte, error)    { return []byte(`{"by":"MarshalJSON"}`), nil }
+func (s *selfJSONState) UnmarshalJSON(data []byte) error { return errors.New("UnmarshalJSON") }
+func (s *selfJSONState) AppendJSON(b []byte) ([]byte, error) {
+	if s.fail {
+		return append(b, `{"by":`...), errors.New("cannot")
+	}
+	return append(b, `{"by":"AppendJSON","<":"&"}`...), nil
+}
+func (s *selfJSONState) LoadJSON(data []byte) error {
+	if string(data) == `"bad"` {
+		return errors.New("cannot")
+	}
+	s.loaded = string(data)
+	return nil
+}
+
+// TestSelfJSON: a state that writes its own JSON is written as it appends
+// it, not as it marshals (one that fails stops the export naming the
+// account), and one that reads its own is handed the document as it is.
+func TestSelfJSON(t *testing.T) {
+	t.Parallel()
+	emu := Register[*selfJSONState](selfJSON{})
+	w, err := NewWorld(Config{Emulators: []Emulator{emu}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, _ := w.Namespace(DefaultNamespace, true)
+	if _, err := w.CreateAccount(ns, "self", AccountSpec{ID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := w.WriteSnapshot(&out, nil); err != nil || !bytes.Contains(out.Bytes(), []byte(`"state":{"by":"AppendJSON","<":"&"}}`)) {
+		t.Fatalf("%v: %s", err, out.Bytes())
+	}
+	if _, err := w.CreateAccount(ns, "self", AccountSpec{ID: "b", Config: json.RawMessage(`"fail"`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteSnapshot(io.Discard, nil); err == nil || !strings.Contains(err.Error(), `self account "b": writing the state: cannot`) {
+		t.Fatalf("a failing state: %v", err)
+	}
+	st, err := emu.LoadState(json.RawMessage(` {"x": 1}`))
+	if err != nil || st.(*selfJSONState).loaded != ` {"x": 1}` {
+		t.Fatalf("loaded %+v, %v", st, err)
+	}
+	if _, err := emu.LoadState(json.RawMessage(`"bad"`)); err == nil || err.Error() != "self state: cannot" {
+		t.Fatalf("a state that does not load: %v", err)
 	}
 }
 
