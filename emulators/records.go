@@ -89,6 +89,14 @@ func (r *Records[T, C]) Append(v *T) {
 	}
 }
 
+// AppendFrom adds record i of src (0 ≤ i < src.Len()) at the end, copying
+// its bytes: a destination that puts records in another order (a load
+// that reads them user by user and stores them by id) neither decodes nor
+// encodes them again.
+func (r *Records[T, C]) AppendFrom(src *Records[T, C], i int) {
+	r.add(src.bytesAt(i))
+}
+
 // add copies an encoded record into the last chunk, or a new one when it
 // does not fit.
 func (r *Records[T, C]) add(rec []byte) {

@@ -124,6 +124,29 @@ func collect(r *notes) []int64 {
 	return ids
 }
 
+// TestRecordsAppendFrom: records copied from another sequence, in another
+// order and past some dropped, read as they were written.
+func TestRecordsAppendFrom(t *testing.T) {
+	t.Parallel()
+	var src, dst notes
+	for i := range 2100 {
+		v := makeNote(i)
+		src.Append(&v)
+	}
+	src.Drop(100)
+	for i := src.Len() - 1; i >= 0; i -= 3 {
+		dst.AppendFrom(&src, i)
+	}
+	if dst.Len() != 667 {
+		t.Fatalf("%d records", dst.Len())
+	}
+	for j, v := range dst.All() {
+		if want := makeNote(100 + src.Len() - 1 - 3*j); !sameNote(v, want) {
+			t.Fatalf("record %d: %+v, want %+v", j, v.ID, want.ID)
+		}
+	}
+}
+
 // TestRecordsSmall: an account that stores a few records holds a small
 // chunk, not a large one.
 func TestRecordsSmall(t *testing.T) {
