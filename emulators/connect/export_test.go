@@ -25,7 +25,6 @@ func SeedUsers(st emulators.State, n int) {
 		s.Users[u.ID] = u
 		s.addLookups(u)
 	}
-	s.countEvents() // once per state, as the first message would: not each message's cost
 }
 
 // SeedEvents stores one event on each of the environment's users, a page

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -105,14 +106,7 @@ func TestLoadStateRoundTrip(t *testing.T) {
 		`{"type":"alias","userId":"u1","previousId":"a1"}`,
 		`{"type":"page","userId":"u1","name":"Home"}`,
 	} {
-		m, err := segment.Decode([]byte(raw), now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := &emulators.Request{Now: now, Message: m, Settings: emulators.NewSettings(nil)}
-		if err := c.Handle(r, st); err != nil {
-			t.Fatal(err)
-		}
+		handle(t, c, st, now, raw)
 		now = now.Add(time.Minute)
 	}
 	data, err := json.Marshal(st)
@@ -136,29 +130,37 @@ func TestLoadStateRoundTrip(t *testing.T) {
 	}
 }
 
+// handle applies a raw message to st at now.
+func handle(t *testing.T, c *Destination, st *State, now time.Time, raw string) {
+	t.Helper()
+	m, err := segment.Decode([]byte(raw), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &emulators.Request{Now: now, Message: m, Settings: emulators.NewSettings(nil)}
+	if err := c.Handle(r, st); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestEventCountOutOfOrder: receipts that arrive with the clock set back
 // stay sorted, and one after now is not counted.
 func TestEventCountOutOfOrder(t *testing.T) {
 	t.Parallel()
-	s := newState("", "")
+	c, s := New(), newState("", "")
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, h := range []int{5, 1, 3, 10} {
-		s.noteReceived("E", base.Add(time.Duration(h)*time.Hour))
+	for _, h := range []int{5, 1, 3, 10, 3} {
+		handle(t, c, s, base.Add(time.Duration(h)*time.Hour), `{"type":"track","userId":"u","event":"E"}`)
 	}
-	got := s.eventCount("E", base.Add(4*time.Hour))
-	if got.Last24h != 2 || got.Total != 4 || !got.LastReceivedAt.Equal(base.Add(10*time.Hour)) {
+	got := s.countReceived("E", base.Add(4*time.Hour))
+	if got.Last24h != 3 || got.Total != 5 || !got.LastReceivedAt.Equal(base.Add(10*time.Hour)) {
 		t.Errorf("count = %+v", got)
 	}
-	if !sortedTimes(s.received["E"]) {
-		t.Errorf("times not sorted: %v", s.received["E"])
+	var order []int64
+	for _, seq := range s.received["E"].seqs {
+		order = append(order, int64(s.receivedAt(seq).Sub(base)/time.Hour))
 	}
-}
-
-func sortedTimes(ts []time.Time) bool {
-	for i := 1; i < len(ts); i++ {
-		if ts[i].Before(ts[i-1]) {
-			return false
-		}
+	if !slices.Equal(order, []int64{1, 3, 3, 5, 10}) || !slices.Equal(s.received["E"].seqs, []int64{2, 3, 5, 1, 4}) {
+		t.Errorf("receipts in the order %v (hours), %v (events); want by time, equal times in arrival order", order, s.received["E"].seqs)
 	}
-	return true
 }

@@ -80,7 +80,7 @@ func usersFor(r *emulators.ResourceRequest, s *State) []UserSummary {
 	if !ok {
 		out := make([]UserSummary, 0, len(s.Users))
 		for _, u := range s.Users {
-			out = append(out, summary(u))
+			out = append(out, s.summary(u))
 		}
 		slices.SortFunc(out, func(a, b UserSummary) int { return cmp.Compare(a.ID, b.ID) })
 		return out
@@ -88,10 +88,12 @@ func usersFor(r *emulators.ResourceRequest, s *State) []UserSummary {
 	out := make([]UserSummary, 0, len(keys))
 	for _, key := range keys { // ascending: the order of the full list
 		if u := s.Users[key]; u != nil {
-			out = append(out, summary(u))
+			out = append(out, s.summary(u))
 		}
 	}
 	return out
 }
 
-func summary(u *User) UserSummary { return UserSummary{Profile: u.Profile, EventCount: len(u.Events)} }
+func (s *State) summary(u *User) UserSummary {
+	return UserSummary{Profile: u.Profile, EventCount: s.eventCount(u)}
+}

@@ -38,7 +38,7 @@ type UserSummary struct {
 // UserDetail is a user as getting it shows it: the profile, the events,
 // and their count.
 type UserDetail struct {
-	*User
+	userDoc
 	EventCount int `json:"eventCount"`
 }
 
@@ -49,13 +49,9 @@ type EventItem struct {
 }
 
 func getEnvironment(r *emulators.ResourceRequest, s *State) (any, error) {
-	var events int64
-	for _, u := range s.Users {
-		events += int64(len(u.Events))
-	}
 	return Environment{
 		ID: r.AccountID, Environment: cmp.Or(s.Environment, r.AccountID),
-		PublicAPIKey: s.PublicAPIKey, Users: len(s.Users), Events: events,
+		PublicAPIKey: s.PublicAPIKey, Users: len(s.Users), Events: int64(s.Events.Len()),
 	}, nil
 }
 
@@ -65,7 +61,8 @@ func getUser(r *emulators.ResourceRequest, s *State) (any, error) {
 	if u == nil {
 		return nil, emulators.NotFound("no user %q in environment %s", id, r.AccountID)
 	}
-	return UserDetail{User: u, EventCount: len(u.Events)}, nil
+	doc := s.userDoc(u)
+	return UserDetail{userDoc: doc, EventCount: len(doc.Events)}, nil
 }
 
 // The read views: declarations the platform pages and filters (see
@@ -88,26 +85,30 @@ var usersView = emulators.View[*State, UserSummary]{
 	},
 }
 
+// eventsView lists the stored events in arrival order; userId goes
+// through the user's links, so that only its events are decoded, and
+// without a filter only the page is.
 var eventsView = emulators.View[*State, EventItem]{
 	Path: "events", Summary: "List events, by id (from/to on the event time)",
-	Items: func(r *emulators.ResourceRequest, s *State) ([]EventItem, error) {
-		users := s.Users
+	Stored: func(r *emulators.ResourceRequest, s *State) (emulators.Indexed[EventItem], error) {
+		var items emulators.Indexed[EventItem] = eventItems{s}
 		if r.Query.Has("userId") {
-			users = map[string]*User{}
+			var pos []int
 			if u := s.Users[s.resolve(r.Query.Get("userId"))]; u != nil {
-				users[u.ID] = u
+				pos = s.userEvents(u)
+			}
+			items = emulators.Pick(items, pos)
+		}
+		if !r.Query.Has("search") {
+			return items, nil
+		}
+		var found []EventItem
+		for i := range items.Len() {
+			if ev := items.At(i); searched(r.Query, ev.Name) {
+				found = append(found, ev)
 			}
 		}
-		var out []EventItem
-		for _, u := range users {
-			for _, ev := range u.Events {
-				if searched(r.Query, ev.Name) {
-					out = append(out, EventItem{UserID: u.ID, Event: ev})
-				}
-			}
-		}
-		slices.SortFunc(out, func(a, b EventItem) int { return cmp.Compare(a.ID, b.ID) })
-		return out, nil
+		return emulators.Slice[EventItem](found), nil
 	},
 	Narrow: map[string]string{"userId": "the user's id or one of its aliases", "search": searchDoc},
 	Fields: map[string]func(EventItem) string{

@@ -3,7 +3,6 @@ package connect
 import (
 	"cmp"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/destemu/destemu/emulators"
@@ -11,9 +10,10 @@ import (
 	"github.com/destemu/destemu/wire"
 )
 
-// State is one Connect environment: its users and, derived from their
-// events, the events view. The platform holds the account's lock around
-// every call that touches it.
+// State is one Connect environment: its users, their events and, derived
+// from those, the events view. The platform holds the account's lock
+// around every call that touches it. Its JSON nests each user's events in
+// the user (MarshalJSON, UnmarshalJSON).
 type State struct {
 	// Environment names the environment; empty for an auto-provisioned one.
 	Environment string `json:"environment"`
@@ -24,21 +24,26 @@ type State struct {
 	Users map[string]*User `json:"users"`
 	// LastEventID numbers events in the order they arrived.
 	LastEventID int64 `json:"lastEventId"`
-
-	// events is how many events were stored when LastEventID was
-	// countedAt, once counted (see Stored, retention.go).
-	events    int
-	countedAt int64
-	counted   bool
+	// Events are every user's events in arrival order (ids ascending),
+	// kept as records and decoded when read (#18); EventLinks and each
+	// user's newest event find a user's (events.go). Both are exported
+	// only so that a snapshot's copy takes them (copyForJSON): the JSON
+	// has each user's events inside the user.
+	Events     storedEvents `json:"-"`
+	EventLinks []uint32     `json:"-"`
+	// dropped counts the events retention dropped since the state was
+	// built: the event at position i of Events has sequence number
+	// dropped+i+1.
+	dropped int64
 
 	// aliases maps each previousId an alias joined to the key of the user
 	// it now names (CN-8), so that later messages under the old id find
 	// the user. Rebuilt from User.Aliases.
 	aliases map[string]string
-	// received holds, per event name, the times events of that name were
-	// received, ascending: the events view counts a window of it with two
-	// binary searches (CN-10). Rebuilt from the users' events.
-	received map[string][]time.Time
+	// received holds, per event name, its events in the order they were
+	// received: the events view counts a window of them with two binary
+	// searches (CN-10). Rebuilt from Events.
+	received map[string]*receipts
 	// lookups index the users list's lookup filters (lookupFields and the
 	// push tokens) by user key, kept current by every change of a user
 	// (see lookup.go).
@@ -46,11 +51,12 @@ type State struct {
 }
 
 // User is one Connect user (a "person" in Connect's UI): a profile and the
-// events it did.
+// events it did, which the state keeps (CN-9; State.eventsOf).
 type User struct {
 	Profile
-	// Events are the user's events in arrival order (CN-9).
-	Events []Event `json:"events"`
+	// newest is the sequence number of the user's newest event, 0 when it
+	// has none (see events.go).
+	newest int64
 }
 
 // Profile is what Connect knows about a user apart from its events; users
@@ -77,7 +83,8 @@ type Profile struct {
 	UpdatedAt time.Time `json:"updatedAt,omitzero"`
 }
 
-// Event is one track, page or screen call stored on a user.
+// Event is one track, page or screen call stored on a user. The state
+// keeps it as a record (storedEvents) and decodes it when it is read.
 type Event struct {
 	// ID numbers events of an environment in arrival order.
 	ID int64 `json:"id"`
@@ -101,20 +108,20 @@ func newState(environment, publicKey string) *State {
 		PublicAPIKey: publicKey,
 		Users:        make(map[string]*User),
 		aliases:      make(map[string]string),
-		received:     make(map[string][]time.Time),
+		received:     make(map[string]*receipts),
 	}
 	s.initLookups(0)
 	return s
 }
 
-// rebuild fills the indexes from Users after a load, and checks the
-// invariants the handlers rely on.
+// rebuild fills the indexes from Users and Events after a load, and checks
+// the invariants the handlers rely on.
 func (s *State) rebuild() error {
 	if s.Users == nil {
 		s.Users = make(map[string]*User)
 	}
 	s.aliases = make(map[string]string)
-	s.received = make(map[string][]time.Time)
+	s.received = make(map[string]*receipts)
 	s.initLookups(len(s.Users))
 	for key, u := range s.Users {
 		if u == nil || u.ID != key {
@@ -131,25 +138,27 @@ func (s *State) rebuild() error {
 			s.aliases[a] = key
 		}
 		s.addLookups(u)
-		for i := range u.Events {
-			ev := &u.Events[i]
-			s.noteReceived(ev.Name, ev.ReceivedAt)
-			s.LastEventID = max(s.LastEventID, ev.ID)
-		}
+		u.newest = 0
+	}
+	s.dropped, s.EventLinks = 0, make([]uint32, 0, s.Events.Len())
+	for pos, ev := range s.Events.All() {
+		u := s.Users[ev.UserID] // the loaded events of users[key] hold key
+		seq := s.seq(pos)
+		s.EventLinks = append(s.EventLinks, link(u.newest, seq))
+		u.newest = seq
+		s.noteReceived(ev.Name, ev.ReceivedAt, seq)
+		s.LastEventID = max(s.LastEventID, ev.ID)
 	}
 	return nil
 }
 
-// normalize gives a user empty lists and maps rather than nil ones, so that
-// its JSON shows [] and {} and survives a round trip unchanged.
+// normalize gives a user empty lists rather than nil ones, so that its
+// JSON shows [] and survives a round trip unchanged.
 func (u *User) normalize() {
 	for _, l := range []*[]string{&u.APNS, &u.FCM, &u.Aliases} {
 		if *l == nil {
 			*l = []string{}
 		}
-	}
-	if u.Events == nil {
-		u.Events = []Event{}
 	}
 }
 
@@ -183,27 +192,14 @@ func (s *State) track(r *emulators.Request, kind, name string) {
 	m := r.Message
 	u := s.userFor(r)
 	s.LastEventID++
-	u.Events = append(u.Events, Event{
+	s.addEvent(u, &EventItem{UserID: u.ID, Event: Event{
 		ID: s.LastEventID, Name: name, Type: kind, Properties: segment.NewObject(m.Properties),
 		Timestamp: m.Timestamp, ReceivedAt: r.Now, MessageID: m.MessageID,
-	})
+	}})
 	u.UpdatedAt = r.Now
-	s.noteReceived(name, r.Now)
 	r.Did("stored event %q on user %s", name, u.ID)
 	r.Set("userId", u.ID)
 	r.Set("eventId", s.LastEventID)
-}
-
-// noteReceived adds a receipt time to the events view index, keeping each
-// name's times ascending. The clock only moves back when a test sets it
-// back, so this is an append almost always.
-func (s *State) noteReceived(name string, at time.Time) {
-	times := s.received[name]
-	i := len(times)
-	if i > 0 && times[i-1].After(at) {
-		i = sort.Search(len(times), func(j int) bool { return times[j].After(at) })
-	}
-	s.received[name] = slices.Insert(times, i, at)
 }
 
 // alias joins previousId to userId (CN-8). The previous user, if any,
@@ -241,6 +237,7 @@ func (s *State) alias(r *emulators.Request, previousID, userID string) {
 	default:
 		delete(s.Users, pk)
 		merge(user, prev)
+		s.moveEvents(user, prev)
 		r.Did("merged user %s into %s", pk, uk)
 	}
 	if prev != nil {
@@ -260,9 +257,9 @@ func (s *State) alias(r *emulators.Request, previousID, userID string) {
 	user.UpdatedAt = r.Now
 }
 
-// merge folds prev into user (CN-8): the identified user's own values win,
-// prev fills what it lacks; tokens, attributes and events of both are kept,
-// events in arrival order.
+// merge folds prev's profile into user's (CN-8): the identified user's own
+// values win, prev fills what it lacks; tokens and attributes of both are
+// kept (moveEvents moves the events).
 func merge(user, prev *User) {
 	for _, f := range []struct{ dst, src *string }{
 		{&user.FirstName, &prev.FirstName}, {&user.LastName, &prev.LastName},
@@ -288,10 +285,6 @@ func merge(user, prev *User) {
 		}
 		user.Attributes = segment.NewObject(attrs)
 	}
-	events := make([]Event, 0, len(user.Events)+len(prev.Events))
-	events = append(append(events, user.Events...), prev.Events...)
-	slices.SortStableFunc(events, func(a, b Event) int { return cmp.Compare(a.ID, b.ID) })
-	user.Events = events
 	if prev.CreatedAt.Before(user.CreatedAt) {
 		user.CreatedAt = prev.CreatedAt
 	}
@@ -312,23 +305,8 @@ type EventCount = wire.ConnectEventCount
 func (s *State) eventCounts(now time.Time) []EventCount {
 	out := make([]EventCount, 0, len(s.received))
 	for name := range s.received {
-		out = append(out, s.eventCount(name, now))
+		out = append(out, s.countReceived(name, now))
 	}
 	slices.SortFunc(out, func(a, b EventCount) int { return cmp.Compare(a.Name, b.Name) })
 	return out
-}
-
-// eventCount derives one row: (decision) an event exactly 24 hours old is
-// outside the window, one a second younger inside; one received after now
-// (the clock was set back) is not counted.
-func (s *State) eventCount(name string, now time.Time) EventCount {
-	times := s.received[name]
-	since := now.Add(-24 * time.Hour)
-	lo := sort.Search(len(times), func(i int) bool { return times[i].After(since) })
-	hi := sort.Search(len(times), func(i int) bool { return times[i].After(now) })
-	row := EventCount{Name: name, Last24h: max(hi-lo, 0), Total: len(times)}
-	if len(times) > 0 {
-		row.LastReceivedAt = times[len(times)-1]
-	}
-	return row
 }

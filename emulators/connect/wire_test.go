@@ -1,10 +1,12 @@
 package connect_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -179,4 +181,59 @@ var badStates = []string{
 	`{"users":{"u1":{"id":"u1","apns":"x"},"u2":{"id":"u2","events":[{"timestamp":"soon"}]}}}`,
 	`{"users":{"u1":{"id":"u1","apns":"x"},"u2":{"id":"u2","events":[{"id":"x"}]}}}`,
 	`{"lastEventId":"x","users":{"u2":{"id":"u2","events":[{"timestamp":"soon"}]}}}`,
+}
+
+// TestSnapshotWhileEventsMove exports snapshots while events arrive, aliases
+// merge users (moving their events) and retention drops the oldest (run it
+// with -race): every export imports into another server, where each
+// user's events are in id order and the events view lists each event once.
+func TestSnapshotWhileEventsMove(t *testing.T) {
+	t.Parallel()
+	small := testkit.WithConfig(func(c *server.Config) { c.Retention.Events = 40 })
+	s, other := testkit.Start(t, small), testkit.Start(t, small).Client()
+	c := s.Client()
+	testkit.Must(c.CreateConnectEnvironment(ctx, "prod", client.ConnectConfig{}, client.KeySpec{Value: "k"}))(t)
+	done := make(chan error)
+	go func() {
+		var err error
+		for i := 0; err == nil && i < 300; i++ {
+			anon := fmt.Sprintf("a-%d", i)
+			_, err = c.Send(ctx, "connect", "k", nil, client.Track("", "Viewed", nil).Anonymous(anon))
+			if err == nil {
+				_, err = c.Send(ctx, "connect", "k", nil, client.Track(fmt.Sprintf("u-%d", i%7), "Clicked", nil))
+			}
+			if err == nil && i%2 == 0 {
+				_, err = c.Send(ctx, "connect", "k", nil, client.Alias(fmt.Sprintf("u-%d", i%7), anon))
+			}
+		}
+		done <- err
+	}()
+	for running := true; running; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			running = false
+		default:
+		}
+		doc := testkit.Must(c.Snapshot(ctx))(t)
+		if err := other.RestoreSnapshot(ctx, doc); err != nil {
+			t.Fatalf("an export does not import: %v", err)
+		}
+		acct := other.Connect("prod")
+		seen := map[int64]bool{}
+		for _, ev := range testkit.Must(acct.Events(ctx, nil))(t) {
+			if seen[ev.ID] {
+				t.Fatalf("event %d listed twice", ev.ID)
+			}
+			seen[ev.ID] = true
+		}
+		for _, u := range testkit.Must(acct.Users(ctx, nil))(t) {
+			evs := testkit.Must(acct.User(ctx, u.ID))(t).Events
+			if !slices.IsSortedFunc(evs, func(a, b client.ConnectEvent) int { return cmp.Compare(a.ID, b.ID) }) || len(evs) != u.EventCount {
+				t.Fatalf("user %s: %d events out of order or miscounted (%d)", u.ID, len(evs), u.EventCount)
+			}
+		}
+	}
 }
