@@ -201,7 +201,7 @@ func (a *State) addField(f CustomField) error {
 		return emulators.Conflict("%s custom field %q already exists", f.Entity, f.Alias)
 	}
 	a.Fields = append(a.Fields, f)
-	x := valueIndex{}
+	x := newValueIndex(0)
 	a.index(f.Entity)[f.Alias] = x
 	// Records may already hold values for the alias (a state loaded from a
 	// hand-written snapshot): index them, so a match never misses one.
@@ -218,7 +218,7 @@ func (a *State) addField(f CustomField) error {
 }
 
 // indexValues adds a record's value for alias, if it has one, to x.
-func indexValues(x valueIndex, alias string, values FieldValues, id int64) {
+func indexValues(x *valueIndex, alias string, values FieldValues, id int64) {
 	for _, v := range values {
 		if v.Alias == alias {
 			x.add(valueKey(v.Value), id)

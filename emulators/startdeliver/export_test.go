@@ -14,8 +14,8 @@ import (
 func SeedUsers(st emulators.State, alias string, n int) {
 	a := st.(*State)
 	a.Users = append(make([]*User, 0, len(a.Users)+n), a.Users...)
-	if len(a.users[alias]) == 0 {
-		a.users[alias] = make(valueIndex, n) // sized once: growing it costs more than the users
+	if x := a.users[alias]; x == nil || x.Len() == 0 {
+		a.users[alias] = newValueIndex(n) // sized once: growing it costs more than the users
 	}
 	for i := range n {
 		u := a.newUser(time.Time{})

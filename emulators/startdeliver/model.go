@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/destemu/destemu/emulators"
 	"github.com/destemu/destemu/segment"
 	"github.com/destemu/destemu/wire"
 )
@@ -182,35 +183,60 @@ func (c *Customer) standard(name string) *string {
 // on, beside the custom fields.
 const emailField = "email"
 
-// valueIndex finds the users (or customers) holding a value of one field:
-// index key → ids in ascending order. Matching takes the lowest id, so the
-// answer does not depend on map order when values repeat.
-type valueIndex map[string][]int64
+// valueIndex finds the users (or customers) holding a value of one field
+// by its index key. It is an emulators.Index, which keeps a hash of each
+// key and no pointer per entry (#18), and, since an Index leaves the empty
+// key out, the ids holding the empty key beside it. It names candidates:
+// userBy and customerBy check what it names, and a list filters it.
+type valueIndex struct {
+	emulators.Index[int64]
+	empty []int64 // ascending
+}
 
-func (x valueIndex) add(key string, id int64) {
-	ids := x[key]
-	i, found := slices.BinarySearch(ids, id)
-	if !found {
-		x[key] = slices.Insert(ids, i, id)
+func newValueIndex(n int) *valueIndex { return &valueIndex{Index: *emulators.NewIndex[int64](n)} }
+
+func (x *valueIndex) add(key string, id int64) {
+	if key != "" {
+		x.Add(key, id)
+	} else if i, found := slices.BinarySearch(x.empty, id); !found {
+		x.empty = slices.Insert(x.empty, i, id)
 	}
 }
 
-func (x valueIndex) remove(key string, id int64) {
-	ids := x[key]
-	if i, found := slices.BinarySearch(ids, id); found {
-		if len(ids) == 1 {
-			delete(x, key)
-			return
+func (x *valueIndex) remove(key string, id int64) {
+	if key != "" {
+		x.Remove(key, id)
+	} else if i, found := slices.BinarySearch(x.empty, id); found {
+		x.empty = slices.Delete(x.empty, i, i+1)
+	}
+}
+
+// first returns the lowest id holding key, as holds tells. Matching takes
+// the lowest, so the answer does not depend on map order when values
+// repeat.
+func (x *valueIndex) first(key string, holds func(int64) bool) (int64, bool) {
+	if x == nil {
+		return 0, false
+	}
+	if key != "" {
+		return x.First(key, holds)
+	}
+	for _, id := range x.empty {
+		if holds(id) {
+			return id, true
 		}
-		x[key] = slices.Delete(ids, i, i+1)
-	}
-}
-
-func (x valueIndex) first(key string) (int64, bool) {
-	if ids := x[key]; len(ids) > 0 {
-		return ids[0], true
 	}
 	return 0, false
+}
+
+// get returns the ids that may hold key, ascending; the slice is the
+// caller's.
+func (x *valueIndex) get(key string) []int64 {
+	if key == "" {
+		return slices.Clone(x.empty)
+	}
+	ids, _ := x.Get(key)
+	return ids
 }
 
 // State is one Startdeliver account: the destination's state. The
@@ -233,8 +259,8 @@ type State struct {
 
 	// users and customers index field values by field alias (and users by
 	// lower-cased email under "email"), so matching never scans (SD-4).
-	users     map[string]valueIndex
-	customers map[string]valueIndex
+	users     map[string]*valueIndex
+	customers map[string]*valueIndex
 	// eventsByUser finds the positions in Events of a user's events. A
 	// customer's events are those of its current users (customerEvents),
 	// so there is no index by the customer an event arrived under.
@@ -257,7 +283,7 @@ func (a *State) field(e Entity, alias string) (CustomField, bool) {
 	return CustomField{}, false
 }
 
-func (a *State) index(e Entity) map[string]valueIndex {
+func (a *State) index(e Entity) map[string]*valueIndex {
 	if e == EntityCustomer {
 		return a.customers
 	}
@@ -266,10 +292,14 @@ func (a *State) index(e Entity) map[string]valueIndex {
 
 // reindex rebuilds every index from the exported state.
 func (a *State) reindex() {
-	a.users = map[string]valueIndex{emailField: {}}
-	a.customers = map[string]valueIndex{}
+	a.users = map[string]*valueIndex{emailField: newValueIndex(len(a.Users))}
+	a.customers = map[string]*valueIndex{}
 	for _, f := range a.Fields {
-		a.index(f.Entity)[f.Alias] = valueIndex{}
+		n := len(a.Users)
+		if f.Entity == EntityCustomer {
+			n = len(a.Customers)
+		}
+		a.index(f.Entity)[f.Alias] = newValueIndex(n)
 	}
 	for _, u := range a.Users {
 		if u.Email != "" {
@@ -358,19 +388,36 @@ func (a *State) customer(id int64) *Customer {
 // userBy finds the user whose field (a custom field alias, or "email")
 // holds the value with index key k; the lowest id wins.
 func (a *State) userBy(field, k string) *User {
-	if id, ok := a.users[field].first(k); ok {
-		return a.user(id)
+	id, ok := a.users[field].first(k, func(id int64) bool {
+		u := a.user(id)
+		if field == emailField {
+			return u != nil && u.Email != "" && emailKey(u.Email) == k
+		}
+		return u != nil && holds(u.CustomFields, field, k)
+	})
+	if !ok {
+		return nil
 	}
-	return nil
+	return a.user(id)
 }
 
 // customerBy finds the customer whose custom field holds the value with
 // index key k.
 func (a *State) customerBy(alias, k string) *Customer {
-	if id, ok := a.customers[alias].first(k); ok {
-		return a.customer(id)
+	id, ok := a.customers[alias].first(k, func(id int64) bool {
+		c := a.customer(id)
+		return c != nil && holds(c.CustomFields, alias, k)
+	})
+	if !ok {
+		return nil
 	}
-	return nil
+	return a.customer(id)
+}
+
+// holds tells whether values hold a value of alias with index key k.
+func holds(values FieldValues, alias, k string) bool {
+	v, ok := values.Get(alias)
+	return ok && valueKey(v) == k
 }
 
 func (a *State) newUser(now time.Time) *User {
@@ -416,7 +463,7 @@ func (a *State) setCustomerField(c *Customer, name string, value any) {
 
 // setCustom writes a custom field value of the user or customer id,
 // moving it in the field's index x (nil when the field has none).
-func setCustom(x valueIndex, fields *FieldValues, id int64, name string, value any) {
+func setCustom(x *valueIndex, fields *FieldValues, id int64, name string, value any) {
 	if old, ok := fields.Get(name); ok && x != nil {
 		x.remove(valueKey(old), id)
 	}

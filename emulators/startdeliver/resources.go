@@ -158,7 +158,7 @@ func (a *State) indexed(e Entity, q url.Values) []int64 {
 				return []int64{id}
 			}
 		case e == EntityUser && name == emailField && emailKey(want) != "":
-			return nonNil(a.users[emailField][emailKey(want)])
+			return nonNil(a.users[emailField].get(emailKey(want)))
 		default:
 			f, ok := a.field(e, name)
 			if !ok {
@@ -166,7 +166,7 @@ func (a *State) indexed(e Entity, q url.Values) []int64 {
 			}
 			v, ok := convert(f.Type, want)
 			if x := a.index(e)[name]; ok && x != nil {
-				return nonNil(x[valueKey(v)])
+				return nonNil(x.get(valueKey(v)))
 			}
 		}
 	}
