@@ -34,6 +34,18 @@ func BenchmarkWebhookStartdeliver(b *testing.B) {
 	}
 }
 
+// BenchmarkLookupStartdeliver (#18) looks one user up through the control
+// plane, by each indexed filter, and a user's usage events (users/{id} is
+// a position in a slice), in an account of 10,000 users, and of 1,000,000 with
+// DESTEMU_BENCH_SCALE=1, each with a stored usage event. An index answers
+// every one, so the two sizes should cost alike.
+func BenchmarkLookupStartdeliver(b *testing.B) {
+	testkit.LookupBenchmark(b, "startdeliver", "users", startdeliver.SeedLookupUsers,
+		testkit.Lookup{Name: "email", Target: "users?email=u-%d@example.com"},
+		testkit.Lookup{Name: "externalId", Target: "users?externalId=u-%d"},
+		testkit.Lookup{Name: "usage-events", Target: "usage-events?userId=%d"})
+}
+
 // seededServer returns a server with account "acme" holding n users, user i
 // with externalId "u-<i>", and a usage event of each, seeded in memory
 // rather than through HTTP.

@@ -36,3 +36,19 @@ func SeedEvents(st emulators.State) {
 			Timestamp: at, Received: at, UserID: u.ID, MessageID: "seed-" + strconv.FormatInt(u.ID, 10)})
 	}
 }
+
+// SeedLookupUsers adds the user custom field externalId to an account and
+// n users, user i (id i+1) with externalId "u-<i>", email
+// "u-<i>@example.com" and a stored usage event: the state the lookup
+// benchmark reads.
+func SeedLookupUsers(st emulators.State, n int) {
+	a := st.(*State)
+	if err := a.addField(CustomField{Alias: "externalId", Type: "text", Entity: EntityUser}); err != nil {
+		panic(err)
+	}
+	SeedUsers(st, "externalId", n)
+	for i, u := range a.Users[len(a.Users)-n:] {
+		a.setUserField(u, emailField, "u-"+strconv.Itoa(i)+"@example.com")
+	}
+	SeedEvents(st)
+}
