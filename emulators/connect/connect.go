@@ -91,12 +91,13 @@ func (c *Destination) NewState(config json.RawMessage) (*State, error) {
 		return nil, err
 	}
 	s.Environment, s.PublicAPIKey = cfg.Environment, cfg.PublicAPIKey
+	s.staged = make(map[string]*Profile, len(cfg.Users))
 	for i, p := range cfg.Users {
 		field := "config users[" + strconv.Itoa(i) + "]"
 		switch {
 		case p.ID == "":
 			return nil, emulators.BadRequest("%s.id is required", field)
-		case s.Users[p.ID] != nil:
+		case s.staged[p.ID] != nil:
 			return nil, emulators.BadRequest("%s.id: user %q is given twice", field, p.ID)
 		}
 		if p.Timezone != "" {
@@ -105,7 +106,7 @@ func (c *Destination) NewState(config json.RawMessage) (*State, error) {
 			}
 		}
 		p.APNS, p.FCM = uniqueTokens(p.APNS), uniqueTokens(p.FCM)
-		s.Users[p.ID] = &User{Profile: p}
+		s.staged[p.ID] = &p
 	}
 	if err := s.rebuild(); err != nil {
 		return nil, emulators.BadRequest("config: %s", err.Error())

@@ -58,8 +58,8 @@ func (eventCodec) Decode(b []byte) (EventItem, error) {
 
 // A user's events are found without reading any: each event has a
 // sequence number, dropped+position+1 (dropped counts the events retention
-// dropped since the state was built), each user holds its newest one
-// (User.newest), and EventLinks, for each event, how many numbers back the
+// dropped since the state was built), each user's slot holds its newest
+// one (slotNewest), and EventLinks, for each event, how many numbers back the
 // same user's previous one is. All of it is plain numbers, which the
 // collector does not trace, and dropping the oldest events leaves the
 // numbers of the rest as they are.
@@ -70,12 +70,12 @@ func (s *State) seq(pos int) int64 { return s.dropped + int64(pos) + 1 }
 // pos is the position in Events of the event numbered seq.
 func (s *State) pos(seq int64) int { return int(seq - s.dropped - 1) }
 
-// addEvent stores an event, its owner's key in its UserID, on user u.
-func (s *State) addEvent(u *User, ev *EventItem) {
+// addEvent stores an event, its owner's key in its UserID, on user ord.
+func (s *State) addEvent(ord uint32, ev *EventItem) {
 	s.Events.Append(ev)
-	seq := s.seq(s.Events.Len() - 1)
-	s.EventLinks = append(s.EventLinks, link(u.newest, seq))
-	u.newest = seq
+	seq, slot := s.seq(s.Events.Len()-1), s.slot(ord)
+	s.EventLinks = append(s.EventLinks, link(slot[slotNewest], seq))
+	slot[slotNewest] = seq
 	s.noteReceived(ev.Name, ev.ReceivedAt, seq)
 }
 
@@ -90,10 +90,11 @@ func link(prev, seq int64) uint32 {
 	return uint32(seq - prev)
 }
 
-// userEvents returns the positions in Events of u's events, oldest first.
-func (s *State) userEvents(u *User) []int {
+// userEvents returns the positions in Events of user ord's events, oldest
+// first.
+func (s *State) userEvents(ord uint32) []int {
 	var pos []int
-	for seq := u.newest; seq > s.dropped; {
+	for seq := s.slot(ord)[slotNewest]; seq > s.dropped; {
 		i := s.pos(seq)
 		pos = append(pos, i)
 		back := s.EventLinks[i]
@@ -106,10 +107,10 @@ func (s *State) userEvents(u *User) []int {
 	return pos
 }
 
-// eventCount is how many events u has.
-func (s *State) eventCount(u *User) int {
+// eventCount is how many events user ord has.
+func (s *State) eventCount(ord uint32) int {
 	n := 0
-	for seq := u.newest; seq > s.dropped; n++ {
+	for seq := s.slot(ord)[slotNewest]; seq > s.dropped; n++ {
 		back := s.EventLinks[s.pos(seq)]
 		if back == 0 {
 			return n + 1
@@ -119,10 +120,10 @@ func (s *State) eventCount(u *User) int {
 	return n
 }
 
-// eventsOf decodes u's events, oldest first: never nil, so that its JSON
-// is [] for none.
-func (s *State) eventsOf(u *User) []Event {
-	pos := s.userEvents(u)
+// eventsOf decodes user ord's events, oldest first: never nil, so that
+// its JSON is [] for none.
+func (s *State) eventsOf(ord uint32) []Event {
+	pos := s.userEvents(ord)
 	out := make([]Event, len(pos))
 	for i, p := range pos {
 		out[i] = s.Events.At(p).Event
@@ -130,9 +131,9 @@ func (s *State) eventsOf(u *User) []Event {
 	return out
 }
 
-// moveEvents gives prev's events to user, which then has both's in arrival
-// order (CN-8): only their links change, not their records.
-func (s *State) moveEvents(user, prev *User) {
+// moveEvents gives user prev's events to user, which then has both's in
+// arrival order (CN-8): only their links change, not their records.
+func (s *State) moveEvents(user, prev uint32) {
 	a, b := s.userEvents(user), s.userEvents(prev)
 	if len(b) == 0 {
 		return
@@ -147,7 +148,7 @@ func (s *State) moveEvents(user, prev *User) {
 		}
 		s.EventLinks[p] = link(prevSeq, s.seq(p))
 	}
-	user.newest, prev.newest = s.seq(all[len(all)-1]), 0
+	s.slot(user)[slotNewest], s.slot(prev)[slotNewest] = s.seq(all[len(all)-1]), 0
 }
 
 // eventItems reads the stored events by position, each with the key of

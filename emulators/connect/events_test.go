@@ -21,7 +21,16 @@ func ids(s *State, pos []int) []int64 {
 }
 
 // userIDs are the ids of a user's events, read through its links.
-func userIDs(s *State, key string) []int64 { return ids(s, s.userEvents(s.Users[key])) }
+func userIDs(s *State, key string) []int64 { return ids(s, s.userEvents(ordOf(s, key))) }
+
+// ordOf is the ordinal of the user keyed key (held).
+func ordOf(s *State, key string) uint32 {
+	ord, ok := s.find(key)
+	if !ok {
+		panic("no user " + key)
+	}
+	return ord
+}
 
 // TestEventLinks: a user's events are found through the links, oldest
 // first, whoever else's come between; a merge moves the previous user's
@@ -42,8 +51,8 @@ func TestEventLinks(t *testing.T) {
 		track(u)
 	}
 	for key, want := range map[string][]int64{"a": {1, 3, 6}, "b": {2, 5}, "c": {4, 7}} {
-		if got := userIDs(s, key); !slices.Equal(got, want) || s.eventCount(s.Users[key]) != len(want) {
-			t.Errorf("%s: %v (count %d), want %v", key, got, s.eventCount(s.Users[key]), want)
+		if got := userIDs(s, key); !slices.Equal(got, want) || s.eventCount(ordOf(s, key)) != len(want) {
+			t.Errorf("%s: %v (count %d), want %v", key, got, s.eventCount(ordOf(s, key)), want)
 		}
 	}
 	send(`{"type":"alias","userId":"a","previousId":"b"}`) // merged
@@ -68,7 +77,7 @@ func TestEventLinks(t *testing.T) {
 	if n := c.TrimEvents(s, 5, time.Time{}); n != 4 || s.Events.Len() != 5 {
 		t.Fatalf("trimmed %d, %d left", n, s.Events.Len())
 	}
-	if got := userIDs(s, "a"); !slices.Equal(got, []int64{5, 6, 8}) || s.eventCount(s.Users["a"]) != 3 {
+	if got := userIDs(s, "a"); !slices.Equal(got, []int64{5, 6, 8}) || s.eventCount(ordOf(s, "a")) != 3 {
 		t.Errorf("a after the trim: %v", got)
 	}
 	if got := userIDs(s, "d"); !slices.Equal(got, []int64{7, 9}) {
@@ -78,7 +87,7 @@ func TestEventLinks(t *testing.T) {
 	if n := c.TrimEvents(s, 100, time.Date(2025, 1, 1, 0, 9, 30, 0, time.UTC)); n != 4 {
 		t.Fatalf("trimmed %d by age", n)
 	}
-	if got := userIDs(s, "a"); len(got) != 0 || s.eventCount(s.Users["a"]) != 0 {
+	if got := userIDs(s, "a"); len(got) != 0 || s.eventCount(ordOf(s, "a")) != 0 {
 		t.Errorf("a after the age trim: %v", got)
 	}
 	track("a") // 10

@@ -17,13 +17,13 @@ func SeedUsers(st emulators.State, n int) {
 	s := st.(*State)
 	for i := range n {
 		is := strconv.Itoa(i)
-		u := &User{Profile: Profile{
+		u := s.newUser(Profile{
 			ID: "u-" + is, Email: "u-" + is + "@example.com", FirstName: "First-" + strconv.Itoa(i/10),
 			LastName: "Last-" + is, PhoneNumber: "+1 555 " + is, APNS: []string{"apns-" + is},
-		}}
+		})
 		u.normalize()
-		s.Users[u.ID] = u
 		s.addLookups(u)
+		s.save(u)
 	}
 }
 
@@ -35,8 +35,8 @@ func SeedEvents(st emulators.State) {
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	props := map[string]any{"path": "/pricing", "referrer": "https://www.google.com/", "search": "?plan=pro",
 		"title": "Pricing", "url": "https://www.example.com/pricing?plan=pro", "plan": "premium"}
-	for _, u := range s.Users {
-		m := &segment.Message{Type: segment.Page, UserID: u.ID, Name: "Pricing", Properties: props, Timestamp: at, MessageID: "seed-" + u.ID}
+	for _, u := range s.usersByKey() {
+		m := &segment.Message{Type: segment.Page, UserID: u.key, Name: "Pricing", Properties: props, Timestamp: at, MessageID: "seed-" + u.key}
 		s.track(&emulators.Request{Now: at, Message: m}, "page", prefixed("[Segment Page]", m.Name))
 	}
 }

@@ -91,7 +91,7 @@ type profile struct {
 func (c *Destination) identify(r *emulators.Request, s *State) {
 	p := c.readProfile(r)
 	u := s.userFor(r)
-	defer s.moveLookups(u, u.lookupValues())
+	was := u.lookupValues()
 	changed := make([]string, 0, fieldCount+3)
 	for f := range fieldCount {
 		if !p.set[f] {
@@ -130,8 +130,11 @@ func (c *Destination) identify(r *emulators.Request, s *State) {
 	}
 	u.UpdatedAt = r.Now
 	if len(changed) > 0 {
+		u.dirty = true
 		r.Did("set %s on user %s", strings.Join(changed, ", "), u.ID)
 	}
+	s.moveLookups(u, was)
+	s.save(u)
 	r.Set("userId", u.ID)
 }
 

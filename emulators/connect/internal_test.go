@@ -3,6 +3,7 @@ package connect
 import (
 	"archive/zip"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -109,6 +110,19 @@ func TestLoadStateRoundTrip(t *testing.T) {
 		handle(t, c, st, now, raw)
 		now = now.Add(time.Minute)
 	}
+	s, l := st, roundTrip(t, c, st)
+	if !reflect.DeepEqual(s.aliases, l.aliases) || !reflect.DeepEqual(s.eventCounts(now), l.eventCounts(now)) {
+		t.Errorf("indexes differ: %v %v / %v %v", s.aliases, s.eventCounts(now), l.aliases, l.eventCounts(now))
+	}
+	if _, err := emulators.Register(c).LoadState(json.RawMessage(`{"users":{"u1":{"id":"u2"}}}`)); err == nil {
+		t.Error("a user under another id's key loaded")
+	}
+}
+
+// roundTrip writes st's JSON, loads it into a new state and checks that
+// the new state writes the same JSON.
+func roundTrip(t *testing.T, c *Destination, st *State) *State {
+	t.Helper()
 	data, err := json.Marshal(st)
 	if err != nil {
 		t.Fatal(err)
@@ -117,17 +131,10 @@ func TestLoadStateRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := json.Marshal(loaded)
-	if string(again) != string(data) {
+	if again, _ := json.Marshal(loaded); string(again) != string(data) {
 		t.Errorf("round trip changed the state:\n%s\n%s", data, again)
 	}
-	s, l := st, loaded.(*State)
-	if !reflect.DeepEqual(s.aliases, l.aliases) || !reflect.DeepEqual(s.eventCounts(now), l.eventCounts(now)) {
-		t.Errorf("indexes differ: %v %v / %v %v", s.aliases, s.eventCounts(now), l.aliases, l.eventCounts(now))
-	}
-	if _, err := emulators.Register(c).LoadState(json.RawMessage(`{"users":{"u1":{"id":"u2"}}}`)); err == nil {
-		t.Error("a user under another id's key loaded")
-	}
+	return loaded.(*State)
 }
 
 // handle applies a raw message to st at now.
@@ -162,5 +169,85 @@ func TestEventCountOutOfOrder(t *testing.T) {
 	}
 	if !slices.Equal(order, []int64{1, 3, 3, 5, 10}) || !slices.Equal(s.received["E"].seqs, []int64{2, 3, 5, 1, 4}) {
 		t.Errorf("receipts in the order %v (hours), %v (events); want by time, equal times in arrival order", order, s.received["E"].seqs)
+	}
+}
+
+// TestUsersCompacted: users changed again and again leave records behind,
+// which are copied away once they are as many as the users; every user
+// reads back as it was last saved, and the state's JSON survives a load.
+func TestUsersCompacted(t *testing.T) {
+	t.Parallel()
+	c, s := New(), newState("", "")
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.FixedZone("", 3600+1800))
+	for round := range 60 {
+		for u := range 10 {
+			handle(t, c, s, now, fmt.Sprintf(`{"type":"identify","userId":"u%d","traits":{"email":"u%d@x.y","round":%d},`+
+				`"context":{"device":{"type":"android","token":"t%d-%d"}}}`, u, u, round, u, round%3))
+			now = now.Add(time.Second + time.Nanosecond)
+		}
+	}
+	if s.userCount != 10 || s.Users.Len() > 10+2*minCompact || s.superseded >= s.Users.Len() {
+		t.Errorf("%d users in %d records, %d left behind", s.userCount, s.Users.Len(), s.superseded)
+	}
+	u := s.lookup("u3")
+	if u == nil || u.Email != "u3@x.y" || !slices.Equal(u.FCM, []string{"t3-0", "t3-1", "t3-2"}) {
+		t.Fatalf("u3 = %+v", u)
+	}
+	if got, _ := u.Attributes.Get("round"); fmt.Sprint(got) != "59" {
+		t.Errorf("u3's round = %v", got)
+	}
+	if want := now.Add(-7 * (time.Second + time.Nanosecond)); !u.UpdatedAt.Equal(want) || u.UpdatedAt.Format(time.RFC3339Nano) != want.Format(time.RFC3339Nano) {
+		t.Errorf("u3 updated at %v, want %v", u.UpdatedAt, want)
+	}
+	if ids, ok := s.lookups["fcm"].Get("t3-1"); !ok || len(ids) != 1 || ids[0] != u.ord {
+		t.Errorf("fcm t3-1 finds %v", ids)
+	}
+	roundTrip(t, c, s)
+}
+
+// TestUserRecord: a profile reads back from its record as it was written,
+// zero times and empty lists included; a record cut short does not read.
+func TestUserRecord(t *testing.T) {
+	t.Parallel()
+	for _, p := range []Profile{
+		{ID: "a", APNS: []string{}, FCM: []string{}, Aliases: []string{}},
+		{ID: "ü", FirstName: "F", LastName: "L", Email: "e", PhoneNumber: "p", Timezone: "Europe/Stockholm",
+			APNS: []string{"x", ""}, FCM: []string{"y"}, Aliases: []string{"p1", "p2"},
+			Attributes: segment.NewObject(map[string]any{"k": "v"}),
+			CreatedAt:  time.Date(2025, 1, 2, 3, 4, 5, 6, time.FixedZone("", -5*3600))},
+	} {
+		rec := appendProfile(nil, &p)
+		if string(recordKey(rec)) != p.ID {
+			t.Errorf("key %q, want %q", recordKey(rec), p.ID)
+		}
+		got, err := decodeProfile(rec)
+		a, _ := json.Marshal(p)
+		b, _ := json.Marshal(got)
+		if err != nil || string(a) != string(b) {
+			t.Errorf("read back %s (%v), want %s", b, err, a)
+		}
+		for n := range len(rec) - 1 {
+			if _, err := decodeProfile(rec[:n]); err == nil {
+				t.Errorf("%q cut to %d bytes read", p.ID, n)
+			}
+		}
+	}
+}
+
+// TestBlankKey: a loaded state may hold a user keyed "", which the key
+// index leaves out: it is still found, with its events.
+func TestBlankKey(t *testing.T) {
+	t.Parallel()
+	c := New()
+	loaded, err := emulators.Register(c).LoadState(json.RawMessage(`{"users":{"":{"id":"","email":"e@x.y",` +
+		`"events":[{"id":1,"name":"E","type":"track","timestamp":"2025-01-01T00:00:00Z","receivedAt":"2025-01-01T00:00:00Z"}]},` +
+		`"b":{"id":"b"}},"lastEventId":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := roundTrip(t, c, loaded.(*State))
+	ord, ok := s.find("")
+	if u := s.lookup(""); !ok || u == nil || u.Email != "e@x.y" || s.eventCount(ord) != 1 {
+		t.Errorf("the user keyed \"\": %+v, %d events", u, s.eventCount(ord))
 	}
 }

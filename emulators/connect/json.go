@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -26,7 +25,9 @@ type userDoc struct {
 }
 
 // userDoc returns u with its events decoded.
-func (s *State) userDoc(u *User) userDoc { return userDoc{Profile: u.Profile, Events: s.eventsOf(u)} }
+func (s *State) userDoc(u *User) userDoc {
+	return userDoc{Profile: u.Profile, Events: s.eventsOf(u.ord)}
+}
 
 // MarshalJSON writes the state as AppendJSON does.
 func (s *State) MarshalJSON() ([]byte, error) { return s.AppendJSON(nil) }
@@ -47,21 +48,16 @@ func (s *State) AppendJSON(b []byte) ([]byte, error) {
 		w.raw(`,"publicApiKey":`)
 		w.value(s.PublicAPIKey)
 	}
-	w.raw(`,"users":`)
-	if s.Users == nil {
-		w.raw("null")
-	} else {
-		w.raw("{")
-		for i, key := range slices.Sorted(maps.Keys(s.Users)) {
-			if i > 0 {
-				w.raw(",")
-			}
-			w.value(key)
-			w.raw(":")
-			w.value(s.userDoc(s.Users[key])) // a built state has no nil user
+	w.raw(`,"users":{`)
+	for i, u := range s.usersByKey() {
+		if i > 0 {
+			w.raw(",")
 		}
-		w.raw("}")
+		w.value(u.key)
+		w.raw(":")
+		w.value(s.userDoc(s.user(u.ord)))
 	}
+	w.raw("}")
 	w.raw(`,"lastEventId":`)
 	w.value(s.LastEventID)
 	w.raw("}")
@@ -168,7 +164,7 @@ func (s *State) read(dec *json.Decoder) error {
 	if r.saved != nil {
 		return r.saved
 	}
-	s.Users, s.Events = r.found, r.events()
+	s.staged, s.Events = r.found, r.events()
 	return nil
 }
 
@@ -177,12 +173,12 @@ func (s *State) read(dec *json.Decoder) error {
 type stateReader struct {
 	dec   *json.Decoder
 	saved error
-	found map[string]*User // nil until a users object is read
+	found map[string]*Profile // nil until a users object is read
 	// staged holds the events read, each user's together, and their ids:
 	// those of the user read last for each key are stored.
 	staged storedEvents
 	ids    []int64
-	ranges map[*User][2]int // a user's events in staged
+	ranges map[*Profile][2]int // a user's events in staged
 }
 
 // field decodes a field of the state into v.
@@ -251,13 +247,13 @@ func (r *stateReader) users() error {
 // null to none.
 func (r *stateReader) begin() {
 	if r.found == nil {
-		r.found, r.ranges = make(map[string]*User), make(map[*User][2]int)
+		r.found, r.ranges = make(map[string]*Profile), make(map[*Profile][2]int)
 	}
 }
 
 // add stages a user and its events.
 func (r *stateReader) add(key string, p Profile, events []Event) {
-	u := &User{Profile: p}
+	u := &p
 	from := r.staged.Len()
 	for i := range events {
 		r.staged.Append(&EventItem{UserID: key, Event: events[i]})

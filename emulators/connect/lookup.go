@@ -16,18 +16,18 @@ var lookupFields = [...]string{"email", "first_name", "last_name", "phone_number
 // as they were before a change.
 type lookupValues [len(lookupFields)]string
 
-func (u *User) lookupValues() lookupValues {
-	return lookupValues{u.Email, u.FirstName, u.LastName, u.PhoneNumber}
+func (p *Profile) lookupValues() lookupValues {
+	return lookupValues{p.Email, p.FirstName, p.LastName, p.PhoneNumber}
 }
 
 // initLookups makes the users list's indexes empty, sized for n users.
 func (s *State) initLookups(n int) {
-	s.lookups = make(map[string]*emulators.Index[string], len(lookupFields)+2)
+	s.lookups = make(map[string]*emulators.Index[uint32], len(lookupFields)+2)
 	for _, name := range lookupFields {
-		s.lookups[name] = emulators.NewIndex[string](n)
+		s.lookups[name] = emulators.NewIndex[uint32](n)
 	}
-	s.lookups["apns"] = &emulators.Index[string]{}
-	s.lookups["fcm"] = &emulators.Index[string]{}
+	s.lookups["apns"] = &emulators.Index[uint32]{}
+	s.lookups["fcm"] = &emulators.Index[uint32]{}
 }
 
 // moveLookups moves u's profile fields in the indexes from was to what it
@@ -35,7 +35,7 @@ func (s *State) initLookups(n int) {
 func (s *State) moveLookups(u *User, was lookupValues) {
 	now := u.lookupValues()
 	for i, name := range lookupFields {
-		s.lookups[name].Move(was[i], now[i], u.ID)
+		s.lookups[name].Move(was[i], now[i], u.ord)
 	}
 }
 
@@ -50,50 +50,46 @@ func (s *State) addLookups(u *User) {
 func (s *State) removeLookups(u *User) {
 	was := u.lookupValues()
 	for i, name := range lookupFields {
-		s.lookups[name].Remove(was[i], u.ID)
+		s.lookups[name].Remove(was[i], u.ord)
 	}
 	for _, t := range u.APNS {
-		s.lookups["apns"].Remove(t, u.ID)
+		s.lookups["apns"].Remove(t, u.ord)
 	}
 	for _, t := range u.FCM {
-		s.lookups["fcm"].Remove(t, u.ID)
+		s.lookups["fcm"].Remove(t, u.ord)
 	}
 }
 
 // addToken indexes push tokens of u in the apns or fcm list.
 func (s *State) addToken(u *User, list string, tokens ...string) {
 	for _, t := range tokens {
-		s.lookups[list].Add(t, u.ID)
+		s.lookups[list].Add(t, u.ord)
 	}
 }
 
 // usersFor answers the users list's candidates, ordered by id: through an
 // index when the query has an indexed filter (or alias), else every user.
 func usersFor(r *emulators.ResourceRequest, s *State) []UserSummary {
-	keys, ok := emulators.Lookup(r.Query, s.lookups)
+	ords, ok := emulators.Lookup(r.Query, s.lookups)
 	if !ok && r.Query.Get("alias") != "" {
-		keys, ok = []string{}, true
-		if key, aliased := s.aliases[r.Query.Get("alias")]; aliased {
-			keys = append(keys, key)
+		ords, ok = []uint32{}, true
+		if ord, aliased := s.find(s.aliases[r.Query.Get("alias")]); aliased {
+			ords = append(ords, ord)
 		}
 	}
 	if !ok {
-		out := make([]UserSummary, 0, len(s.Users))
-		for _, u := range s.Users {
-			out = append(out, s.summary(u))
-		}
-		slices.SortFunc(out, func(a, b UserSummary) int { return cmp.Compare(a.ID, b.ID) })
-		return out
+		ords = slices.Collect(s.ords())
 	}
-	out := make([]UserSummary, 0, len(keys))
-	for _, key := range keys { // ascending: the order of the full list
-		if u := s.Users[key]; u != nil {
-			out = append(out, s.summary(u))
+	out := make([]UserSummary, 0, len(ords))
+	for _, ord := range ords {
+		if s.slot(ord)[slotRecord] != 0 {
+			out = append(out, s.summary(s.user(ord)))
 		}
 	}
+	slices.SortFunc(out, func(a, b UserSummary) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
 func (s *State) summary(u *User) UserSummary {
-	return UserSummary{Profile: u.Profile, EventCount: s.eventCount(u)}
+	return UserSummary{Profile: u.Profile, EventCount: s.eventCount(u.ord)}
 }

@@ -51,13 +51,13 @@ type EventItem struct {
 func getEnvironment(r *emulators.ResourceRequest, s *State) (any, error) {
 	return Environment{
 		ID: r.AccountID, Environment: cmp.Or(s.Environment, r.AccountID),
-		PublicAPIKey: s.PublicAPIKey, Users: len(s.Users), Events: int64(s.Events.Len()),
+		PublicAPIKey: s.PublicAPIKey, Users: s.userCount, Events: int64(s.Events.Len()),
 	}, nil
 }
 
 func getUser(r *emulators.ResourceRequest, s *State) (any, error) {
 	id := r.Param("id")
-	u := s.Users[s.resolve(id)]
+	u := s.lookup(s.resolve(id))
 	if u == nil {
 		return nil, emulators.NotFound("no user %q in environment %s", id, r.AccountID)
 	}
@@ -94,8 +94,8 @@ var eventsView = emulators.View[*State, EventItem]{
 		var items emulators.Indexed[EventItem] = eventItems{s}
 		if r.Query.Has("userId") {
 			var pos []int
-			if u := s.Users[s.resolve(r.Query.Get("userId"))]; u != nil {
-				pos = s.userEvents(u)
+			if ord, ok := s.find(s.resolve(r.Query.Get("userId"))); ok {
+				pos = s.userEvents(ord)
 			}
 			items = emulators.Pick(items, pos)
 		}

@@ -10,7 +10,7 @@ import (
 
 // Stored reports the environment's users and events (emulators.Retainer).
 func (*Destination) Stored(s *State) (users, events int) {
-	return len(s.Users), s.Events.Len()
+	return s.userCount, s.Events.Len()
 }
 
 // TrimEvents drops the oldest events beyond keep, and those received before

@@ -2,6 +2,7 @@ package connect
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"time"
 
@@ -19,9 +20,13 @@ type State struct {
 	Environment string `json:"environment"`
 	// PublicAPIKey is the environment's public key, if known.
 	PublicAPIKey string `json:"publicApiKey,omitempty"`
-	// Users by key: the userId, else the anonymousId they were first seen
-	// with (CN-2).
-	Users map[string]*User `json:"users"`
+	// Users are the users' profiles, kept as records, and UserSlots what
+	// of each changes on every message (users.go); keys finds a user by
+	// its key: the userId, else the anonymousId it was first seen with
+	// (CN-2). Both are exported only so that a snapshot's copy takes them
+	// (copyForJSON): the JSON has the users by key.
+	Users     userRecords `json:"-"`
+	UserSlots []int64     `json:"-"`
 	// LastEventID numbers events in the order they arrived.
 	LastEventID int64 `json:"lastEventId"`
 	// Events are every user's events in arrival order (ids ascending),
@@ -36,6 +41,15 @@ type State struct {
 	// dropped+i+1.
 	dropped int64
 
+	keys       *emulators.Index[uint32] // user key → ordinal
+	blank      uint32                   // ordinal+1 of the user keyed "", which keys leaves out
+	userCount  int                      // users held
+	superseded int                      // records of Users no user holds
+	scratch    []byte                   // save encodes a user here
+	// staged are the users a state document or a config gave, until
+	// rebuild stores them.
+	staged map[string]*Profile
+
 	// aliases maps each previousId an alias joined to the key of the user
 	// it now names (CN-8), so that later messages under the old id find
 	// the user. Rebuilt from User.Aliases.
@@ -45,18 +59,9 @@ type State struct {
 	// searches (CN-10). Rebuilt from Events.
 	received map[string]*receipts
 	// lookups index the users list's lookup filters (lookupFields and the
-	// push tokens) by user key, kept current by every change of a user
-	// (see lookup.go).
-	lookups map[string]*emulators.Index[string]
-}
-
-// User is one Connect user (a "person" in Connect's UI): a profile and the
-// events it did, which the state keeps (CN-9; State.eventsOf).
-type User struct {
-	Profile
-	// newest is the sequence number of the user's newest event, 0 when it
-	// has none (see events.go).
-	newest int64
+	// push tokens) by user ordinal, kept current by every change of a
+	// user (see lookup.go).
+	lookups map[string]*emulators.Index[uint32]
 }
 
 // Profile is what Connect knows about a user apart from its events; users
@@ -106,7 +111,7 @@ func newState(environment, publicKey string) *State {
 	s := &State{
 		Environment:  environment,
 		PublicAPIKey: publicKey,
-		Users:        make(map[string]*User),
+		keys:         emulators.NewIndex[uint32](0),
 		aliases:      make(map[string]string),
 		received:     make(map[string]*receipts),
 	}
@@ -114,22 +119,28 @@ func newState(environment, publicKey string) *State {
 	return s
 }
 
-// rebuild fills the indexes from Users and Events after a load, and checks
-// the invariants the handlers rely on.
+// rebuild stores the staged users (those held, when none are staged) and
+// fills the indexes from them and Events after a load, checking the
+// invariants the handlers rely on.
 func (s *State) rebuild() error {
-	if s.Users == nil {
-		s.Users = make(map[string]*User)
+	staged := s.staged
+	if staged == nil {
+		staged = s.profiles()
 	}
+	keys := slices.Sorted(maps.Keys(staged))
+	s.staged, s.Users, s.UserSlots = nil, userRecords{}, make([]int64, 0, slotWords*len(keys))
+	s.keys, s.blank, s.userCount, s.superseded = emulators.NewIndex[uint32](len(keys)), 0, 0, 0
 	s.aliases = make(map[string]string)
 	s.received = make(map[string]*receipts)
-	s.initLookups(len(s.Users))
-	for key, u := range s.Users {
-		if u == nil || u.ID != key {
+	s.initLookups(len(keys))
+	for _, key := range keys {
+		p := staged[key]
+		if p == nil || p.ID != key {
 			return emulators.BadRequest("users[%q] is missing or has another id", key)
 		}
-		u.normalize()
-		for _, a := range u.Aliases {
-			if _, taken := s.Users[a]; taken {
+		p.normalize()
+		for _, a := range p.Aliases {
+			if _, taken := staged[a]; taken {
 				return emulators.BadRequest("alias %q of user %q is also a user id", a, key)
 			}
 			if other, taken := s.aliases[a]; taken {
@@ -137,25 +148,36 @@ func (s *State) rebuild() error {
 			}
 			s.aliases[a] = key
 		}
+		u := s.newUser(*p)
 		s.addLookups(u)
-		u.newest = 0
+		s.save(u)
 	}
 	s.dropped, s.EventLinks = 0, make([]uint32, 0, s.Events.Len())
 	for pos, ev := range s.Events.All() {
-		u := s.Users[ev.UserID] // the loaded events of users[key] hold key
-		seq := s.seq(pos)
-		s.EventLinks = append(s.EventLinks, link(u.newest, seq))
-		u.newest = seq
+		ord, _ := s.find(ev.UserID) // the loaded events of users[key] hold key
+		slot, seq := s.slot(ord), s.seq(pos)
+		s.EventLinks = append(s.EventLinks, link(slot[slotNewest], seq))
+		slot[slotNewest] = seq
 		s.noteReceived(ev.Name, ev.ReceivedAt, seq)
 		s.LastEventID = max(s.LastEventID, ev.ID)
 	}
 	return nil
 }
 
-// normalize gives a user empty lists rather than nil ones, so that its
+// profiles reads every user held, by key.
+func (s *State) profiles() map[string]*Profile {
+	out := make(map[string]*Profile, s.userCount)
+	for ord := range s.ords() {
+		u := s.user(ord)
+		out[u.ID] = &u.Profile
+	}
+	return out
+}
+
+// normalize gives a profile empty lists rather than nil ones, so that its
 // JSON shows [] and survives a round trip unchanged.
-func (u *User) normalize() {
-	for _, l := range []*[]string{&u.APNS, &u.FCM, &u.Aliases} {
+func (p *Profile) normalize() {
+	for _, l := range []*[]string{&p.APNS, &p.FCM, &p.Aliases} {
 		if *l == nil {
 			*l = []string{}
 		}
@@ -171,34 +193,39 @@ func (s *State) resolve(id string) string {
 	return id
 }
 
-// userFor returns the user a message belongs to (userId, else anonymousId,
-// through aliases), creating it when none exists yet.
+// userFor reads the user a message belongs to (userId, else anonymousId,
+// through aliases), or numbers a new one (unsaved) when none exists yet.
 func (s *State) userFor(r *emulators.Request) *User {
 	key := s.resolve(r.Message.UserKey())
-	if u := s.Users[key]; u != nil {
+	if u := s.lookup(key); u != nil {
 		return u
 	}
-	u := &User{Profile: Profile{ID: key, CreatedAt: r.Now, UpdatedAt: r.Now}}
+	u := s.newUser(Profile{ID: key, CreatedAt: r.Now, UpdatedAt: r.Now})
 	u.normalize()
-	s.Users[key] = u
-	s.addLookups(u)
 	r.Did("created user %s", key)
 	return u
 }
 
 // track stores an event on the message's user (CN-9); page and screen come
-// here with their prefixed names (CN-1).
+// here with their prefixed names (CN-1). An existing user is not read:
+// only its slot changes.
 func (s *State) track(r *emulators.Request, kind, name string) {
 	m := r.Message
-	u := s.userFor(r)
+	key := s.resolve(m.UserKey())
+	ord, ok := s.find(key)
+	if !ok {
+		u := s.userFor(r)
+		s.save(u)
+		ord = u.ord
+	}
 	s.LastEventID++
-	s.addEvent(u, &EventItem{UserID: u.ID, Event: Event{
+	s.addEvent(ord, &EventItem{UserID: key, Event: Event{
 		ID: s.LastEventID, Name: name, Type: kind, Properties: segment.NewObject(m.Properties),
 		Timestamp: m.Timestamp, ReceivedAt: r.Now, MessageID: m.MessageID,
 	}})
-	u.UpdatedAt = r.Now
-	r.Did("stored event %q on user %s", name, u.ID)
-	r.Set("userId", u.ID)
+	setSlotTime(s.slot(ord), r.Now)
+	r.Did("stored event %q on user %s", name, key)
+	r.Set("userId", key)
 	r.Set("eventId", s.LastEventID)
 }
 
@@ -212,7 +239,7 @@ func (s *State) alias(r *emulators.Request, previousID, userID string) {
 		r.Ignore("previousId %q already names user %s; nothing to alias", previousID, uk)
 		return
 	}
-	prev, user := s.Users[pk], s.Users[uk]
+	prev, user := s.lookup(pk), s.lookup(uk)
 	for _, u := range []*User{prev, user} {
 		if u != nil {
 			s.removeLookups(u) // renamed or merged below: indexed again at the end
@@ -229,15 +256,15 @@ func (s *State) alias(r *emulators.Request, previousID, userID string) {
 	case prev == nil:
 		r.Did("recorded alias %s → %s (no user %s yet)", previousID, uk, previousID)
 	case user == nil:
-		delete(s.Users, pk)
+		s.unindex(pk, prev.ord)
 		prev.ID = uk
+		s.index(uk, prev.ord)
 		user = prev
-		s.Users[uk] = user
 		r.Did("renamed user %s to %s", pk, uk)
 	default:
-		delete(s.Users, pk)
+		s.drop(prev)
 		merge(user, prev)
-		s.moveEvents(user, prev)
+		s.moveEvents(user.ord, prev.ord)
 		r.Did("merged user %s into %s", pk, uk)
 	}
 	if prev != nil {
@@ -254,7 +281,8 @@ func (s *State) alias(r *emulators.Request, previousID, userID string) {
 		user.Aliases = append(user.Aliases, pk)
 	}
 	s.addLookups(user)
-	user.UpdatedAt = r.Now
+	user.UpdatedAt, user.dirty = r.Now, true
+	s.save(user)
 }
 
 // merge folds prev's profile into user's (CN-8): the identified user's own
