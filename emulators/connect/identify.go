@@ -99,7 +99,7 @@ func (c *Destination) identify(r *emulators.Request, s *State) {
 		}
 		dst := u.field(f)
 		if *dst != p.value[f] {
-			*dst = p.value[f]
+			*dst, u.dirty = p.value[f], true
 			changed = append(changed, fieldNames[f])
 		}
 	}
@@ -109,7 +109,7 @@ func (c *Destination) identify(r *emulators.Request, s *State) {
 			list, name = &u.APNS, "apns"
 		}
 		if !slices.Contains(*list, p.token) {
-			*list = append(*list, p.token)
+			*list, u.dirty = append(*list, p.token), true
 			s.addToken(u, name, p.token)
 			changed = append(changed, name)
 		} else {
@@ -125,12 +125,15 @@ func (c *Destination) identify(r *emulators.Request, s *State) {
 				attrs[k] = v
 			}
 		}
-		u.Attributes = segment.NewObject(attrs)
+		// The log names them as set even when they were already so; the
+		// record is written again only when they changed.
+		next := segment.NewObject(attrs)
+		u.dirty = u.dirty || !next.Equal(u.Attributes)
+		u.Attributes = next
 		changed = append(changed, "attributes")
 	}
 	u.UpdatedAt = r.Now
 	if len(changed) > 0 {
-		u.dirty = true
 		r.Did("set %s on user %s", strings.Join(changed, ", "), u.ID)
 	}
 	s.moveLookups(u, was)

@@ -153,8 +153,7 @@ func (s *State) save(u *User) {
 		return
 	}
 	s.scratch = appendProfile(s.scratch[:0], &u.Profile)
-	rec := userRecord(s.scratch)
-	s.Users.Append(&rec)
+	s.Users.Append(&s.scratch)
 	if slot[slotRecord] != 0 {
 		s.superseded++
 	}
