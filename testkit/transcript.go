@@ -2,12 +2,15 @@ package testkit
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/destemu/destemu/client"
 )
 
 // Transcript writes down what a server answers, byte for byte, so that a
@@ -38,7 +41,29 @@ func (tr *Transcript) Get(path string) []byte {
 // transcript freezes what the server answers, never what breaks it.
 func (tr *Transcript) Record(method, path string, body []byte) (int, []byte) {
 	tr.t.Helper()
-	status, answer := tr.do(method, path, body)
+	return tr.record(method, path, nil, body)
+}
+
+// Send delivers a message to a destination's webhook as Segment does
+// (Basic auth with the key, no settings; see client.Client.Send), records
+// the answer and returns its body. The message needs its own messageId
+// (Message.WithID): a generated one would differ at every run.
+func (tr *Transcript) Send(dest, apiKey string, m client.Message) []byte {
+	tr.t.Helper()
+	if m.MessageID == "" {
+		tr.t.Fatal("Transcript.Send: the message has no messageId")
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		tr.t.Fatal(err)
+	}
+	_, answer := tr.record(http.MethodPost, "/"+dest, http.Header{"Authorization": {client.BasicAuth(apiKey)}}, body)
+	return answer
+}
+
+func (tr *Transcript) record(method, path string, header http.Header, body []byte) (int, []byte) {
+	tr.t.Helper()
+	status, answer := tr.do(method, path, header, body)
 	fmt.Fprintf(&tr.out, "== %s %s %d\n%s\n", method, path, status, answer)
 	return status, answer
 }
@@ -46,16 +71,19 @@ func (tr *Transcript) Record(method, path string, body []byte) (int, []byte) {
 // Put sends a PUT that must answer 204 No Content, without recording it.
 func (tr *Transcript) Put(path string, body []byte) {
 	tr.t.Helper()
-	if status, answer := tr.do(http.MethodPut, path, body); status != http.StatusNoContent {
+	if status, answer := tr.do(http.MethodPut, path, nil, body); status != http.StatusNoContent {
 		tr.t.Fatalf("PUT %s: %d %s", path, status, answer)
 	}
 }
 
-func (tr *Transcript) do(method, path string, body []byte) (int, []byte) {
+func (tr *Transcript) do(method, path string, header http.Header, body []byte) (int, []byte) {
 	tr.t.Helper()
 	req, err := http.NewRequest(method, tr.url+path, bytes.NewReader(body))
 	if err != nil {
 		tr.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
@@ -95,5 +123,18 @@ func (tr *Transcript) Check(golden string, update bool) {
 			}
 		}
 		tr.t.Fatalf("%d lines, want %d", len(gl), len(wl))
+	}
+}
+
+// WireProperties are the properties a golden wire test sends with its
+// events, each a case a stored form must give back as it came: none;
+// plain values; HTML characters, a line separator and a number beyond
+// float64 in a nested object; an empty object and an empty array.
+func WireProperties() []map[string]any {
+	return []map[string]any{
+		nil,
+		{"plan": "pro", "seats": 3},
+		{"html": "<b>Tom & Jerry</b>", "unicode": "café \u2028 ☕", "big": json.Number("12345678901234567890"), "nested": map[string]any{"z": []any{1.5, nil, true}, "a": "x"}},
+		{"empty": map[string]any{}, "list": []any{}},
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/destemu/destemu/client"
 	"github.com/destemu/destemu/testkit"
 )
 
@@ -58,5 +59,23 @@ func TestTranscript(t *testing.T) {
 	<-done
 	if len(f.msgs) != 1 || !strings.HasPrefix(f.msgs[0], "line 1 differs from "+golden) {
 		t.Errorf("a different answer failed with %q", f.msgs)
+	}
+}
+
+// TestTranscriptSend: a webhook message is sent with its key and its
+// answer written down like any other.
+func TestTranscriptSend(t *testing.T) {
+	t.Parallel()
+	srv := testkit.Start(t)
+	golden := filepath.Join(t.TempDir(), "wire.golden")
+	tr := testkit.NewTranscript(t, srv.URL())
+	tr.Send("promoter", "k-send", client.Track("u1", "Signed Up", nil).WithID("m-1"))
+	tr.Check(golden, true)
+	data, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(data), "== POST /promoter 200\n{") || !strings.Contains(string(data), `"status":"ok"`) {
+		t.Errorf("transcript:\n%s", data)
 	}
 }

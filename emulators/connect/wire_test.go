@@ -41,12 +41,7 @@ func TestWireGolden(t *testing.T) {
 		Users: []client.ConnectUser{{ID: "s1", Email: "seed@example.com", APNS: []string{"t-s1"}, Aliases: []string{"sa"},
 			Attributes: map[string]any{"plan": "pro"}}}}, client.KeySpec{Value: "k-prod"}))(t)
 	testkit.Must(c.CreateConnectEnvironment(ctx, "dev", client.ConnectConfig{}, client.KeySpec{Value: "k-dev"}))(t)
-	props := []map[string]any{
-		nil,
-		{"plan": "pro", "seats": 3},
-		{"html": "<b>Tom & Jerry</b>", "unicode": "café \u2028 ☕", "big": json.Number("12345678901234567890"), "nested": map[string]any{"z": []any{1.5, nil, true}, "a": "x"}},
-		{"empty": map[string]any{}, "list": []any{}},
-	}
+	props := testkit.WireProperties()
 	tr := testkit.NewTranscript(t, s.URL())
 	reads := func(env string, users []string) {
 		base := "/_emulator/connect/accounts/" + env

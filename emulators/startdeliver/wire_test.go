@@ -2,7 +2,6 @@ package startdeliver_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"testing"
@@ -41,12 +40,7 @@ func TestWireGolden(t *testing.T) {
 	}
 	testkit.Must(c.CreateAccount(ctx, v2, client.AccountSpec{ID: "sd2", Config: v2cfg,
 		Settings: matchOn("externalId"), Keys: []client.KeySpec{{Value: "k-sd2"}}}))(t)
-	props := []map[string]any{
-		nil,
-		{"plan": "pro", "seats": 3},
-		{"html": "<b>Tom & Jerry</b>", "unicode": "café \u2028 ☕", "big": json.Number("12345678901234567890"), "nested": map[string]any{"z": []any{1.5, nil, true}, "a": "x"}},
-		{"empty": map[string]any{}, "list": []any{}},
-	}
+	props := testkit.WireProperties()
 	for i := range 14 {
 		user := fmt.Sprintf("u-%d", i%3)
 		var m client.Message
