@@ -28,6 +28,7 @@ var goldenStart = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 // snapshot exported, imported, exported again and added to; a hand-written
 // snapshot (times in UTC offsets, properties not in compact form, ids
 // ahead of the sequence) imported and added to; and a null event refused.
+// Accounts that hold no event are in both snapshots.
 func TestWireGolden(t *testing.T) {
 	t.Parallel()
 	s := testkit.Start(t, testkit.WithFrozenClock(goldenStart), testkit.WithConfig(func(c *server.Config) {
@@ -39,6 +40,7 @@ func TestWireGolden(t *testing.T) {
 			{ID: "nps", Name: "NPS", TriggerEvent: "Order Completed", Activate: true, ReminderDays: 2},
 			{ID: "draft", Name: "Draft", TriggerEvent: "Signed Up"}}}}))(t)
 	testkit.Must(c.CreateAccount(ctx, "promoter", client.AccountSpec{ID: "beta", Keys: []client.KeySpec{{Value: "k-beta"}}}))(t)
+	testkit.Must(c.CreateAccount(ctx, "promoter", client.AccountSpec{ID: "quiet"}))(t) // never stores an event
 	props := testkit.WireProperties()
 	tr := testkit.NewTranscript(t, s.URL())
 	n := 0
@@ -81,6 +83,7 @@ func TestWireGolden(t *testing.T) {
 	all := func() {
 		reads("acme") // those over an hour old dropped too
 		reads("beta")
+		tr.Get("/_emulator/promoter/accounts/quiet/custom-events")
 	}
 	all()
 	snap := tr.Get("/_emulator/snapshot")
@@ -108,7 +111,8 @@ func TestWireGolden(t *testing.T) {
 
 // handWritten is a snapshot as a person might write it: custom events with
 // times in zones of their own, properties spaced and unsorted, fields left
-// out, ids ahead of the sequence (the next generated one goes past them).
+// out, ids ahead of the sequence (the next generated one goes past them);
+// accounts with an empty and a null list of events.
 const handWritten = `{"version":1,"namespaces":[{"name":"default","clock":{"frozen":true,"now":"2026-03-02T10:00:00Z"},"accounts":[
  {"destination":"promoter","id":"hw","created":"2026-03-01T00:00:00Z","keys":[{"value":"k-hw"}],
   "state":{"contacts":{"h1":{"email":"h1@example.com","createdAt":"2026-03-01T08:00:00+01:00","updatedAt":"2026-03-01T08:00:00+01:00"}},
@@ -116,4 +120,6 @@ const handWritten = `{"version":1,"namespaces":[{"name":"default","clock":{"froz
     {"id":"evt_7","event":"A <page>","userId":"h1","properties":{ "z" : 1.50, "a" : [ 1e3, "x" ] },"timestamp":"2026-03-01T12:00:00.123+02:00","receivedAt":"2026-03-02T09:30:00.5-05:30"},
     {"id":"evt_9","event":"B","anonymousId":"ha","messageId":"m\u00e9-9","properties":null,"timestamp":"0001-01-01T00:00:00Z","receivedAt":"2026-03-02T09:45:00Z"},
     {"id":"custom","event":"C","userId":"h1","receivedAt":"2026-03-02T09:59:59Z"}],
-   "seq":{"customEvent":2}}}]}]}`
+   "seq":{"customEvent":2}}},
+ {"destination":"promoter","id":"hw-empty","state":{"customEvents":[]}},
+ {"destination":"promoter","id":"hw-null","state":{"customEvents":null}}]}]}`
