@@ -34,15 +34,18 @@ type Codec[T any] interface {
 // Records can be dropped from the front (retention); a chunk is freed
 // once every record in it is dropped. A record is never changed: to
 // change one, a destination would append it again. In JSON, Records is the
-// array of its records, as a []T would be. The zero Records is empty and
-// ready to use. Like the rest of a state, it is used under its account's
-// lock.
+// array of its records, as a []T would be: the zero Records writes [], as
+// an empty slice does, and one made Nil (or read from null) writes null
+// until a record is appended, as a nil slice does. The zero Records is
+// empty and ready to use. Like the rest of a state, it is used under its
+// account's lock.
 type Records[T any, C Codec[T]] struct {
 	// chunks hold the records in order; the first may start with records
 	// already dropped.
 	chunks  []recordChunk
 	n       int    // records held
 	scratch []byte // Append encodes here first
+	null    bool   // JSON null while empty (Nil)
 }
 
 // recordChunk is a run of records: their bytes, back to back, where each
@@ -68,6 +71,11 @@ const (
 	// record; a larger one (a rare huge event) is left to the collector.
 	scratchKeep = 16 << 10
 )
+
+// Nil empties r and makes it write JSON null until a record is appended,
+// as a nil []T does: a destination that held its records in a slice it
+// left nil until the first one keeps its snapshots as they were.
+func (r *Records[T, C]) Nil() { *r = Records[T, C]{null: true} }
 
 // Len is how many records are held.
 func (r *Records[T, C]) Len() int { return r.n }
@@ -109,6 +117,7 @@ func (r *Records[T, C]) add(rec []byte) {
 	c.data = append(c.data, rec...) // within its capacity: the array stays
 	c.ends = append(c.ends, uint32(len(c.data)))
 	r.n++
+	r.null = false
 }
 
 // newChunk seals the last chunk and starts one that holds at least size
@@ -210,13 +219,16 @@ func (r *Records[T, C]) Drop(n int) {
 // goes on appending and dropping: its own table of chunks, over the same
 // record bytes, which never change (copyForJSON calls it).
 func (r Records[T, C]) jsonCopy() any {
-	return Records[T, C]{chunks: slices.Clone(r.chunks), n: r.n}
+	return Records[T, C]{chunks: slices.Clone(r.chunks), n: r.n, null: r.null}
 }
 
 // MarshalJSON writes the records as a JSON array, each as encoding/json
 // writes a T. Characters are left unescaped for HTML: whoever encodes the
 // array escapes them as it escapes the rest of its document.
 func (r Records[T, C]) MarshalJSON() ([]byte, error) {
+	if r.null && r.n == 0 {
+		return []byte("null"), nil
+	}
 	var codec C
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -235,13 +247,16 @@ func (r Records[T, C]) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// UnmarshalJSON reads an array of records (null is none), replacing what
-// was held. Each item is decoded as a T, numbers kept exact (as
+// UnmarshalJSON reads an array of records (null is none, and Nil),
+// replacing what was held. Each item is decoded as a T, numbers kept exact (as
 // segment.UnmarshalNumbers decodes a state), and appended, so that the
-// array is never held as structs all at once.
+// array is never held as structs all at once. A null item is refused, as
+// a destination refused it when it held its events as pointers: a record
+// holds a value, and null would read back as an empty one.
 func (r *Records[T, C]) UnmarshalJSON(data []byte) error {
 	*r = Records[T, C]{}
 	if string(bytes.TrimSpace(data)) == "null" {
+		r.Nil()
 		return nil
 	}
 	var codec C
@@ -251,11 +266,14 @@ func (r *Records[T, C]) UnmarshalJSON(data []byte) error {
 		return fmt.Errorf("%s: want a JSON array", codec.List())
 	}
 	for i := 0; dec.More(); i++ {
-		var v T
+		var v *T
 		if err := dec.Decode(&v); err != nil {
 			return fmt.Errorf("%s[%d]: %w", codec.List(), i, err)
 		}
-		r.Append(&v)
+		if v == nil {
+			return fmt.Errorf("%s[%d] is null", codec.List(), i)
+		}
+		r.Append(v)
 	}
 	if _, err := dec.Token(); err != nil {
 		return fmt.Errorf("%s: %w", codec.List(), err)

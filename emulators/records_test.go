@@ -160,8 +160,8 @@ func TestRecordsSmall(t *testing.T) {
 }
 
 // TestRecordsJSON: Records read and write JSON as the slice of its records
-// does, under either HTML escaping; null reads as none; a bad item names
-// its position.
+// does, under either HTML escaping; null reads as none; a bad item, or a
+// null one, names its position.
 func TestRecordsJSON(t *testing.T) {
 	t.Parallel()
 	plain := []note{makeNote(1), makeNote(2), {ID: 3, Kind: "<b>&", Text: "a\u2028<b>", At: time.Date(2024, 2, 29, 23, 0, 0, 5, time.FixedZone("X", 5*3600+1800))}}
@@ -201,8 +201,27 @@ func TestRecordsJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(`null`), &back); err != nil || back.Len() != 0 {
 		t.Fatalf("null: %d records, %v", back.Len(), err)
 	}
-	if b, _ := json.Marshal(&back); string(b) != "[]" {
-		t.Fatalf("empty records marshal as %s", b)
+	// As a slice: nil (null, Nil) and empty ([], the zero Records) stay
+	// apart, until a record is appended.
+	var zero, made notes
+	made.Nil()
+	for _, tc := range []struct {
+		r    *notes
+		want string
+	}{{&back, "null"}, {&made, "null"}, {&zero, "[]"}} {
+		if b, _ := json.Marshal(tc.r); string(b) != tc.want {
+			t.Fatalf("empty records marshal as %s, want %s", b, tc.want)
+		}
+	}
+	if err := json.Unmarshal([]byte(` [ ] `), &back); err != nil || back.Len() != 0 {
+		t.Fatalf("[]: %d records, %v", back.Len(), err)
+	}
+	made.Append(&plain[0])
+	made.Drop(1)
+	for _, r := range []*notes{&back, &made} {
+		if b, _ := json.Marshal(r); string(b) != "[]" {
+			t.Fatalf("records read from [], or emptied, marshal as %s", b)
+		}
 	}
 	for body, want := range map[string]string{
 		`{}`:                        "notes: want a JSON array",
@@ -213,6 +232,7 @@ func TestRecordsJSON(t *testing.T) {
 		`[{"at":"yesterday"},{}]`:   "notes[0]: ",
 		`[{"id":1},{"text":true}]`:  "notes[1]: ",
 		`[{"id":1},{"text":true},]`: "",
+		`[{"id":1},null]`:           "notes[1] is null",
 	} {
 		if err := json.Unmarshal([]byte(body), &back); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want an error with %q", body, err, want)
