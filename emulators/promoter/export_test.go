@@ -20,7 +20,6 @@ func SeedContacts(st emulators.State, n int) {
 		s.Contacts[c.UserID] = c
 		s.emails.Add(c.Email, c.UserID)
 		s.Seq.CustomEvent++
-		s.CustomEvents = append(s.CustomEvents, &CustomEvent{ID: "evt_" + strconv.Itoa(s.Seq.CustomEvent), Event: "Signed Up", UserID: c.UserID, Timestamp: c.CreatedAt, ReceivedAt: c.CreatedAt})
-		s.eventsByUser.Add(c.UserID, len(s.CustomEvents)-1)
+		s.addEvent(&CustomEvent{ID: idPrefix + strconv.Itoa(s.Seq.CustomEvent), Event: "Signed Up", UserID: c.UserID, Timestamp: c.CreatedAt, ReceivedAt: c.CreatedAt})
 	}
 }

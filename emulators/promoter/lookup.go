@@ -44,26 +44,13 @@ func sortContacts(out []ContactView) []ContactView {
 }
 
 // customEventsFor answers the custom events list's candidates in arrival
-// order: a user's through the index when the query names a userId.
-func customEventsFor(r *emulators.ResourceRequest, s *State) []*CustomEvent {
-	positions, ok := s.eventsByUser.Get(r.Query.Get("userId"))
-	if !ok {
-		return s.CustomEvents
+// order, read by position: a user's through their links when the query
+// names a userId, so that only those are decoded.
+func customEventsFor(r *emulators.ResourceRequest, s *State) emulators.Indexed[CustomEvent] {
+	if user := r.Query.Get("userId"); user != "" {
+		return emulators.Pick[CustomEvent](&s.CustomEvents, s.userEvents(user))
 	}
-	out := make([]*CustomEvent, 0, len(positions))
-	for _, i := range positions {
-		out = append(out, s.CustomEvents[i])
-	}
-	return out
-}
-
-// indexEvents rebuilds the custom events' index by userId, of positions in
-// CustomEvents: after a load and after retention dropped the oldest.
-func (s *State) indexEvents() {
-	s.eventsByUser = &emulators.Index[int]{}
-	for i, e := range s.CustomEvents {
-		s.eventsByUser.Add(e.UserID, i)
-	}
+	return &s.CustomEvents
 }
 
 // indexContacts rebuilds the contacts' index by email.

@@ -215,14 +215,16 @@ var surveysView = emulators.View[*State, SurveyView]{
 	Time:   func(v SurveyView) time.Time { return v.TriggeredAt },
 }
 
-var customEventsView = emulators.View[*State, *CustomEvent]{
+// customEventsView decodes only the events its filters read, and without
+// a filter only its page; userId goes through the events' links.
+var customEventsView = emulators.View[*State, CustomEvent]{
 	Path: "custom-events", Summary: "List stored custom events (from/to on timestamp)",
-	Items: func(r *emulators.ResourceRequest, s *State) ([]*CustomEvent, error) {
+	Stored: func(r *emulators.ResourceRequest, s *State) (emulators.Indexed[CustomEvent], error) {
 		return customEventsFor(r, s), nil
 	},
-	Fields: map[string]func(*CustomEvent) string{
-		"event":  func(e *CustomEvent) string { return e.Event },
-		"userId": func(e *CustomEvent) string { return e.UserID },
+	Fields: map[string]func(CustomEvent) string{
+		"event":  func(e CustomEvent) string { return e.Event },
+		"userId": func(e CustomEvent) string { return e.UserID },
 	},
-	Time: func(e *CustomEvent) time.Time { return e.Timestamp },
+	Time: func(e CustomEvent) time.Time { return e.Timestamp },
 }

@@ -9,17 +9,16 @@ import (
 // Stored reports the account's contacts and custom events
 // (emulators.Retainer).
 func (*Destination) Stored(s *State) (users, events int) {
-	return len(s.Contacts), len(s.CustomEvents)
+	return len(s.Contacts), s.CustomEvents.Len()
 }
 
 // TrimEvents drops the oldest custom events beyond keep, and those received
-// before before (emulators.Retainer).
+// before before (emulators.Retainer). It reads only the events whose age it
+// checks; the links by user of the rest stay as they are.
 func (*Destination) TrimEvents(s *State, keep int, before time.Time) int {
-	kept, drop := emulators.Trim(s.CustomEvents, keep, before, func(e *CustomEvent) time.Time { return e.ReceivedAt })
-	if drop > 0 {
-		s.CustomEvents = kept
-		s.indexEvents()
-	}
+	drop := emulators.ExpiredIn(&s.CustomEvents, keep, before, func(e CustomEvent) time.Time { return e.ReceivedAt })
+	s.CustomEvents.Drop(drop)
+	s.eventsByUser.Drop(drop)
 	return drop
 }
 

@@ -31,7 +31,7 @@ type State struct {
 	ContactLists []*ContactList      `json:"contactLists"`
 	Campaigns    []*Campaign         `json:"campaigns"`
 	Surveys      []*Survey           `json:"surveys"`
-	CustomEvents []*CustomEvent      `json:"customEvents"`
+	CustomEvents storedEvents        `json:"customEvents"`
 	// DailyLimit is how many requests the account processes per UTC day.
 	DailyLimit int `json:"dailyLimit"`
 	// Daily counts the requests of each UTC date (2006-01-02) the account
@@ -47,9 +47,9 @@ type State struct {
 	campaigns        map[string]*Campaign
 	campaignsByEvent map[string][]*Campaign // trigger event → campaigns, oldest first
 	surveys          map[string]*Survey
-	surveysByContact map[string][]*Survey     // userId → surveys, oldest first
-	emails           *emulators.Index[string] // contacts' userIds by email
-	eventsByUser     *emulators.Index[int]    // positions in CustomEvents by userId
+	surveysByContact map[string][]*Survey      // userId → surveys, oldest first
+	emails           *emulators.Index[string]  // contacts' userIds by email
+	eventsByUser     *emulators.Chains[uint64] // CustomEvents by the Hash of their userId
 }
 
 // Sequences are the last numbers used in generated ids, kept in the state so
@@ -142,13 +142,14 @@ type Survey struct {
 // plane (Promoter's contacts answer by email, outside Segment).
 type Response = wire.PromoterSurveyResponse
 
-// CustomEvent is a stored track event (PR-5), its properties kept compact
-// (one of these per track).
+// CustomEvent is a stored track event (PR-5). The state keeps it as a
+// record (storedEvents) and decodes it when it is read.
 type CustomEvent = wire.PromoterCustomEventOf[segment.Object]
 
 func newState() *State {
 	s := &State{Contacts: map[string]*Contact{}, DailyLimit: DefaultDailyLimit}
-	_ = s.reindex() // an empty state always indexes
+	s.CustomEvents.Nil() // null in a snapshot until the first event, as ever
+	_ = s.reindex()      // an empty state always indexes
 	return s
 }
 
@@ -206,11 +207,8 @@ func (s *State) reindex() error {
 		s.indexSurvey(sv)
 		raiseSeq(&s.Seq.Survey, "srv_", sv.ID)
 	}
-	for i, e := range s.CustomEvents {
-		if e == nil {
-			return fmt.Errorf("customEvents[%d] is null", i)
-		}
-		raiseSeq(&s.Seq.CustomEvent, "evt_", e.ID)
+	for _, e := range s.CustomEvents.All() { // a null event was refused as it was read
+		raiseSeq(&s.Seq.CustomEvent, idPrefix, e.ID)
 	}
 	s.indexEvents()
 	if s.Daily == nil {

@@ -143,7 +143,7 @@ func TestLoadStateMovesSequencesPastIDs(t *testing.T) {
 	if len(s.Surveys) != 2 || s.Surveys[1].ID == "srv_7" || len(s.surveys) != 2 {
 		t.Fatalf("surveys %+v, index %d", s.Surveys, len(s.surveys))
 	}
-	if id := s.CustomEvents[len(s.CustomEvents)-1].ID; id == "evt_3" {
+	if id := s.CustomEvents.At(s.CustomEvents.Len() - 1).ID; id == "evt_3" {
 		t.Fatalf("custom event id %s repeats", id)
 	}
 }

@@ -103,7 +103,7 @@ func setAttributes(attrs, traits map[string]any) {
 func (s *State) trackLocked(r *emulators.Request) {
 	m := r.Message
 	ev := &CustomEvent{
-		ID:          "evt_" + strconv.Itoa(s.Seq.CustomEvent+1),
+		ID:          idPrefix + strconv.Itoa(s.Seq.CustomEvent+1),
 		Event:       m.Event,
 		UserID:      m.UserID,
 		AnonymousID: m.AnonymousID,
@@ -113,8 +113,7 @@ func (s *State) trackLocked(r *emulators.Request) {
 	}
 	s.Seq.CustomEvent++
 	ev.Properties = segment.NewObject(m.Properties)
-	s.CustomEvents = append(s.CustomEvents, ev)
-	s.eventsByUser.Add(ev.UserID, len(s.CustomEvents)-1)
+	s.addEvent(ev)
 	r.Did("stored custom event %s %q", ev.ID, m.Event)
 	r.Set("customEvent", ev.ID)
 
