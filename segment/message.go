@@ -67,7 +67,12 @@ func ParseType(s string) (Type, bool) {
 
 // Message is one Segment Spec message. The common fields are typed; the
 // free-form objects stay as decoded JSON (numbers are json.Number, so large
-// integers keep every digit). Raw is the whole message, for paths.
+// integers keep every digit), but for Context, kept packed and decoded a
+// member at a time (Member), since destinations read little of it (its
+// members stay in the message's order: Get, Member and Map answer as the
+// decoded map, AppendJSON writes them in that order). Raw is
+// the whole message, for paths; the context in it is that Object when the
+// message was decoded from JSON, a map when FromMap was given one.
 type Message struct {
 	Type        Type   `json:"-"`
 	TypeName    string `json:"type"`
@@ -90,7 +95,7 @@ type Message struct {
 
 	Traits       map[string]any `json:"-"`
 	Properties   map[string]any `json:"-"`
-	Context      map[string]any `json:"-"`
+	Context      Object         `json:"-"`
 	Integrations map[string]any `json:"-"`
 	Raw          map[string]any `json:"-"`
 }
@@ -178,11 +183,16 @@ func fromMap(raw map[string]any, now time.Time) (*Message, error) {
 		dst  *map[string]any
 	}{
 		{"traits", &m.Traits}, {"properties", &m.Properties},
-		{"context", &m.Context}, {"integrations", &m.Integrations},
 	} {
 		if *f.dst, err = objectField(raw, f.name); err != nil {
 			return m, err
 		}
+	}
+	if m.Context, err = contextField(raw); err != nil {
+		return m, err
+	}
+	if m.Integrations, err = objectField(raw, "integrations"); err != nil {
+		return m, err
 	}
 	if m.TypeName != "" {
 		t, ok := ParseType(m.TypeName)
@@ -250,6 +260,20 @@ func objectField(raw map[string]any, name string) (map[string]any, error) {
 	return o, nil
 }
 
+// contextField reads the context: an Object as Decode's parser packs it, or
+// a map a caller of FromMap decoded.
+func contextField(raw map[string]any) (Object, error) {
+	switch v := raw["context"].(type) {
+	case nil:
+		return Object{}, nil
+	case Object:
+		return v, nil
+	case map[string]any:
+		return NewObject(v), nil
+	}
+	return Object{}, &Error{Field: "context", Reason: "must be an object"}
+}
+
 // UserKey returns the userId, else the anonymousId: the identity most
 // destinations look users up by.
 func (m *Message) UserKey() string {
@@ -261,7 +285,8 @@ func (m *Message) UserKey() string {
 
 // ContextTraits returns context.traits, or nil.
 func (m *Message) ContextTraits() map[string]any {
-	t, _ := m.Context["traits"].(map[string]any)
+	v, _ := m.Context.Member("traits")
+	t, _ := v.(map[string]any)
 	return t
 }
 

@@ -54,7 +54,15 @@ func (o Object) Map() map[string]any {
 // Get looks a member up as Get does on the decoded map (G-9): the member
 // of that name, else the least key that folds to it; it decodes only the
 // member it finds.
-func (o Object) Get(name string) (any, bool) {
+func (o Object) Get(name string) (any, bool) { return o.find(name, true) }
+
+// Member is the member of exactly that name, as indexing the decoded map
+// gives it; it decodes only that member.
+func (o Object) Member(name string) (any, bool) { return o.find(name, false) }
+
+// find looks a member up by its name, else (when fold is set) by the
+// least key that folds to it.
+func (o Object) find(name string, fold bool) (any, bool) {
 	names := keys.snapshot()
 	var at []byte // where the value of the member found starts
 	exact, folded := false, ""
@@ -68,7 +76,7 @@ func (o Object) Get(name string) (any, bool) {
 		switch k := keyText(names, id, inline); {
 		case k == name:
 			at, exact = rest, true
-		case !exact && KeysEqual(k, name) && (at == nil || k <= folded):
+		case fold && !exact && KeysEqual(k, name) && (at == nil || k <= folded):
 			at, folded = rest, k
 		}
 		b = skipValue(rest)

@@ -22,6 +22,8 @@ type jsonPacker struct {
 	data    []byte
 	pos     int
 	depth   int
+	// limit is the deepest nesting accepted (maxParseDepth when zero).
+	limit int
 	// asWritten keeps members in the order they come, as NewObject keeps
 	// what json.Marshal writes of a value that is not a map (a struct's
 	// fields in their order).
@@ -36,7 +38,7 @@ type span struct {
 
 // object writes the object's members; pos is at its '{'.
 func (j *jsonPacker) object() bool {
-	if j.depth++; j.depth > maxParseDepth {
+	if !j.nest() {
 		return false
 	}
 	j.pos++
@@ -204,7 +206,7 @@ func (j *jsonPacker) value() bool {
 
 // array writes an array; pos is at its '['.
 func (j *jsonPacker) array() bool {
-	if j.depth++; j.depth > maxParseDepth {
+	if !j.nest() {
 		return false
 	}
 	j.pos++
@@ -231,6 +233,15 @@ func (j *jsonPacker) array() bool {
 	j.b = append(j.b, tagEnd)
 	j.depth--
 	return true
+}
+
+// nest enters an object or array, refusing one past the limit.
+func (j *jsonPacker) nest() bool {
+	j.depth++
+	if j.limit > 0 {
+		return j.depth <= j.limit
+	}
+	return j.depth <= maxParseDepth
 }
 
 func (j *jsonPacker) word(w string) bool {

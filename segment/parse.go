@@ -36,6 +36,8 @@ type parser struct {
 	topKey string
 	// uniqueTop refuses a key given twice at the top level (a message's).
 	uniqueTop bool
+	// packContext reads a message's context into an Object, without maps.
+	packContext bool
 	// pairs is a stack of the members of the objects being read: an object
 	// is made once its members are known, at its final size.
 	pairs []member
@@ -57,7 +59,7 @@ func parseObject(data []byte) (map[string]any, error) {
 // parseMessage is parseObject with a message's nesting limit (MaxDepth):
 // past it, the error is a *Error naming the top-level field.
 func parseMessage(data []byte) (map[string]any, error) {
-	return (&parser{data: data, limit: MaxDepth, uniqueTop: true}).top()
+	return (&parser{data: data, limit: MaxDepth, uniqueTop: true, packContext: true}).top()
 }
 
 func (p *parser) top() (map[string]any, error) {
@@ -217,7 +219,12 @@ func (p *parser) object() (map[string]any, error) {
 		if p.depth == 1 {
 			p.topKey = k
 		}
-		v, err := p.value()
+		var v any
+		if p.depth == 1 && p.packContext && k == "context" {
+			v, err = p.packed()
+		} else {
+			v, err = p.value()
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -250,6 +257,32 @@ func (p *parser) object() (map[string]any, error) {
 	p.pairs = p.pairs[:base]
 	p.depth--
 	return m, nil
+}
+
+// packed reads the value at pos as value does, but an object into an
+// Object: a message's context is mostly what an analytics library adds
+// (library, page, screen, campaign...), of which a destination reads a
+// member or two, and decoded into maps it was a third of a webhook's
+// allocations. The packer writes it in one pass without them, its members
+// in the order they came (sorting them cost as much as the rest, and a
+// context is read, never written out again); what the packer refuses,
+// value reads again, to say why as the parser says it.
+func (p *parser) packed() (any, error) {
+	if p.pos >= len(p.data) || p.data[p.pos] != '{' {
+		return p.value()
+	}
+	limit := p.limit
+	if limit == 0 {
+		limit = maxParseDepth
+	}
+	j := jsonPacker{packer: getPacker(), data: p.data, pos: p.pos, depth: p.depth, limit: limit, asWritten: true}
+	ok := j.object()
+	raw := j.packed()
+	if !ok {
+		return p.value()
+	}
+	p.pos = j.pos
+	return Object{raw: raw}, nil
 }
 
 // array reads an array; pos is at its '['.

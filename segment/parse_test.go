@@ -242,3 +242,47 @@ func TestValidateShortcut(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDecodeContext: the context, packed as it is read, answers what the
+// decoded map held, and a malformed one is refused in the words the parser
+// uses for any other field.
+func TestDecodeContext(t *testing.T) {
+	const head = `{"type":"identify","userId":"u","context":`
+	for _, ctx := range []string{
+		`{"ip":"203.0.113.9","page":{"url":"https://x.test/a","path":"/a"},"screen":{"width":1920,"height":1080.5},"b":[1,{"c":null}],"ip":"last wins","Page":{}}`,
+		`{}`, `null`, `{"traits":{"email":"a@b.test"}}`, ` { "x" : "\u00e9\n" } `,
+	} {
+		m, err := Decode([]byte(head+ctx+`}`), fixedNow)
+		if err != nil {
+			t.Fatalf("%s: %v", ctx, err)
+		}
+		want, _ := stdObject([]byte(ctx))
+		if got := m.Context.Map(); len(want) > 0 && !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: Map() = %#v, want %#v", ctx, got, want)
+		}
+		for k, v := range want {
+			if got, ok := m.Context.Member(k); !ok || !reflect.DeepEqual(got, v) {
+				t.Errorf("%s: Member(%q) = %#v, %v, want %#v", ctx, k, got, ok, v)
+			}
+		}
+		if _, ok := m.Context.Member("PAGE"); ok {
+			t.Errorf("%s: Member folded the case of a key", ctx)
+		}
+	}
+	for _, ctx := range []string{`{"a":tru}`, `{"a":1,}`, `{"a"}`, `{"a":"x`, `{"a":[1 2]}`, `{"a":01}`, `"text"`, `[1]`,
+		`{"x":` + strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth) + `}`} {
+		body := []byte(head + ctx + `}`)
+		_, err := Decode(body, fixedNow)
+		var want error = &Error{Field: "context", Reason: "must be an object"}
+		if _, perr := (&parser{data: body, limit: MaxDepth, uniqueTop: true}).top(); perr != nil {
+			if _, isErr := perr.(*Error); isErr {
+				want = perr
+			} else {
+				want = &Error{Reason: "body is not a JSON object: " + perr.Error()}
+			}
+		}
+		if err == nil || err.Error() != want.Error() {
+			t.Errorf("%s: got %v, want %v", ctx, err, want)
+		}
+	}
+}

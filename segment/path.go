@@ -147,6 +147,11 @@ func (p Path) Lookup(obj map[string]any) (any, bool) {
 			if cur, ok = Get(c, name); !ok {
 				return nil, false
 			}
+		case Object: // a message's context
+			var ok bool
+			if cur, ok = c.Get(name); !ok {
+				return nil, false
+			}
 		case []any:
 			i, ok := index(name)
 			if !ok || i >= len(c) {
@@ -180,5 +185,8 @@ func index(name string) (int, bool) {
 // is not found.
 func (m *Message) Lookup(p Path) (any, bool) {
 	v, ok := p.Lookup(m.Raw)
+	if o, isObject := v.(Object); isObject {
+		v = o.Map() // the context itself, as decoded JSON
+	}
 	return v, ok && v != nil
 }

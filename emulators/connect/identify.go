@@ -224,7 +224,7 @@ func textTrait(r *emulators.Request, t traitValue) (string, bool) {
 func (c *Destination) readTimezone(r *emulators.Request, t traitValue, p *profile) {
 	fromContext := !t.ok
 	if fromContext {
-		v, ok := r.Message.Context["timezone"]
+		v, ok := r.Message.Context.Member("timezone")
 		if !ok {
 			return
 		}
@@ -254,7 +254,8 @@ func (c *Destination) readTimezone(r *emulators.Request, t traitValue, p *profil
 // readDevice applies CN-5: context.device.token goes to apns for an ios
 // device and to fcm for an android one, the type in any casing.
 func readDevice(r *emulators.Request, p *profile) {
-	device, _ := r.Message.Context["device"].(map[string]any)
+	v, _ := r.Message.Context.Member("device")
+	device, _ := v.(map[string]any)
 	raw, ok := segment.Get(device, "token")
 	if !ok || raw == nil {
 		return

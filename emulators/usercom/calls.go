@@ -143,12 +143,17 @@ func applyAddress(r *emulators.Request, what, name string, v any, country, regio
 
 // mapContext copies the context fields the seed lists onto the user (UC-7);
 // absent ones leave the profile unchanged. The user agent is parsed once.
-func mapContext(ctx map[string]any, u *User, set []string) []string {
-	if ctx == nil {
+func mapContext(ctx segment.Object, u *User, set []string) []string {
+	if ctx.Empty() {
 		return set
 	}
 	str := func(obj map[string]any, key string) string {
 		s, _ := obj[key].(string)
+		return s
+	}
+	ctxStr := func(key string) string {
+		v, _ := ctx.Member(key)
+		s, _ := v.(string)
 		return s
 	}
 	own := func(dst *string, v, field string) {
@@ -160,16 +165,16 @@ func mapContext(ctx map[string]any, u *User, set []string) []string {
 	// put keeps one copy of a value that repeats over users (an agent, a
 	// zone, a language); own keeps a value of the user's own (an address).
 	put := func(dst *string, v, field string) { own(dst, unique.Make(v).Value(), field) }
-	if ua := str(ctx, "userAgent"); ua != "" {
+	if ua := ctxStr("userAgent"); ua != "" {
 		put(&u.UserAgent, ua, "user_agent")
 		family, version := parseBrowser(ua)
 		put(&u.BrowserFamily, family, "browser_family")
 		put(&u.BrowserVersion, version, "browser_version")
 	}
-	if os, ok := ctx["os"].(map[string]any); ok {
+	if os, ok := contextObject(ctx, "os"); ok {
 		put(&u.OS, str(os, "name"), "os")
 	}
-	if dev, ok := ctx["device"].(map[string]any); ok {
+	if dev, ok := contextObject(ctx, "device"); ok {
 		name := str(dev, "name")
 		if name == "" {
 			name = str(dev, "model")
@@ -177,20 +182,27 @@ func mapContext(ctx map[string]any, u *User, set []string) []string {
 		put(&u.DeviceName, name, "device_name")
 		put(&u.DeviceType, str(dev, "type"), "device_type")
 	}
-	put(&u.Language, str(ctx, "locale"), "language")
-	if scr, ok := ctx["screen"].(map[string]any); ok {
+	put(&u.Language, ctxStr("locale"), "language")
+	if scr, ok := contextObject(ctx, "screen"); ok {
 		w, okW := segment.Text(scr["width"])
 		h, okH := segment.Text(scr["height"])
 		if okW && okH && w != "" && h != "" {
 			put(&u.Resolution, w+"x"+h, "resolution")
 		}
 	}
-	own(&u.IPAddress, str(ctx, "ip"), "ip_address")
-	put(&u.Timezone, str(ctx, "timezone"), "timezone")
-	if page, ok := ctx["page"].(map[string]any); ok {
+	own(&u.IPAddress, ctxStr("ip"), "ip_address")
+	put(&u.Timezone, ctxStr("timezone"), "timezone")
+	if page, ok := contextObject(ctx, "page"); ok {
 		own(&u.CurrentURL, str(page, "url"), "current_url")
 	}
 	return set
+}
+
+// contextObject is the context's member of that name when it is an object.
+func contextObject(ctx segment.Object, name string) (map[string]any, bool) {
+	v, _ := ctx.Member(name)
+	obj, ok := v.(map[string]any)
+	return obj, ok
 }
 
 // parseBrowser reads the browser family and version from a user agent with
@@ -239,7 +251,7 @@ func (st *State) track(r *emulators.Request, u *User) {
 // back (UC-10): an older page that arrives late leaves last_seen alone.
 func (st *State) page(r *emulators.Request, u *User) {
 	m := r.Message
-	pageCtx, _ := m.Context["page"].(map[string]any)
+	pageCtx, _ := contextObject(m.Context, "page")
 	field := func(name string) string {
 		if s, ok := segment.GetString(m.Properties, name); ok {
 			return s

@@ -40,7 +40,7 @@ func requestHost(h http.Header, m *segment.Message) (host, source string) {
 			return host, "the Referer header"
 		}
 	}
-	if page, ok := m.Context["page"].(map[string]any); ok {
+	if page, ok := contextObject(m.Context, "page"); ok {
 		if s, ok := page["url"].(string); ok {
 			if host = urlHost(s); host != "" {
 				return host, "context.page.url"

@@ -72,7 +72,7 @@ func TestParseDomain(t *testing.T) {
 func TestRequestHost(t *testing.T) {
 	t.Parallel()
 	msg := func(pageURL string) *segment.Message {
-		return &segment.Message{Context: map[string]any{"page": map[string]any{"url": pageURL}}}
+		return &segment.Message{Context: segment.NewObject(map[string]any{"page": map[string]any{"url": pageURL}})}
 	}
 	h := http.Header{}
 	h.Set("Origin", "https://Origin.example.com")
