@@ -58,16 +58,34 @@ func (c *Chains[K]) Add(key K) {
 // Of returns the positions of key's records, oldest first (nil for none).
 func (c *Chains[K]) Of(key K) []int {
 	var pos []int
-	for seq := c.newest[key]; seq > c.dropped; {
-		i := int(seq - c.dropped - 1)
+	for i := c.Last(key); i >= 0; i = c.Before(i) {
 		pos = append(pos, i)
-		if c.back[i] == 0 {
-			break
-		}
-		seq -= int64(c.back[i])
 	}
 	slices.Reverse(pos)
 	return pos
+}
+
+// Last returns the position of key's newest record, or -1 for none. With
+// Before it walks a key's records newest first without a slice: a
+// webhook's check of a user's few records allocates nothing.
+func (c *Chains[K]) Last(key K) int { return c.pos(c.newest[key]) }
+
+// Before returns the position of the record of the same key before the
+// one at pos (a position Last or Before returned), or -1 for none.
+func (c *Chains[K]) Before(pos int) int {
+	if c.back[pos] == 0 {
+		return -1
+	}
+	return c.pos(c.seq(pos) - int64(c.back[pos]))
+}
+
+// pos is the position of the record numbered seq, or -1 when it was
+// dropped (or seq is 0, no record).
+func (c *Chains[K]) pos(seq int64) int {
+	if seq <= c.dropped {
+		return -1
+	}
+	return int(seq - c.dropped - 1)
 }
 
 // Drop forgets the oldest n records (the sequence dropped them). The keys

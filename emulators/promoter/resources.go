@@ -90,16 +90,17 @@ func getContact(r *emulators.ResourceRequest, s *State) (any, error) {
 	return s.contactView(c), nil
 }
 
-func (s *State) survey(id string) (*Survey, error) {
-	sv, ok := s.surveys[id]
+// survey returns the row of the survey with the id, and the survey.
+func (s *State) survey(id string) (int, Survey, error) {
+	i, ok := s.Surveys.find(id)
 	if !ok {
-		return nil, emulators.NotFound("survey %q not found", id)
+		return 0, Survey{}, emulators.NotFound("survey %q not found", id)
 	}
-	return sv, nil
+	return i, s.Surveys.at(i), nil
 }
 
 func getSurvey(r *emulators.ResourceRequest, s *State) (any, error) {
-	sv, err := s.survey(r.Param("id"))
+	_, sv, err := s.survey(r.Param("id"))
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +118,7 @@ type ResponseSpec struct {
 // before the reminder is due (PR-12). A survey not yet delivered, or
 // already answered, is a 409.
 func respondSurvey(r *emulators.ResourceRequest, s *State) (any, error) {
-	sv, err := s.survey(r.Param("id"))
+	i, sv, err := s.survey(r.Param("id"))
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +137,7 @@ func respondSurvey(r *emulators.ResourceRequest, s *State) (any, error) {
 		return nil, emulators.Conflict("survey %s is not delivered yet: it is scheduled for %s", sv.ID, sv.ScheduledFor.Format(time.RFC3339))
 	}
 	sv.Response = &Response{Score: *spec.Score, Comment: spec.Comment, RespondedAt: r.Now}
+	s.Surveys.respond(i, sv.Response)
 	return sv.view(r.Now), nil
 }
 
@@ -196,12 +198,18 @@ var contactsView = emulators.View[*State, ContactView]{
 var surveysView = emulators.View[*State, SurveyView]{
 	Path: "surveys", Summary: "List surveys (from/to on triggeredAt)",
 	Items: func(r *emulators.ResourceRequest, s *State) ([]SurveyView, error) {
-		candidates := s.Surveys
 		if r.Query.Has("contact") {
-			candidates = s.surveysByContact[r.Query.Get("contact")]
+			rows := s.Surveys.ofContact(r.Query.Get("contact"))
+			out := make([]SurveyView, len(rows))
+			for k, i := range rows {
+				sv := s.Surveys.at(i)
+				out[k] = sv.view(r.Now)
+			}
+			return out, nil
 		}
-		out := make([]SurveyView, len(candidates))
-		for i, sv := range candidates {
+		out := make([]SurveyView, s.Surveys.Len())
+		for i := range out {
+			sv := s.Surveys.at(i)
 			out[i] = sv.view(r.Now)
 		}
 		return out, nil

@@ -30,7 +30,7 @@ type State struct {
 	Contacts     map[string]*Contact `json:"contacts"`
 	ContactLists []*ContactList      `json:"contactLists"`
 	Campaigns    []*Campaign         `json:"campaigns"`
-	Surveys      []*Survey           `json:"surveys"`
+	Surveys      surveyTable         `json:"surveys"`
 	CustomEvents storedEvents        `json:"customEvents"`
 	// DailyLimit is how many requests the account processes per UTC day.
 	DailyLimit int `json:"dailyLimit"`
@@ -45,9 +45,7 @@ type State struct {
 
 	lists            map[string]*ContactList
 	campaigns        map[string]*Campaign
-	campaignsByEvent map[string][]*Campaign // trigger event → campaigns, oldest first
-	surveys          map[string]*Survey
-	surveysByContact map[string][]*Survey      // userId → surveys, oldest first
+	campaignsByEvent map[string][]*Campaign    // trigger event → campaigns, oldest first
 	emails           *emulators.Index[string]  // contacts' userIds by email
 	eventsByUser     *emulators.Chains[uint64] // CustomEvents by the Hash of their userId
 }
@@ -195,17 +193,8 @@ func (s *State) reindex() error {
 		s.indexCampaign(c)
 		raiseSeq(&s.Seq.Campaign, "cmp_", c.ID)
 	}
-	s.surveys = make(map[string]*Survey, len(s.Surveys))
-	s.surveysByContact = map[string][]*Survey{}
-	for i, sv := range s.Surveys {
-		if sv == nil {
-			return fmt.Errorf("surveys[%d] is null", i)
-		}
-		if _, dup := s.surveys[sv.ID]; dup {
-			return fmt.Errorf("surveys[%d]: id %q repeats", i, sv.ID)
-		}
-		s.indexSurvey(sv)
-		raiseSeq(&s.Seq.Survey, "srv_", sv.ID)
+	if err := s.Surveys.reindex(&s.Seq.Survey); err != nil {
+		return err
 	}
 	for _, e := range s.CustomEvents.All() { // a null event was refused as it was read
 		raiseSeq(&s.Seq.CustomEvent, idPrefix, e.ID)
@@ -231,11 +220,6 @@ func raiseSeq(seq *int, prefix, id string) {
 func (s *State) indexCampaign(c *Campaign) {
 	s.campaigns[c.ID] = c
 	s.campaignsByEvent[c.TriggerEvent] = append(s.campaignsByEvent[c.TriggerEvent], c)
-}
-
-func (s *State) indexSurvey(sv *Survey) {
-	s.surveys[sv.ID] = sv
-	s.surveysByContact[sv.Contact] = append(s.surveysByContact[sv.Contact], sv)
 }
 
 // nextID returns prefix_N for the next N whose id is not taken, so that

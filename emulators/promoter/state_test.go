@@ -34,7 +34,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	send(t, s, base, map[string]any{"type": "identify", "userId": "u1", "traits": map[string]any{"email": "u1@example.com", "n": json.Number("3")}})
 	send(t, s, base, map[string]any{"type": "track", "userId": "u1", "event": "Signed Up"})
-	s.Surveys[0].Response = &Response{Score: 7, RespondedAt: base.Add(time.Hour)}
+	s.Surveys.respond(0, &Response{Score: 7, RespondedAt: base.Add(time.Hour)})
 
 	data, err := json.Marshal(s)
 	if err != nil {
@@ -50,8 +50,8 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	l := loaded.(*State)
 	r := send(t, l, base.Add(dayDur(2)), map[string]any{"type": "track", "userId": "u1", "event": "Signed Up"})
-	if len(l.Surveys) != 1 || l.Daily[dateKey(base.Add(dayDur(2)))] != 1 {
-		t.Errorf("after reload: %d surveys, counts %v; actions %v", len(l.Surveys), l.Daily, r.Actions())
+	if l.Surveys.Len() != 1 || l.Daily[dateKey(base.Add(dayDur(2)))] != 1 {
+		t.Errorf("after reload: %d surveys, counts %v; actions %v", l.Surveys.Len(), l.Daily, r.Actions())
 	}
 	if _, err := emulators.Register(New()).LoadState(json.RawMessage(`[]`)); err == nil {
 		t.Error("a non-object snapshot loaded")
@@ -140,8 +140,11 @@ func TestLoadStateMovesSequencesPastIDs(t *testing.T) {
 	}
 	s := st.(*State)
 	send(t, s, base, map[string]any{"type": "track", "userId": "u1", "event": "Bought"})
-	if len(s.Surveys) != 2 || s.Surveys[1].ID == "srv_7" || len(s.surveys) != 2 {
-		t.Fatalf("surveys %+v, index %d", s.Surveys, len(s.surveys))
+	if id := s.Surveys.at(1).ID; s.Surveys.Len() != 2 || id == "srv_7" {
+		t.Fatalf("%d surveys, the second %s", s.Surveys.Len(), id)
+	}
+	if i, ok := s.Surveys.find("srv_7"); !ok || i != 0 {
+		t.Fatalf("srv_7 found at %d, %v", i, ok)
 	}
 	if id := s.CustomEvents.At(s.CustomEvents.Len() - 1).ID; id == "evt_3" {
 		t.Fatalf("custom event id %s repeats", id)

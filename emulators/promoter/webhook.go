@@ -159,26 +159,40 @@ func (s *State) trackLocked(r *emulators.Request) {
 }
 
 // surveyBlocked says why campaign c may not survey the contact now, or "".
+// It walks the contact's surveys newest first, without a slice, and
+// reports the oldest that blocks it, the campaign's throttle first.
 func (s *State) surveyBlocked(c *Campaign, userID string, now time.Time) string {
 	deliver := now.Add(time.Duration(c.DeliveryDelayDays) * day)
 	throttle := time.Duration(c.ThrottleDays) * day
-	for _, sv := range s.surveysByContact[userID] {
+	t := &s.Surveys
+	throttledBy, dayBy := -1, -1
+	for i := t.byContact.Last(emulators.Hash(userID)); i >= 0; i = t.byContact.Before(i) {
+		if !t.contactIs(i, userID) {
+			continue
+		}
+		r := &t.rows[i]
 		// PR-10: the campaign's throttle counts from the last survey it
 		// triggered; the window [t, t+N days) excludes its end.
-		if sv.Campaign == c.ID && throttle > 0 && now.Before(sv.TriggeredAt.Add(throttle)) {
-			return fmt.Sprintf("throttled: the campaign surveyed the contact at %s and its throttle of %d days runs until %s",
-				sv.TriggeredAt.Format(time.RFC3339), c.ThrottleDays, sv.TriggeredAt.Add(throttle).Format(time.RFC3339))
+		if throttle > 0 && string(t.bytes(r.campaign)) == c.ID && now.Before(r.triggered.time().Add(throttle)) {
+			throttledBy = i
 		}
-	}
-	for _, sv := range s.surveysByContact[userID] {
 		// PR-11 (Promoter's built-in one-day throttle, across campaigns).
 		// (decision) It compares delivery times, which is when a contact is
 		// surveyed: a survey delayed by 7 days and one sent at once 7 days
 		// later would otherwise reach the contact on the same day.
-		if gap := deliver.Sub(sv.ScheduledFor); gap < day && gap > -day {
-			return fmt.Sprintf("surveyed within 24 hours: survey %s of campaign %s is delivered at %s, and a contact gets at most one survey per 24 hours",
-				sv.ID, sv.Campaign, sv.ScheduledFor.Format(time.RFC3339))
+		if gap := deliver.Sub(r.scheduled.time()); gap < day && gap > -day {
+			dayBy = i
 		}
+	}
+	if throttledBy >= 0 {
+		at := t.rows[throttledBy].triggered.time()
+		return fmt.Sprintf("throttled: the campaign surveyed the contact at %s and its throttle of %d days runs until %s",
+			at.Format(time.RFC3339), c.ThrottleDays, at.Add(throttle).Format(time.RFC3339))
+	}
+	if dayBy >= 0 {
+		r := &t.rows[dayBy] // fmt prints the bytes of %s as they are: no string made of them
+		return fmt.Sprintf("surveyed within 24 hours: survey %s of campaign %s is delivered at %s, and a contact gets at most one survey per 24 hours",
+			t.bytes(r.id), t.bytes(r.campaign), r.scheduled.time().Format(time.RFC3339))
 	}
 	return ""
 }
@@ -186,9 +200,9 @@ func (s *State) surveyBlocked(c *Campaign, userID string, now time.Time) string 
 // addSurvey schedules a survey of campaign c for the contact: triggered now,
 // delivered after the campaign's delivery delay (PR-9; 0 days delivers at
 // once).
-func (s *State) addSurvey(c *Campaign, contact *Contact, now time.Time) *Survey {
+func (s *State) addSurvey(c *Campaign, contact *Contact, now time.Time) Survey {
 	s.Seq.Survey++
-	sv := &Survey{
+	sv := Survey{
 		ID:           "srv_" + strconv.Itoa(s.Seq.Survey),
 		Campaign:     c.ID,
 		Contact:      contact.UserID,
@@ -197,7 +211,6 @@ func (s *State) addSurvey(c *Campaign, contact *Contact, now time.Time) *Survey 
 		ScheduledFor: now.Add(time.Duration(c.DeliveryDelayDays) * day),
 		ReminderDays: c.ReminderDays,
 	}
-	s.Surveys = append(s.Surveys, sv)
-	s.indexSurvey(sv)
+	s.Surveys.add(&sv)
 	return sv
 }
