@@ -67,12 +67,13 @@ func ParseType(s string) (Type, bool) {
 
 // Message is one Segment Spec message. The common fields are typed; the
 // free-form objects stay as decoded JSON (numbers are json.Number, so large
-// integers keep every digit), but for Context, kept packed and decoded a
-// member at a time (Member), since destinations read little of it (its
-// members stay in the message's order: Get, Member and Map answer as the
-// decoded map, AppendJSON writes them in that order). Raw is
-// the whole message, for paths; the context in it is that Object when the
-// message was decoded from JSON, a map when FromMap was given one.
+// integers keep every digit), but for Properties, kept packed as
+// destinations store them, and Context, kept packed and decoded a member
+// at a time (Member), since destinations read little of it (its members
+// stay in the message's order: Get, Member and Map answer as the decoded
+// map, AppendJSON writes them in that order). Raw is the whole message,
+// for paths; the context and properties in it are those Objects when the
+// message was decoded from JSON, maps when FromMap was given them.
 type Message struct {
 	Type        Type   `json:"-"`
 	TypeName    string `json:"type"`
@@ -94,7 +95,7 @@ type Message struct {
 	Warnings []string `json:"-"`
 
 	Traits       map[string]any `json:"-"`
-	Properties   map[string]any `json:"-"`
+	Properties   Object         `json:"-"`
 	Context      Object         `json:"-"`
 	Integrations map[string]any `json:"-"`
 	Raw          map[string]any `json:"-"`
@@ -178,17 +179,13 @@ func fromMap(raw map[string]any, now time.Time) (*Message, error) {
 	if first != nil {
 		return m, first
 	}
-	for _, f := range []struct {
-		name string
-		dst  *map[string]any
-	}{
-		{"traits", &m.Traits}, {"properties", &m.Properties},
-	} {
-		if *f.dst, err = objectField(raw, f.name); err != nil {
-			return m, err
-		}
+	if m.Traits, err = objectField(raw, "traits"); err != nil {
+		return m, err
 	}
-	if m.Context, err = contextField(raw); err != nil {
+	if m.Properties, err = packedField(raw, "properties"); err != nil {
+		return m, err
+	}
+	if m.Context, err = packedField(raw, "context"); err != nil {
 		return m, err
 	}
 	if m.Integrations, err = objectField(raw, "integrations"); err != nil {
@@ -260,10 +257,10 @@ func objectField(raw map[string]any, name string) (map[string]any, error) {
 	return o, nil
 }
 
-// contextField reads the context: an Object as Decode's parser packs it, or
-// a map a caller of FromMap decoded.
-func contextField(raw map[string]any) (Object, error) {
-	switch v := raw["context"].(type) {
+// packedField reads the context or the properties: an Object as Decode's
+// parser packs it, or a map a caller of FromMap decoded.
+func packedField(raw map[string]any, name string) (Object, error) {
+	switch v := raw[name].(type) {
 	case nil:
 		return Object{}, nil
 	case Object:
@@ -271,7 +268,7 @@ func contextField(raw map[string]any) (Object, error) {
 	case map[string]any:
 		return NewObject(v), nil
 	}
-	return Object{}, &Error{Field: "context", Reason: "must be an object"}
+	return Object{}, &Error{Field: name, Reason: "must be an object"}
 }
 
 // UserKey returns the userId, else the anonymousId: the identity most

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"iter"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -49,6 +50,26 @@ func (o Object) Map() map[string]any {
 	u := unpacker{names: keys.snapshot()}
 	m, _ := u.members(o.raw)
 	return m
+}
+
+// All yields the members in order of their keys, as sorting the decoded
+// map's keys gives them, each value decoded as Map decodes it, without
+// building the map. (A message's Context keeps the message's order.)
+func (o Object) All() iter.Seq2[string, any] {
+	return func(yield func(string, any) bool) {
+		u := unpacker{names: keys.snapshot()}
+		for b := o.raw; ; {
+			id, inline, rest := readKey(b)
+			if id == noKey {
+				return
+			}
+			var v any
+			v, b = u.value(rest)
+			if !yield(keyText(u.names, id, inline), v) {
+				return
+			}
+		}
+	}
 }
 
 // Get looks a member up as Get does on the decoded map (G-9): the member

@@ -36,8 +36,9 @@ type parser struct {
 	topKey string
 	// uniqueTop refuses a key given twice at the top level (a message's).
 	uniqueTop bool
-	// packContext reads a message's context into an Object, without maps.
-	packContext bool
+	// packObjects reads a message's context and properties into Objects,
+	// without maps.
+	packObjects bool
 	// pairs is a stack of the members of the objects being read: an object
 	// is made once its members are known, at its final size.
 	pairs []member
@@ -59,7 +60,7 @@ func parseObject(data []byte) (map[string]any, error) {
 // parseMessage is parseObject with a message's nesting limit (MaxDepth):
 // past it, the error is a *Error naming the top-level field.
 func parseMessage(data []byte) (map[string]any, error) {
-	return (&parser{data: data, limit: MaxDepth, uniqueTop: true, packContext: true}).top()
+	return (&parser{data: data, limit: MaxDepth, uniqueTop: true, packObjects: true}).top()
 }
 
 func (p *parser) top() (map[string]any, error) {
@@ -220,8 +221,8 @@ func (p *parser) object() (map[string]any, error) {
 			p.topKey = k
 		}
 		var v any
-		if p.depth == 1 && p.packContext && k == "context" {
-			v, err = p.packed()
+		if p.depth == 1 && p.packObjects && (k == "context" || k == "properties") {
+			v, err = p.packed(k == "context")
 		} else {
 			v, err = p.value()
 		}
@@ -260,14 +261,15 @@ func (p *parser) object() (map[string]any, error) {
 }
 
 // packed reads the value at pos as value does, but an object into an
-// Object: a message's context is mostly what an analytics library adds
+// Object. A message's context is mostly what an analytics library adds
 // (library, page, screen, campaign...), of which a destination reads a
 // member or two, and decoded into maps it was a third of a webhook's
-// allocations. The packer writes it in one pass without them, its members
-// in the order they came (sorting them cost as much as the rest, and a
-// context is read, never written out again); what the packer refuses,
-// value reads again, to say why as the parser says it.
-func (p *parser) packed() (any, error) {
+// allocations; its properties are what destinations store, packed. The
+// packer writes an object in one pass without maps; asWritten keeps its
+// members in the order they came (for the context: sorting them cost as
+// much as the rest, and a context is read, never written out again). What
+// the packer refuses, value reads again, to say why as the parser says it.
+func (p *parser) packed(asWritten bool) (any, error) {
 	if p.pos >= len(p.data) || p.data[p.pos] != '{' {
 		return p.value()
 	}
@@ -275,7 +277,7 @@ func (p *parser) packed() (any, error) {
 	if limit == 0 {
 		limit = maxParseDepth
 	}
-	j := jsonPacker{packer: getPacker(), data: p.data, pos: p.pos, depth: p.depth, limit: limit, asWritten: true}
+	j := jsonPacker{packer: getPacker(), data: p.data, pos: p.pos, depth: p.depth, limit: limit, asWritten: asWritten}
 	ok := j.object()
 	raw := j.packed()
 	if !ok {

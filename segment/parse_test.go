@@ -3,7 +3,9 @@ package segment
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -243,11 +245,24 @@ func TestValidateShortcut(t *testing.T) {
 	}
 }
 
-// TestDecodeContext: the context, packed as it is read, answers what the
-// decoded map held, and a malformed one is refused in the words the parser
-// uses for any other field.
+// TestDecodeContext: the context and the properties, packed as they are
+// read, answer what the decoded maps held (the properties are what
+// NewObject packs of them), and a malformed one is refused in the words
+// the parser uses for any other field.
 func TestDecodeContext(t *testing.T) {
-	const head = `{"type":"identify","userId":"u","context":`
+	for _, field := range []string{"context", "properties"} {
+		t.Run(field, func(t *testing.T) { testDecodePacked(t, field) })
+	}
+}
+
+func testDecodePacked(t *testing.T, field string) {
+	head := `{"type":"identify","userId":"u","` + field + `":`
+	packed := func(m *Message) Object {
+		if field == "context" {
+			return m.Context
+		}
+		return m.Properties
+	}
 	for _, ctx := range []string{
 		`{"ip":"203.0.113.9","page":{"url":"https://x.test/a","path":"/a"},"screen":{"width":1920,"height":1080.5},"b":[1,{"c":null}],"ip":"last wins","Page":{}}`,
 		`{}`, `null`, `{"traits":{"email":"a@b.test"}}`, ` { "x" : "\u00e9\n" } `,
@@ -257,15 +272,31 @@ func TestDecodeContext(t *testing.T) {
 			t.Fatalf("%s: %v", ctx, err)
 		}
 		want, _ := stdObject([]byte(ctx))
-		if got := m.Context.Map(); len(want) > 0 && !reflect.DeepEqual(got, want) {
+		o := packed(m)
+		if got := o.Map(); len(want) > 0 && !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: Map() = %#v, want %#v", ctx, got, want)
 		}
+		if field == "properties" && !o.Equal(NewObject(want)) {
+			t.Errorf("%s: packed %x, NewObject packs %x", ctx, o.raw, NewObject(want).raw)
+		}
+		if field == "properties" {
+			var keys []string
+			for k, v := range o.All() {
+				keys = append(keys, k)
+				if !reflect.DeepEqual(v, want[k]) {
+					t.Errorf("%s: All() gives %q = %#v, want %#v", ctx, k, v, want[k])
+				}
+			}
+			if wantKeys := slices.Sorted(maps.Keys(want)); !slices.Equal(keys, wantKeys) {
+				t.Errorf("%s: All() gives the keys %q, want %q", ctx, keys, wantKeys)
+			}
+		}
 		for k, v := range want {
-			if got, ok := m.Context.Member(k); !ok || !reflect.DeepEqual(got, v) {
+			if got, ok := o.Member(k); !ok || !reflect.DeepEqual(got, v) {
 				t.Errorf("%s: Member(%q) = %#v, %v, want %#v", ctx, k, got, ok, v)
 			}
 		}
-		if _, ok := m.Context.Member("PAGE"); ok {
+		if _, ok := o.Member("PAGE"); ok {
 			t.Errorf("%s: Member folded the case of a key", ctx)
 		}
 	}
@@ -273,7 +304,7 @@ func TestDecodeContext(t *testing.T) {
 		`{"x":` + strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth) + `}`} {
 		body := []byte(head + ctx + `}`)
 		_, err := Decode(body, fixedNow)
-		var want error = &Error{Field: "context", Reason: "must be an object"}
+		var want error = &Error{Field: field, Reason: "must be an object"}
 		if _, perr := (&parser{data: body, limit: MaxDepth, uniqueTop: true}).top(); perr != nil {
 			if _, isErr := perr.(*Error); isErr {
 				want = perr

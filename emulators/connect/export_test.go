@@ -33,8 +33,8 @@ func SeedUsers(st emulators.State, n int) {
 func SeedEvents(st emulators.State) {
 	s := st.(*State)
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	props := map[string]any{"path": "/pricing", "referrer": "https://www.google.com/", "search": "?plan=pro",
-		"title": "Pricing", "url": "https://www.example.com/pricing?plan=pro", "plan": "premium"}
+	props := segment.NewObject(map[string]any{"path": "/pricing", "referrer": "https://www.google.com/", "search": "?plan=pro",
+		"title": "Pricing", "url": "https://www.example.com/pricing?plan=pro", "plan": "premium"})
 	for _, u := range s.usersByKey() {
 		m := &segment.Message{Type: segment.Page, UserID: u.key, Name: "Pricing", Properties: props, Timestamp: at, MessageID: "seed-" + u.key}
 		s.track(&emulators.Request{Now: at, Message: m}, "page", prefixed("[Segment Page]", m.Name))

@@ -220,7 +220,7 @@ func (s *State) track(r *emulators.Request, kind, name string) {
 	}
 	s.LastEventID++
 	s.addEvent(ord, &EventItem{UserID: key, Event: Event{
-		ID: s.LastEventID, Name: name, Type: kind, Properties: segment.NewObject(m.Properties),
+		ID: s.LastEventID, Name: name, Type: kind, Properties: m.Properties,
 		Timestamp: m.Timestamp, ReceivedAt: r.Now, MessageID: m.MessageID,
 	}})
 	setSlotTime(s.slot(ord), r.Now)

@@ -112,7 +112,7 @@ func (s *State) trackLocked(r *emulators.Request) {
 		ReceivedAt:  r.Now,
 	}
 	s.Seq.CustomEvent++
-	ev.Properties = segment.NewObject(m.Properties)
+	ev.Properties = m.Properties
 	s.addEvent(ev)
 	r.Did("stored custom event %s %q", ev.ID, m.Event)
 	r.Set("customEvent", ev.ID)

@@ -138,7 +138,7 @@ func (h *handler) attach(u *User) {
 	if m.Type != segment.Track {
 		ev.Type, ev.Name = "page", m.Name
 	}
-	ev.Properties = segment.NewObject(m.Properties) // {} when absent
+	ev.Properties = m.Properties // {} when absent
 	h.a.addEvent(ev)
 	if u.CustomerID != 0 {
 		h.r.Did("stored %s event %q as usage event %d of user %d and customer %d", ev.Type, ev.Name, ev.ID, u.ID, u.CustomerID)

@@ -229,9 +229,9 @@ func (st *State) track(r *emulators.Request, u *User) {
 		st.events[m.Event] = ev
 		r.Did("defined event %q (first sight)", m.Event)
 	}
-	props := make(map[string]any, len(m.Properties))
-	for _, k := range sortedKeys(m.Properties) {
-		name, ok := st.setAttribute(r, ContentEvent, "property", k, m.Properties[k], props)
+	props := make(map[string]any)
+	for k, v := range m.Properties.All() { // in order of their keys
+		name, ok := st.setAttribute(r, ContentEvent, "property", k, v, props)
 		if ok && !slices.Contains(ev.Properties, name) {
 			ev.Properties = append(ev.Properties, name)
 		}
@@ -253,7 +253,8 @@ func (st *State) page(r *emulators.Request, u *User) {
 	m := r.Message
 	pageCtx, _ := contextObject(m.Context, "page")
 	field := func(name string) string {
-		if s, ok := segment.GetString(m.Properties, name); ok {
+		v, _ := m.Properties.Get(name)
+		if s, ok := v.(string); ok && s != "" {
 			return s
 		}
 		s, _ := pageCtx[name].(string)
