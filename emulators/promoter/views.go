@@ -69,7 +69,7 @@ type ContactView struct {
 func (s *State) contactView(c *Contact) ContactView {
 	v := ContactView{Contact: c, Lists: []string{}}
 	for _, l := range s.ContactLists {
-		if _, ok := l.members[c.UserID]; ok {
+		if l.has(c.UserID) {
 			v.Lists = append(v.Lists, l.ID)
 		}
 	}
