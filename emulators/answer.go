@@ -30,10 +30,10 @@ func (r *Result) AppendJSON(b []byte) ([]byte, error) {
 		b = segment.AppendString(b, r.Reason)
 	}
 	b = append(b, `,"actions":`...)
-	b, _ = segment.AppendJSON(b, r.Actions)
+	b = segment.AppendStrings(b, r.Actions)
 	if len(r.Warnings) > 0 {
 		b = append(b, `,"warnings":`...)
-		b, _ = segment.AppendJSON(b, r.Warnings)
+		b = segment.AppendStrings(b, r.Warnings)
 	}
 	if len(r.Data) > 0 {
 		b = append(b, `,"data":`...)

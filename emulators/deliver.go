@@ -1,6 +1,7 @@
 package emulators
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -413,15 +414,21 @@ func ParseBasicAuth(h string) (string, bool) {
 	if !ok || !strings.EqualFold(scheme, "Basic") {
 		return "", false
 	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
+	enc = strings.TrimSpace(enc)
+	var buf [64]byte // a usual key decodes here, on the stack
+	raw := buf[:]
+	if n := base64.StdEncoding.DecodedLen(len(enc)); n > len(buf) {
+		raw = make([]byte, n)
+	}
+	n, err := base64.StdEncoding.Decode(raw, []byte(enc))
 	if err != nil {
 		return "", false
 	}
-	user, _, _ := strings.Cut(string(raw), ":")
-	if user == "" {
+	user, _, _ := bytes.Cut(raw[:n], []byte(":"))
+	if len(user) == 0 {
 		return "", false
 	}
-	return user, true
+	return string(user), true
 }
 
 func typeList(ts []segment.Type) string {

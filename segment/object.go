@@ -171,17 +171,7 @@ func AppendJSON(b []byte, v any) ([]byte, error) {
 	case uint64:
 		return strconv.AppendUint(b, x, 10), nil
 	case []string:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, e)
-		}
-		return append(b, ']'), nil
+		return AppendStrings(b, x), nil
 	case json.Number:
 		if x == "" {
 			return append(b, '0'), nil
@@ -250,6 +240,23 @@ const hexDigits = "0123456789abcdef"
 // & as \u003c, \u003e, \u0026, U+2028 and U+2029 escaped, invalid UTF-8 as
 // U+FFFD.
 func appendString(b []byte, s string) []byte { return AppendString(b, s) }
+
+// AppendStrings appends a list of strings as json.Marshal writes it (null
+// for nil): AppendJSON's, for a caller that has a []string and would
+// allocate to pass it as an any.
+func AppendStrings(b []byte, list []string) []byte {
+	if list == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, e := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, e)
+	}
+	return append(b, ']')
+}
 
 // AppendString appends s as a JSON string, as json.Marshal writes it.
 func AppendString(b []byte, s string) []byte { return appendQuoted(b, s) }

@@ -63,7 +63,8 @@ func ParsePath(s string) (Path, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, fmt.Errorf("empty path")
 	}
-	var p Path
+	// A name at most per '.' or '[' and one more: one allocation.
+	p := make(Path, 0, 1+strings.Count(s, ".")+strings.Count(s, "["))
 	i := 0
 	for i < len(s) {
 		switch c := s[i]; {

@@ -111,6 +111,10 @@ type Server struct {
 	closeOnce sync.Once
 	// maxWait bounds a long poll (the maxWait constant; tests shorten it).
 	maxWait time.Duration
+	// answers holds buffers to write webhook answers in (*[]byte): the
+	// ResponseWriter copies an answer before Write returns, so the buffer
+	// serves the next one.
+	answers sync.Pool
 }
 
 // New builds a server. It is ready at once; call SetReady(false) before

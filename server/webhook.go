@@ -54,7 +54,7 @@ func (s *Server) webhook(slug string) gin.HandlerFunc {
 		if ans.RetryAfter > 0 {
 			c.Header("Retry-After", retryAfter(ans.RetryAfter))
 		}
-		writeAnswer(c, ans.Status, ans.Body)
+		s.writeAnswer(c, ans.Status, ans.Body)
 	}
 }
 
@@ -81,16 +81,29 @@ func (s *Server) logWebhook(c *gin.Context, e *emulators.Entry) {
 }
 
 // writeAnswer writes a webhook's answer body, encoded without reflection
-// when it knows how (Result and ErrorBody do).
-func writeAnswer(c *gin.Context, status int, body any) {
+// when it knows how (Result and ErrorBody do), in a buffer of s.answers.
+func (s *Server) writeAnswer(c *gin.Context, status int, body any) {
 	if a, ok := body.(interface{ AppendJSON([]byte) ([]byte, error) }); ok {
-		if b, err := a.AppendJSON(make([]byte, 0, 512)); err == nil {
+		buf, _ := s.answers.Get().(*[]byte)
+		if buf == nil {
+			buf = new([]byte)
+		}
+		b, err := a.AppendJSON((*buf)[:0])
+		if err == nil {
 			c.Data(status, "application/json; charset=utf-8", b)
+		}
+		if *buf = b; cap(b) <= maxAnswerBuffer {
+			s.answers.Put(buf)
+		}
+		if err == nil {
 			return
 		}
 	}
 	writeJSON(c, status, body)
 }
+
+// maxAnswerBuffer is the largest answer buffer kept for the next answer.
+const maxAnswerBuffer = 16 << 10
 
 // readBody reads at most limit bytes; a longer body is reported, not read.
 func readBody(r *http.Request, limit int64) (body []byte, tooLarge bool, err error) {
