@@ -90,6 +90,16 @@ func Pick[T any](seq Indexed[T], positions []int) Indexed[T] {
 	return picked[T]{seq, positions}
 }
 
+// Items reads every item of seq into a slice: never nil, so that its
+// JSON is [] for none.
+func Items[T any](seq Indexed[T]) []T {
+	out := make([]T, seq.Len())
+	for i := range out {
+		out[i] = seq.At(i)
+	}
+	return out
+}
+
 type picked[T any] struct {
 	seq       Indexed[T]
 	positions []int

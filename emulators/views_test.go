@@ -2,6 +2,7 @@ package emulators
 
 import (
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 )
@@ -123,5 +124,18 @@ func checkView(t *testing.T, res Resource[*bagOfItems], s *bagOfItems, read func
 	}
 	if res.View == nil || len(res.View.Filters) != 4 || res.View.Attributes != "attributes.<name>" {
 		t.Errorf("view info: %+v", res.View)
+	}
+}
+
+// TestItems: Items reads a sequence into a slice, never nil; Pick reads
+// the items at the positions given, in their order.
+func TestItems(t *testing.T) {
+	t.Parallel()
+	seq := Slice[string]{"a", "b", "c"}
+	if got := Items(Pick[string](seq, []int{2, 0})); !slices.Equal(got, []string{"c", "a"}) {
+		t.Errorf("picked %v", got)
+	}
+	if got := Items(Pick[string](seq, nil)); got == nil || len(got) != 0 {
+		t.Errorf("none picked: %#v, want an empty slice", got)
 	}
 }

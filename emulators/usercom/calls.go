@@ -236,13 +236,10 @@ func (st *State) track(r *emulators.Request, u *User) {
 			ev.Properties = append(ev.Properties, name)
 		}
 	}
-	o := &Occurrence{
-		ID: st.nextOccurrenceID(), Event: st.events[m.Event].Name, // the definition's copy of the name
-		User: u.ID, UserID: u.UserID, AnonymousID: u.AnonymousID, MessageID: m.MessageID,
+	st.addOccurrence(&Occurrence{
+		Event: m.Event, User: u.ID, UserID: u.UserID, AnonymousID: u.AnonymousID, MessageID: m.MessageID,
 		Timestamp: m.Timestamp, Properties: segment.NewObject(props),
-	}
-	st.Occurrences = append(st.Occurrences, o)
-	st.userOccs[u.ID] = append(st.userOccs[u.ID], o)
+	})
 	ev.Occurrences++
 	r.Did("recorded event %q for user %s", m.Event, userLabel(u))
 }
@@ -261,7 +258,7 @@ func (st *State) page(r *emulators.Request, u *User) {
 		return s
 	}
 	pv := &PageView{
-		ID: st.nextPageViewID(), User: u.ID, UserID: u.UserID, AnonymousID: u.AnonymousID,
+		User: u.ID, UserID: u.UserID, AnonymousID: u.AnonymousID,
 		MessageID: m.MessageID, Name: m.Name,
 		URL: field("url"), Path: field("path"), Title: field("title"), Timestamp: m.Timestamp,
 	}
@@ -274,8 +271,7 @@ func (st *State) page(r *emulators.Request, u *User) {
 	if pv.Title == "" {
 		pv.Title = m.Name
 	}
-	st.PageViews = append(st.PageViews, pv)
-	st.userViews[u.ID] = append(st.userViews[u.ID], pv)
+	st.addPageView(pv)
 	u.PageViews++
 	r.Did("recorded page view %q for user %s (page_views %d)", pv.URL, userLabel(u), u.PageViews)
 	if u.LastSeen == nil || m.Timestamp.After(*u.LastSeen) {

@@ -176,7 +176,7 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := s2.(*State)
-	if u, ok := st.lookupUser("u1"); !ok || u.Attributes.Map()["custom_integer"] != json.Number("7") || u.PageViews != 1 || len(st.userOccs[u.ID]) != 1 {
+	if u, ok := st.lookupUser("u1"); !ok || u.Attributes.Map()["custom_integer"] != json.Number("7") || u.PageViews != 1 || len(st.occurrencesOf(u.ID)) != 1 {
 		t.Fatalf("u1 after reload: %+v", u)
 	}
 	if u, ok := st.lookupUser("a1"); !ok || len(u.Companies) != 1 {

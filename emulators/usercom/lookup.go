@@ -154,20 +154,12 @@ func (st *State) usersByID(ids []int64) []*User {
 	return out
 }
 
-// occurrencesFor narrows the occurrences to one user's when the query
-// names the user's numeric id.
-func occurrencesFor(r *emulators.ResourceRequest, st *State) []*Occurrence {
+// storedFor reads a list of records by position: the user's, through its
+// chain, when the query names the user's numeric id, so that only those
+// are decoded; else every one.
+func storedFor[T any, C emulators.Codec[T]](r *emulators.ResourceRequest, all *emulators.Records[T, C], byUser *emulators.Chains[int64]) emulators.Indexed[T] {
 	if id, err := strconv.ParseInt(r.Query.Get("user"), 10, 64); err == nil {
-		return st.userOccs[id]
+		return emulators.Pick[T](all, byUser.Of(id))
 	}
-	return st.Occurrences
-}
-
-// pageViewsFor narrows the page views to one user's when the query names
-// the user's numeric id.
-func pageViewsFor(r *emulators.ResourceRequest, st *State) []*PageView {
-	if id, err := strconv.ParseInt(r.Query.Get("user"), 10, 64); err == nil {
-		return st.userViews[id]
-	}
-	return st.PageViews
+	return all
 }

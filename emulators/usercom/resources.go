@@ -19,8 +19,8 @@ type Domain struct {
 // event occurrences, oldest first.
 type UserDetail struct {
 	*User
-	PageViewLog []*PageView   `json:"page_view_log"`
-	Events      []*Occurrence `json:"events"`
+	PageViewLog []PageView   `json:"page_view_log"`
+	Events      []Occurrence `json:"events"`
 }
 
 // CompanyDetail is one company with its members.
@@ -118,9 +118,7 @@ func getUser(r *emulators.ResourceRequest, st *State) (any, error) {
 	if !ok {
 		return nil, emulators.NotFound("no user with userId, anonymousId or id %q", r.Param("user"))
 	}
-	return UserDetail{User: u,
-		PageViewLog: slices.Clip(append([]*PageView{}, st.userViews[u.ID]...)),
-		Events:      slices.Clip(append([]*Occurrence{}, st.userOccs[u.ID]...))}, nil
+	return UserDetail{User: u, PageViewLog: st.pageViewsOf(u.ID), Events: st.occurrencesOf(u.ID)}, nil
 }
 
 var companiesView = emulators.View[*State, *Company]{
@@ -176,35 +174,40 @@ var eventsView = emulators.View[*State, *EventDefinition]{
 	Time: func(e *EventDefinition) time.Time { return e.CreatedAt },
 }
 
-var occurrencesView = emulators.View[*State, *Occurrence]{
+// occurrencesView and pageViewsView decode only the records their filters
+// read, and without a filter only their page; user goes through the
+// user's chain.
+var occurrencesView = emulators.View[*State, Occurrence]{
 	Path: "occurrences", Summary: "List event occurrences",
-	Items: func(r *emulators.ResourceRequest, st *State) ([]*Occurrence, error) {
-		return occurrencesFor(r, st), nil
+	Stored: func(r *emulators.ResourceRequest, st *State) (emulators.Indexed[Occurrence], error) {
+		return storedFor(r, &st.Occurrences, st.userOccs), nil
 	},
-	Fields: map[string]func(*Occurrence) string{
-		"event":        func(o *Occurrence) string { return o.Event },
-		"user_id":      func(o *Occurrence) string { return o.UserID },
-		"anonymous_id": func(o *Occurrence) string { return o.AnonymousID },
-		"user":         func(o *Occurrence) string { return strconv.FormatInt(o.User, 10) },
-		"message_id":   func(o *Occurrence) string { return o.MessageID },
+	Fields: map[string]func(Occurrence) string{
+		"event":        func(o Occurrence) string { return o.Event },
+		"user_id":      func(o Occurrence) string { return o.UserID },
+		"anonymous_id": func(o Occurrence) string { return o.AnonymousID },
+		"user":         func(o Occurrence) string { return strconv.FormatInt(o.User, 10) },
+		"message_id":   func(o Occurrence) string { return o.MessageID },
 	},
-	Attributes: emulators.TextAttribute[*State](func(o *Occurrence) map[string]any { return o.Properties.Map() }),
+	Attributes: emulators.TextAttribute[*State](func(o Occurrence) map[string]any { return o.Properties.Map() }),
 	AttrPrefix: "properties.",
-	Time:       func(o *Occurrence) time.Time { return o.Timestamp },
+	Time:       func(o Occurrence) time.Time { return o.Timestamp },
 }
 
-var pageViewsView = emulators.View[*State, *PageView]{
+var pageViewsView = emulators.View[*State, PageView]{
 	Path: "page-views", Summary: "List page views",
-	Items: func(r *emulators.ResourceRequest, st *State) ([]*PageView, error) { return pageViewsFor(r, st), nil },
-	Fields: map[string]func(*PageView) string{
-		"user_id":      func(v *PageView) string { return v.UserID },
-		"anonymous_id": func(v *PageView) string { return v.AnonymousID },
-		"user":         func(v *PageView) string { return strconv.FormatInt(v.User, 10) },
-		"message_id":   func(v *PageView) string { return v.MessageID },
-		"url":          func(v *PageView) string { return v.URL },
-		"path":         func(v *PageView) string { return v.Path },
-		"title":        func(v *PageView) string { return v.Title },
-		"name":         func(v *PageView) string { return v.Name },
+	Stored: func(r *emulators.ResourceRequest, st *State) (emulators.Indexed[PageView], error) {
+		return storedFor(r, &st.PageViews, st.userViews), nil
 	},
-	Time: func(v *PageView) time.Time { return v.Timestamp },
+	Fields: map[string]func(PageView) string{
+		"user_id":      func(v PageView) string { return v.UserID },
+		"anonymous_id": func(v PageView) string { return v.AnonymousID },
+		"user":         func(v PageView) string { return strconv.FormatInt(v.User, 10) },
+		"message_id":   func(v PageView) string { return v.MessageID },
+		"url":          func(v PageView) string { return v.URL },
+		"path":         func(v PageView) string { return v.Path },
+		"title":        func(v PageView) string { return v.Title },
+		"name":         func(v PageView) string { return v.Name },
+	},
+	Time: func(v PageView) time.Time { return v.Timestamp },
 }

@@ -24,8 +24,8 @@ type State struct {
 	Users          []*User            `json:"users"`
 	Companies      []*Company         `json:"companies"`
 	Events         []*EventDefinition `json:"events"`
-	Occurrences    []*Occurrence      `json:"occurrences"`
-	PageViews      []*PageView        `json:"page_views"`
+	Occurrences    storedOccurrences  `json:"occurrences"`
+	PageViews      storedPageViews    `json:"page_views"`
 
 	domains     map[string]struct{}
 	attrs       [contentTypes]map[string]*Attribute // by NormalizeKey(name)
@@ -38,8 +38,10 @@ type State struct {
 	scratch     [2][]attrText // keysOf's buffers, reused under the account's lock
 	companies   map[string]*Company
 	events      map[string]*EventDefinition
-	userOccs    map[int64][]*Occurrence
-	userViews   map[int64][]*PageView
+	// userOccs and userViews find a user's occurrences and page views by
+	// its id; lastOccurrence and lastView are the newest ids.
+	userOccs, userViews      *emulators.Chains[int64]
+	lastOccurrence, lastView int64
 }
 
 // User is a user profile: the fields the seed maps from traits and context,
@@ -54,15 +56,19 @@ type Company = wire.UsercomCompanyOf[map[string]any]
 // its first track call (UC-11).
 type EventDefinition = wire.UsercomEvent
 
-// Occurrence is one recorded track call (UC-11), its properties kept
-// compact (one of these per track).
+// Occurrence is one recorded track call (UC-11). The state keeps it as a
+// record (storedOccurrences) and decodes it when it is read.
 type Occurrence = wire.UsercomOccurrenceOf[segment.Object]
 
-// PageView is one recorded page call (UC-10).
+// PageView is one recorded page call (UC-10), kept as a record
+// (storedPageViews) likewise.
 type PageView = wire.UsercomPageView
 
 func newState() *State {
 	st := &State{}
+	// null in a snapshot until the first of each, as ever
+	st.Occurrences.Nil()
+	st.PageViews.Nil()
 	st.initIndexes()
 	return st
 }
@@ -76,8 +82,8 @@ func (st *State) initIndexes() {
 	st.byAnonymous = make(map[string]*User)
 	st.companies = make(map[string]*Company, len(st.Companies))
 	st.events = make(map[string]*EventDefinition, len(st.Events))
-	st.userOccs = make(map[int64][]*Occurrence)
-	st.userViews = make(map[int64][]*PageView)
+	st.userOccs = &emulators.Chains[int64]{}
+	st.userViews = &emulators.Chains[int64]{}
 }
 
 // reindex rebuilds every index from the exported fields after a snapshot
@@ -119,19 +125,7 @@ func (st *State) reindex() error {
 		}
 		st.events[e.Name] = e
 	}
-	for i, o := range st.Occurrences {
-		if o == nil || !known(o.User) {
-			return fmt.Errorf("occurrences[%d]: missing, or its user names no user", i)
-		}
-		st.userOccs[o.User] = append(st.userOccs[o.User], o)
-	}
-	for i, v := range st.PageViews {
-		if v == nil || !known(v.User) {
-			return fmt.Errorf("page_views[%d]: missing, or its user names no user", i)
-		}
-		st.userViews[v.User] = append(st.userViews[v.User], v)
-	}
-	return nil
+	return st.indexEvents() // a null one was refused as it was read
 }
 
 func (st *State) indexUser(u *User) {
