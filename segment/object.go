@@ -85,7 +85,38 @@ func (o Object) Member(name string) (any, bool) { return o.find(name, false) }
 // least key that folds to it.
 func (o Object) find(name string, fold bool) (any, bool) {
 	names := keys.snapshot()
-	var at []byte // where the value of the member found starts
+	at := o.locate(names, name, fold)
+	if at == nil {
+		return nil, false
+	}
+	u := unpacker{names: names}
+	v, _ := u.value(at)
+	return v, true
+}
+
+// Nested is the member of exactly that name when it is an object, as an
+// Object sharing o's bytes: a member of it can be read without decoding
+// the rest (a message's context.page.url).
+func (o Object) Nested(name string) (Object, bool) {
+	at := o.locate(keys.snapshot(), name, false)
+	if at == nil {
+		return Object{}, false
+	}
+	tag, members := readTag(at)
+	if tag&kindMask != tagObject {
+		return Object{}, false
+	}
+	end := len(members) - len(skipValue(at)) - 1 // without its keyEnd, one byte
+	if end == 0 {
+		return Object{}, true
+	}
+	return Object{raw: members[:end:end]}, true
+}
+
+// locate returns where the value of the member found starts (see find),
+// nil when there is none.
+func (o Object) locate(names []keyName, name string, fold bool) []byte {
+	var at []byte
 	exact, folded := false, ""
 	for b := o.raw; ; {
 		id, inline, rest := readKey(b)
@@ -102,12 +133,7 @@ func (o Object) find(name string, fold bool) (any, bool) {
 		}
 		b = skipValue(rest)
 	}
-	if at == nil {
-		return nil, false
-	}
-	u := unpacker{names: names}
-	v, _ := u.value(at)
-	return v, true
+	return at
 }
 
 // Empty reports whether the object has no members.

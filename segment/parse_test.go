@@ -264,7 +264,7 @@ func testDecodePacked(t *testing.T, field string) {
 		return m.Properties
 	}
 	for _, ctx := range []string{
-		`{"ip":"203.0.113.9","page":{"url":"https://x.test/a","path":"/a"},"screen":{"width":1920,"height":1080.5},"b":[1,{"c":null}],"ip":"last wins","Page":{}}`,
+		`{"ip":"203.0.113.9","page":{"url":"https://x.test/a","path":"/a","q":{}},"e":{},"screen":{"width":1920,"height":1080.5},"b":[1,{"c":null}],"ip":"last wins","Page":{}}`,
 		`{}`, `null`, `{"traits":{"email":"a@b.test"}}`, ` { "x" : "\u00e9\n" } `,
 	} {
 		m, err := Decode([]byte(head+ctx+`}`), fixedNow)
@@ -295,6 +295,15 @@ func testDecodePacked(t *testing.T, field string) {
 			if got, ok := o.Member(k); !ok || !reflect.DeepEqual(got, v) {
 				t.Errorf("%s: Member(%q) = %#v, %v, want %#v", ctx, k, got, ok, v)
 			}
+			nested, ok := o.Nested(k)
+			if obj, isObj := v.(map[string]any); ok != isObj || isObj && !reflect.DeepEqual(nested.Map(), obj) {
+				t.Errorf("%s: Nested(%q) = %#v, %v, want %#v", ctx, k, nested.Map(), ok, v)
+			}
+			for nk, nv := range obj(v) {
+				if got, _ := nested.Member(nk); !reflect.DeepEqual(got, nv) {
+					t.Errorf("%s: Nested(%q).Member(%q) = %#v, want %#v", ctx, k, nk, got, nv)
+				}
+			}
 		}
 		if _, ok := o.Member("PAGE"); ok {
 			t.Errorf("%s: Member folded the case of a key", ctx)
@@ -316,4 +325,10 @@ func testDecodePacked(t *testing.T, field string) {
 			t.Errorf("%s: got %v, want %v", ctx, err, want)
 		}
 	}
+}
+
+// obj is v when it is a decoded object.
+func obj(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
 }

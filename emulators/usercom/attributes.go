@@ -1,7 +1,6 @@
 package usercom
 
 import (
-	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -195,15 +194,46 @@ func convert(t AttributeType, v any) (any, bool) {
 }
 
 // compactJSON writes a decoded object or array as compact JSON text, keys
-// sorted, numbers as they were sent, <, > and & as they are.
+// sorted, numbers as they were sent, <, > and & as they are: the text
+// segment.AppendJSON writes (json.Marshal's, without its reflection), its
+// escapes of those three undone.
 func compactJSON(v any) (string, error) {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := segment.AppendJSON(nil, v)
+	if err != nil {
 		return "", err
 	}
-	return strings.TrimSuffix(b.String(), "\n"), nil
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			out = append(out, b[i])
+			continue
+		}
+		// Every backslash starts an escape: a pair, or \uXXXX.
+		if i+5 < len(b) && b[i+1] == 'u' {
+			if c, ok := htmlEscaped(b[i+2 : i+6]); ok {
+				out = append(out, c)
+				i += 5
+				continue
+			}
+		}
+		out = append(out, b[i], b[i+1])
+		i++
+	}
+	return string(out), nil
+}
+
+// htmlEscaped reads the four hex digits of an escape json.Marshal writes
+// for HTML's sake.
+func htmlEscaped(hex []byte) (byte, bool) {
+	switch string(hex) {
+	case "003c":
+		return '<', true
+	case "003e":
+		return '>', true
+	case "0026":
+		return '&', true
+	}
+	return 0, false
 }
 
 // describe shows a value in a log line: strings quoted, others as JSON text.

@@ -147,15 +147,6 @@ func mapContext(ctx segment.Object, u *User, set []string) []string {
 	if ctx.Empty() {
 		return set
 	}
-	str := func(obj map[string]any, key string) string {
-		s, _ := obj[key].(string)
-		return s
-	}
-	ctxStr := func(key string) string {
-		v, _ := ctx.Member(key)
-		s, _ := v.(string)
-		return s
-	}
 	own := func(dst *string, v, field string) {
 		if v != "" {
 			*dst = v
@@ -165,44 +156,46 @@ func mapContext(ctx segment.Object, u *User, set []string) []string {
 	// put keeps one copy of a value that repeats over users (an agent, a
 	// zone, a language); own keeps a value of the user's own (an address).
 	put := func(dst *string, v, field string) { own(dst, unique.Make(v).Value(), field) }
-	if ua := ctxStr("userAgent"); ua != "" {
+	if ua := memberString(ctx, "userAgent"); ua != "" {
 		put(&u.UserAgent, ua, "user_agent")
 		family, version := parseBrowser(ua)
 		put(&u.BrowserFamily, family, "browser_family")
 		put(&u.BrowserVersion, version, "browser_version")
 	}
-	if os, ok := contextObject(ctx, "os"); ok {
-		put(&u.OS, str(os, "name"), "os")
+	if os, ok := ctx.Nested("os"); ok {
+		put(&u.OS, memberString(os, "name"), "os")
 	}
-	if dev, ok := contextObject(ctx, "device"); ok {
-		name := str(dev, "name")
+	if dev, ok := ctx.Nested("device"); ok {
+		name := memberString(dev, "name")
 		if name == "" {
-			name = str(dev, "model")
+			name = memberString(dev, "model")
 		}
 		put(&u.DeviceName, name, "device_name")
-		put(&u.DeviceType, str(dev, "type"), "device_type")
+		put(&u.DeviceType, memberString(dev, "type"), "device_type")
 	}
-	put(&u.Language, ctxStr("locale"), "language")
-	if scr, ok := contextObject(ctx, "screen"); ok {
-		w, okW := segment.Text(scr["width"])
-		h, okH := segment.Text(scr["height"])
+	put(&u.Language, memberString(ctx, "locale"), "language")
+	if scr, ok := ctx.Nested("screen"); ok {
+		width, _ := scr.Member("width")
+		height, _ := scr.Member("height")
+		w, okW := segment.Text(width)
+		h, okH := segment.Text(height)
 		if okW && okH && w != "" && h != "" {
 			put(&u.Resolution, w+"x"+h, "resolution")
 		}
 	}
-	own(&u.IPAddress, ctxStr("ip"), "ip_address")
-	put(&u.Timezone, ctxStr("timezone"), "timezone")
-	if page, ok := contextObject(ctx, "page"); ok {
-		own(&u.CurrentURL, str(page, "url"), "current_url")
+	own(&u.IPAddress, memberString(ctx, "ip"), "ip_address")
+	put(&u.Timezone, memberString(ctx, "timezone"), "timezone")
+	if page, ok := ctx.Nested("page"); ok {
+		own(&u.CurrentURL, memberString(page, "url"), "current_url")
 	}
 	return set
 }
 
-// contextObject is the context's member of that name when it is an object.
-func contextObject(ctx segment.Object, name string) (map[string]any, bool) {
-	v, _ := ctx.Member(name)
-	obj, ok := v.(map[string]any)
-	return obj, ok
+// memberString is obj's member of that name when it is a string, else "".
+func memberString(obj segment.Object, name string) string {
+	v, _ := obj.Member(name)
+	s, _ := v.(string)
+	return s
 }
 
 // parseBrowser reads the browser family and version from a user agent with
@@ -248,14 +241,13 @@ func (st *State) track(r *emulators.Request, u *User) {
 // back (UC-10): an older page that arrives late leaves last_seen alone.
 func (st *State) page(r *emulators.Request, u *User) {
 	m := r.Message
-	pageCtx, _ := contextObject(m.Context, "page")
+	pageCtx, _ := m.Context.Nested("page")
 	field := func(name string) string {
 		v, _ := m.Properties.Get(name)
 		if s, ok := v.(string); ok && s != "" {
 			return s
 		}
-		s, _ := pageCtx[name].(string)
-		return s
+		return memberString(pageCtx, name)
 	}
 	pv := &PageView{
 		User: u.ID, UserID: u.UserID, AnonymousID: u.AnonymousID,

@@ -40,11 +40,9 @@ func requestHost(h http.Header, m *segment.Message) (host, source string) {
 			return host, "the Referer header"
 		}
 	}
-	if page, ok := contextObject(m.Context, "page"); ok {
-		if s, ok := page["url"].(string); ok {
-			if host = urlHost(s); host != "" {
-				return host, "context.page.url"
-			}
+	if page, ok := m.Context.Nested("page"); ok {
+		if host = urlHost(memberString(page, "url")); host != "" {
+			return host, "context.page.url"
 		}
 	}
 	return "", ""
