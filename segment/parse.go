@@ -39,6 +39,8 @@ type parser struct {
 	// packObjects reads a message's context and properties into Objects,
 	// without maps.
 	packObjects bool
+	// lastTop is the last string value read at the message's top level.
+	lastTop any
 	// pairs is a stack of the members of the objects being read: an object
 	// is made once its members are known, at its final size.
 	pairs []member
@@ -154,6 +156,8 @@ func (p *parser) value() (any, error) {
 		return m, nil
 	case c == '[':
 		return p.array()
+	case c == '"' && p.packObjects && p.depth == 1:
+		return p.topString()
 	case c == '"':
 		return p.str(false)
 	case c == '-' || '0' <= c && c <= '9':
@@ -286,6 +290,44 @@ func (p *parser) packed(asWritten bool) (any, error) {
 	p.pos = j.pos
 	return Object{raw: raw}, nil
 }
+
+// topString reads a string value at the message's top level; pos is at
+// its quote. A call type or a channel is one of commonValues, and a string
+// given again is the value read before (timestamp, sentAt, receivedAt and
+// originalTimestamp are often one instant), neither allocated again.
+func (p *parser) topString() (any, error) {
+	end := p.pos + 1
+	for end < len(p.data) && !stringStop[p.data[end]] {
+		end++
+	}
+	if end < len(p.data) && p.data[end] == '"' {
+		raw := p.data[p.pos+1 : end]
+		if v, ok := commonValues[string(raw)]; ok { // no allocation
+			p.pos = end + 1
+			return v, nil
+		}
+		if last, ok := p.lastTop.(string); ok && last == string(raw) {
+			p.pos = end + 1
+			return p.lastTop, nil
+		}
+	}
+	s, err := p.str(false)
+	if err != nil {
+		return nil, err
+	}
+	p.lastTop = s
+	return p.lastTop, nil
+}
+
+// commonValues holds, boxed once, the string values every message repeats
+// at its top level. It is read-only after start-up.
+var commonValues = func() map[string]any {
+	m := map[string]any{}
+	for _, v := range []string{"identify", "track", "page", "screen", "group", "alias", "browser", "server", "mobile"} {
+		m[v] = v
+	}
+	return m
+}()
 
 // array reads an array; pos is at its '['.
 func (p *parser) array() ([]any, error) {

@@ -332,3 +332,20 @@ func obj(v any) map[string]any {
 	m, _ := v.(map[string]any)
 	return m
 }
+
+// TestDecodeTopStrings: the top level's strings, shared where they repeat
+// or are common, are what encoding/json reads.
+func TestDecodeTopStrings(t *testing.T) {
+	for _, body := range []string{
+		`{"type":"track","event":"track","userId":"2026-03-02T10:00:00Z","timestamp":"2026-03-02T10:00:00Z","sentAt":"2026-03-02T10:00:00Z","channel":"browser"}`,
+		`{"type":"identify","userId":"a\"b","anonymousId":"a\"b","messageId":"é","name":"é","groupId":""}`,
+	} {
+		m, err := Decode([]byte(body), fixedNow)
+		if err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		if want, _ := stdObject([]byte(body)); !reflect.DeepEqual(m.Raw, want) {
+			t.Errorf("%s: Raw = %#v, want %#v", body, m.Raw, want)
+		}
+	}
+}
