@@ -1,6 +1,7 @@
 package usercom
 
 import (
+	"bytes"
 	"slices"
 	"strconv"
 	"strings"
@@ -198,9 +199,12 @@ func convert(t AttributeType, v any) (any, bool) {
 // segment.AppendJSON writes (json.Marshal's, without its reflection), its
 // escapes of those three undone.
 func compactJSON(v any) (string, error) {
-	b, err := segment.AppendJSON(nil, v)
+	b, err := segment.AppendJSON(make([]byte, 0, 256), v)
 	if err != nil {
 		return "", err
+	}
+	if bytes.IndexByte(b, '\\') < 0 {
+		return string(b), nil // no escapes to undo
 	}
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); i++ {
