@@ -132,9 +132,11 @@ type Campaign = wire.PromoterCampaign
 // activated reports whether the campaign accepts Segment events.
 func activated(c *Campaign) bool { return c.Status != StatusDraft }
 
-// Survey is one NPS survey a campaign triggered for a contact. Only the
-// facts fixed at trigger time and the response are stored; whether it is
-// delivered or reminded follows from the clock when read (see view).
+// Survey is one NPS survey a campaign triggered for a contact, as a
+// snapshot writes it; the state keeps it as a row without pointers (see
+// surveyTable). Only the facts fixed at trigger time and the response are
+// stored; whether it is delivered or reminded follows from the clock when
+// read (see view).
 type Survey struct {
 	ID       string `json:"id"`
 	Campaign string `json:"campaign"`
