@@ -147,3 +147,27 @@ func Must[T any](v T, err error) func(testing.TB) T {
 		return v
 	}
 }
+
+// RestoreWhile exports c's snapshot and imports it into other, again and
+// again, until done yields, then once more, calling check after each
+// import: a -race test of snapshots taken while a writer (a goroutine
+// that sends done its error) changes the state. The writer's error, or an
+// export that does not import, fails the test.
+func RestoreWhile(t testing.TB, c, other *client.Client, done <-chan error, check func()) {
+	t.Helper()
+	for running := true; running; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			running = false
+		default:
+		}
+		doc := Must(c.Snapshot(t.Context()))(t)
+		if err := other.RestoreSnapshot(t.Context(), doc); err != nil {
+			t.Fatalf("an export does not import: %v", err)
+		}
+		check()
+	}
+}

@@ -203,19 +203,7 @@ func TestSnapshotWhileEventsMove(t *testing.T) {
 		}
 		done <- err
 	}()
-	for running := true; running; {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-			running = false
-		default:
-		}
-		doc := testkit.Must(c.Snapshot(ctx))(t)
-		if err := other.RestoreSnapshot(ctx, doc); err != nil {
-			t.Fatalf("an export does not import: %v", err)
-		}
+	testkit.RestoreWhile(t, c, other, done, func() {
 		acct := other.Connect("prod")
 		seen := map[int64]bool{}
 		for _, ev := range testkit.Must(acct.Events(ctx, nil))(t) {
@@ -230,5 +218,5 @@ func TestSnapshotWhileEventsMove(t *testing.T) {
 				t.Fatalf("user %s: %d events out of order or miscounted (%d)", u.ID, len(evs), u.EventCount)
 			}
 		}
-	}
+	})
 }
