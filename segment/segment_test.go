@@ -287,3 +287,16 @@ func FuzzKeysEqual(f *testing.F) {
 		}
 	})
 }
+
+// TestNormalizeKeyFolded: a key already folded comes back as it is, others
+// folded.
+func TestNormalizeKeyFolded(t *testing.T) {
+	for in, want := range map[string]string{
+		"plan": "plan", "": "", "é": "é", "company_size": "companysize",
+		"First Name": "firstname", "a.b-c": "abc", "createdAt": "createdat", "x1": "x1",
+	} {
+		if got := NormalizeKey(in); got != want {
+			t.Errorf("NormalizeKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -12,6 +12,9 @@ import (
 // case-insensitive matching (G-9): lower case, without '_', '-', ' ' and '.'.
 // firstName, first_name, FirstName and "First Name" all fold to "firstname".
 func NormalizeKey(name string) string {
+	if normalized(name) {
+		return name // most keys are already folded: no copy
+	}
 	var b strings.Builder
 	b.Grow(len(name))
 	for i := 0; i < len(name); i++ {
@@ -26,6 +29,16 @@ func NormalizeKey(name string) string {
 		}
 	}
 	return b.String()
+}
+
+// normalized reports whether NormalizeKey would give name back unchanged.
+func normalized(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; isKeySeparator(c) || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // Get looks a trait or property up by name in any casing (G-9): an exact key
