@@ -108,6 +108,15 @@ func choose(sel, value string) step {
 		`; s.dispatchEvent(new Event("change", {bubbles: true})); })()`)
 }
 
+// click clicks the element sel names at the moment it runs, in the page:
+// a section that renders its table again after a choice (the account list,
+// then the account) replaces the node chromedp.Click would have looked up
+// a moment before ("Could not find node with given id"). Wait for sel to
+// be visible first.
+func click(sel string) step {
+	return chromedp.Evaluate[chromedp.Void](`document.querySelector(` + quote(sel) + `).click()`)
+}
+
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
 
 // text waits until the element that the XPath within selects shows want
@@ -298,7 +307,7 @@ func testRevokeKey(t *testing.T, ctx context.Context) {
 		chromedp.Navigate(srv.URL()+"/_emulator/ui/#state"),
 		choose(`#st-dest`, "usercom"),
 		chromedp.WaitVisible(chromedp.CSS(`button[aria-label="revoke key uc_rev"]`)),
-		chromedp.Click(chromedp.CSS(`button[aria-label="revoke key uc_rev"]`)),
+		click(`button[aria-label="revoke key uc_rev"]`),
 		chromedp.WaitVisible(chromedp.CSS(`button[aria-label="activate key uc_rev"]`)),
 		text(`//*[@id="st-account-info"]//tr`, "revoked"),
 	)
@@ -312,7 +321,7 @@ func testRevokeKey(t *testing.T, ctx context.Context) {
 		text(`//tr[@data-id="2"]`, "refused"),
 		section("state"),
 		choose(`#st-dest`, "usercom"),
-		chromedp.Click(chromedp.CSS(`button[aria-label="activate key uc_rev"]`)),
+		click(`button[aria-label="activate key uc_rev"]`),
 		chromedp.WaitVisible(chromedp.CSS(`button[aria-label="revoke key uc_rev"]`)),
 	)
 	if err := send(t, c, "usercom", "uc_rev", client.Identify("ann", map[string]any{"email": "ann@example.com"})); err != nil {
