@@ -2,6 +2,7 @@ package usercom_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http"
@@ -14,7 +15,7 @@ import (
 	"github.com/destemu/destemu/testkit"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/wire.golden")
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenStart is the frozen clock of TestWireGolden.
 var goldenStart = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -143,3 +144,172 @@ const handWritten = `{"version":1,"namespaces":[{"name":"default","clock":{"froz
     {"id":7,"user":1,"timestamp":"2026-03-02T09:59:59Z"}]}},
  {"destination":"usercom","id":"hw-empty","state":{"occurrences":[],"page_views":[]}},
  {"destination":"usercom","id":"hw-null","state":{"occurrences":null,"page_views":null}}]}]}`
+
+// usersGoldenStart is the frozen clock of TestUsersWireGolden.
+var usersGoldenStart = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+
+// TestUsersWireGolden freezes what User.com answers about users and
+// companies, and how a snapshot writes them, byte for byte (go test
+// -update rewrites testdata/users.golden): identify, page, track and group
+// answers sent on a frozen clock (traits of every kind, a full context,
+// users found by userId or anonymousId, an anonymousId carried by two
+// users, a user that learns its anonymousId, fields and attributes that
+// change and move the lookups); the users list through every filter, the
+// lookups and paging, each user by userId, anonymousId and id, and the
+// companies; the snapshot exported, imported, exported again and added
+// to; a hand-written snapshot imported and added to; states the import
+// refuses.
+func TestUsersWireGolden(t *testing.T) {
+	t.Parallel()
+	s := testkit.Start(t, testkit.WithFrozenClock(usersGoldenStart))
+	c := s.Client()
+	testkit.Must(c.CreateAccount(ctx, "usercom", client.AccountSpec{ID: "app", Keys: []client.KeySpec{{Value: "k-app"}},
+		Config: client.UsercomConfig{Attributes: []client.UsercomAttributeSpec{
+			{ContentType: "user", Name: "logins", Type: "number"}, {ContentType: "user", Name: "newsletter", Type: "boolean"},
+			{ContentType: "user", Name: "birthday", Type: "date"}, {ContentType: "company", Name: "founded", Type: "number"}}}}))(t)
+	testkit.Must(c.CreateAccount(ctx, "usercom", client.AccountSpec{ID: "beta", Keys: []client.KeySpec{{Value: "k-beta"}}}))(t)
+	testkit.Must(c.CreateAccount(ctx, "usercom", client.AccountSpec{ID: "quiet"}))(t) // never has a user
+	props := testkit.WireProperties()
+	tr := testkit.NewTranscript(t, s.URL())
+	n := 0
+	send := func(key string, m client.Message) {
+		t.Helper()
+		tr.Send("usercom", key, m.WithID(fmt.Sprintf("m-%d", n)))
+		testkit.Must(c.AdvanceClock(ctx, 3*time.Minute+time.Duration(n)))(t)
+		n++
+	}
+	app := func(m client.Message) { send("k-app", m) }
+	at := func(minutes int) time.Time { return usersGoldenStart.Add(time.Duration(minutes) * time.Minute) }
+	reads := func(acct string, users ...string) {
+		base := "/_emulator/usercom/accounts/" + acct
+		for _, q := range []string{"", "?limit=2&offset=1", "?offset=100", "?limit=1",
+			"?user_id=u1", "?user_id=nobody", "?anonymous_id=a1", "?anonymous_id=shared", "?email=ada@example.com", "?email=old@example.com",
+			"?first_name=Ada", "?first_name=Ada&limit=1&offset=1", "?last_name=Lovelace", "?phone=%2B44%2020%207946%200000",
+			"?gender=female", "?country=UK", "?region=England", "?city=London", "?os=Windows", "?device_type=desktop", "?language=pl-PL",
+			"?timezone=Europe/Warsaw", "?browser_family=Chrome", "?browser_version=127.0", "?company=acme", "?company=nope",
+			"?attributes.plan=pro", "?attributes.logins=42", "?attributes.newsletter=true", "?attributes.birthday=1815-12-10",
+			"?attributes.nested=%7B%22a%22:1%7D", "?attributes.nope=1", "?attributes.plan=", "?email=", "?user_id=u1&email=ada@example.com",
+			"?user_id=u1&email=b@example.com", "?first_name=Ada&last_name=Byron", "?from=2026-03-02T10:05:00Z&to=2026-03-02T10:20:00Z",
+			"?from=yesterday", "?mail=x"} {
+			tr.Get(base + "/users" + q)
+		}
+		for _, u := range users {
+			tr.Get(base + "/users/" + u)
+		}
+		for _, q := range []string{"", "?member=u1", "?member=a1", "?member=nobody", "?name=Acme", "?attributes.founded=1999"} {
+			tr.Get(base + "/companies" + q)
+		}
+		for _, g := range []string{"acme", "initech", "nope"} {
+			tr.Get(base + "/companies/" + g)
+		}
+		tr.Get(base + "/attributes")
+	}
+
+	full := map[string]any{
+		"userAgent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.127 Safari/537.36",
+		"os":        map[string]any{"name": "Windows", "version": "10"},
+		"device":    map[string]any{"name": "Surface", "model": "Surface Pro 9", "type": "desktop"},
+		"locale":    "pl-PL", "screen": map[string]any{"width": 1920, "height": 1080}, "ip": "203.0.113.7",
+		"timezone": "Europe/Warsaw", "page": map[string]any{"url": "https://example.com/pricing <b>"},
+	}
+	app(client.Identify("u1", map[string]any{
+		"email": " ada@example.com ", "firstName": "Ada", "lastName": "Lovelace", "phone": "+44 20 7946 0000", "gender": "female",
+		"address": map[string]any{"city": "London", "state": "England", "country": "UK"}, "plan": "pro", "logins": "42",
+		"newsletter": 1, "birthday": "1815-12-10T08:00:00+01:00", "nested": map[string]any{"a": 1}, "html": "<b>Tom & Jerry</b>",
+		"unicode": "café \u2028 ☕", "big": json.Number("12345678901234567890"), "nothing": nil, "bad_logins": true,
+	}).WithContext(full))
+	app(client.Page("u1", "Pricing", map[string]any{"url": "https://example.com/pricing"}).At(at(2)))
+	app(client.Track("u1", "Order Completed", props[1]).At(at(3)))
+	app(client.Page("u1", "Old", nil).At(at(-30))) // older than last_seen
+	app(client.Identify("", map[string]any{"firstName": "Ada", "lastName": "Byron", "logins": "x"}).Anonymous("a1").
+		WithContext(map[string]any{"userAgent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:127.0) Gecko/20100101 Firefox/127.0",
+			"device": map[string]any{"model": "MacBook"}, "region": "ignored"}))
+	app(client.Track("", "Viewed", props[2]).Anonymous("a1"))
+	app(client.Group("u1", "acme", map[string]any{"name": "Acme", "employees": "120", "founded": 1999, "industry": "tools",
+		"address": map[string]any{"city": "Berlin", "country": "DE"}}))
+	app(client.Group("", "acme", nil).Anonymous("a1"))
+	app(client.Group("u1", "initech", map[string]any{"name": "Initech", "employees": "many"}))
+	app(client.Group("u1", "acme", map[string]any{"description": "Tools"})) // already a member
+	// An anonymousId stays with the first user that carried it: u2 carries
+	// "shared" too, and a call with only "shared" finds the anonymous user.
+	app(client.Page("", "Home", nil).Anonymous("shared").At(at(20)))
+	app(client.Identify("u2", map[string]any{"email": "b@example.com", "firstName": "Ada"}).Anonymous("shared"))
+	app(client.Track("", "Shared", props[3]).Anonymous("shared").At(at(21)))
+	// u3 has no anonymousId until a call brings one that a later user
+	// already carries.
+	app(client.Identify("u3", map[string]any{"email": "c@example.com"}))
+	app(client.Track("", "Late", nil).Anonymous("late"))
+	app(client.Track("u3", "Learns", nil).Anonymous("late"))
+	app(client.Track("", "Who", nil).Anonymous("late"))
+	// u1 changes: its old email and last name no longer find it.
+	app(client.Identify("u1", map[string]any{"email": "ada@example.com", "lastName": "King", "plan": "enterprise", "logins": 43, "newsletter": "false"}).
+		WithContext(map[string]any{"timezone": "Europe/London", "ip": "198.51.100.1"}))
+	app(client.Identify("u1", map[string]any{"lastName": "Lovelace", "plan": "pro", "logins": 42}))
+	app(client.Identify("", map[string]any{"email": "old@example.com"}).Anonymous("a1"))
+	app(client.Identify("", map[string]any{"email": "new@example.com"}).Anonymous("a1"))
+	send("k-beta", client.Identify("b1", map[string]any{"email": "ada@example.com", "plan": "pro"}).Anonymous("a1"))
+	send("k-beta", client.Page("", "Beta", nil).Anonymous("b-anon").At(at(5)))
+	appUsers := []string{"u1", "a1", "u2", "shared", "u3", "late", "1", "2", "7", "99", "0", "x"}
+	all := func() {
+		reads("app", appUsers...)
+		reads("beta", "b1", "a1", "b-anon", "2")
+		tr.Get("/_emulator/usercom/accounts/quiet/users")
+		tr.Get("/_emulator/usercom/accounts/quiet/users/1")
+	}
+	all()
+	snap := tr.Get("/_emulator/snapshot")
+	tr.Put("/_emulator/snapshot", snap)
+	if again := tr.Get("/_emulator/snapshot"); !bytes.Equal(again, snap) {
+		t.Error("the snapshot changed through an import")
+	}
+	all()
+	app(client.Identify("u1", map[string]any{"email": "ada2@example.com", "plan": "free"}))
+	app(client.Page("", "After import", nil).Anonymous("late").At(at(300)))
+	app(client.Track("u9", "New after import", nil).Anonymous("a9"))
+	app(client.Group("u9", "acme", nil))
+	all()
+	tr.Get("/_emulator/snapshot")
+
+	tr.Put("/_emulator/snapshot", []byte(usersHandWritten))
+	tr.Get("/_emulator/snapshot")
+	hw := []string{"h1", "ha", "hb", "1", "2", "3"}
+	reads("hw", hw...)
+	send("k-hw", client.Identify("h1", map[string]any{"email": "h1@example.com", "plan": "pro"}).Anonymous("ha"))
+	send("k-hw", client.Page("", "After load", nil).Anonymous("hb").At(at(10)))
+	send("k-hw", client.Group("h1", "hc", nil))
+	reads("hw", hw...)
+	tr.Get("/_emulator/snapshot")
+	for _, state := range usersBadStates {
+		tr.Record(http.MethodPut, "/_emulator/snapshot", []byte(`{"version":1,"namespaces":[{"name":"default","accounts":[`+
+			`{"destination":"usercom","id":"other","state":`+state+`}]}]}`))
+	}
+	tr.Get("/_emulator/usercom/accounts/hw/users") // unchanged by the refused imports
+	tr.Check("testdata/users.golden", *update)
+}
+
+// usersHandWritten is a snapshot as a person might write it: users with
+// fields left out (no companies, no attributes, null attributes), times in
+// zones of their own, attributes spaced and unsorted, a last_seen, two
+// users carrying one anonymousId, a company with members.
+const usersHandWritten = `{"version":1,"namespaces":[{"name":"default","clock":{"frozen":true,"now":"2026-03-02T10:00:00Z"},"accounts":[
+ {"destination":"usercom","id":"hw","created":"2026-03-01T00:00:00Z","keys":[{"value":"k-hw"}],
+  "state":{"attributes":[{"content_type":"user","name":"plan","type":"string","origin":"auto"}],
+   "users":[
+    {"id":1,"user_id":"h1","email":"H1@Example.com","first_name":"Hal","companies":["hc"],"attributes":{ "z" : 1.50, "plan" : "free", "a" : [ 1e3, "x" ] },
+     "page_views":3,"last_seen":"2026-03-02T12:00:00.123+02:00","created_at":"2026-03-01T08:00:00+01:00","updated_at":"2026-03-01T09:00:00Z"},
+    {"id":2,"anonymous_id":"ha","attributes":null},
+    {"id":3,"user_id":"h3","anonymous_id":"ha","city":"Paris","browser_family":"Chrome","companies":[]}],
+   "companies":[{"id":1,"group_id":"hc","name":"HC","member_ids":[1],"attributes":{"founded":1999}}]}}]}]}`
+
+// usersBadStates are User.com states the snapshot import refuses, each
+// with a message naming what is wrong.
+var usersBadStates = []string{
+	`{"users":[{"id":2}]}`,
+	`{"users":[null]}`,
+	`{"users":[{"id":1},{"id":1}]}`,
+	`{"users":[{"id":1,"email":7}]}`,
+	`{"users":{}}`,
+	`{"users":[{"id":1,"attributes":[1]}]}`,
+	`{"users":[{"id":1,"last_seen":"soon"}]}`,
+	`{"users":[{"id":1}],"companies":[{"id":1,"group_id":"g","member_ids":[2]}]}`,
+}
