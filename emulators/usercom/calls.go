@@ -17,10 +17,12 @@ import (
 // identify maps traits and context onto the user profile (UC-5 to UC-9,
 // EN-1).
 func (st *State) identify(r *emulators.Request, u *User) {
+	st.withAttributes(u)
+	st.workChanged = true
 	attrs := u.Attributes.Map()
 	was := keysOf(u, attrs, st.scratch[0][:0])
 	set := st.applyTraits(r, r.Message.Traits, profile{
-		ct: ContentUser, attrs: attrs,
+		ct: ContentUser, attrs: attrs, share: asItCame,
 		country: &u.Country, region: &u.Region, city: &u.City,
 		text: func(norm string) *string {
 			switch norm {
@@ -38,7 +40,7 @@ func (st *State) identify(r *emulators.Request, u *User) {
 			return nil
 		},
 	})
-	set = mapContext(r.Message.Context, u, set)
+	set = mapContext(r.Message.Context, u, &st.Users, set)
 	if len(r.Message.Traits) > 0 {
 		u.Attributes = segment.NewObject(attrs)
 	}
@@ -58,7 +60,16 @@ type profile struct {
 	text                  func(norm string) *string
 	country, region, city *string // filled from the address trait (UC-6)
 	employees             **int64 // companies only
+	// share keeps a text that repeats over profiles (a name, a place): a
+	// company keeps one copy for the process (unique.Make); a user's
+	// record keeps its index in the app's table of words (userList), so
+	// the user keeps it as it came.
+	share func(string) string
 }
+
+func asItCame(s string) string { return s }
+
+func interned(s string) string { return unique.Make(s).Value() }
 
 // applyTraits maps semantic traits to the profile's fields and the rest to
 // its attributes (UC-8, UC-9), and returns what it set. Keys are visited in
@@ -74,7 +85,7 @@ func (st *State) applyTraits(r *emulators.Request, traits map[string]any, p prof
 				if norm == "email" {
 					*dst = strings.TrimSpace(*dst) // emails are stored without surrounding spaces
 				} else {
-					*dst = unique.Make(*dst).Value() // names repeat over users: keep one copy
+					*dst = p.share(*dst)
 				}
 				set = append(set, k)
 			}
@@ -82,7 +93,7 @@ func (st *State) applyTraits(r *emulators.Request, traits map[string]any, p prof
 		}
 		switch {
 		case norm == "address":
-			set = applyAddress(r, "trait", k, v, p.country, p.region, p.city, set)
+			set = applyAddress(r, "trait", k, v, p, set)
 		case norm == "employees" && p.employees != nil:
 			if n, ok := employees(r, k, v); ok {
 				*p.employees = &n
@@ -114,7 +125,7 @@ func setText(r *emulators.Request, what, name string, v any, dst *string) bool {
 
 // applyAddress maps an address object to country, region (from state or
 // region) and city, the fields that are present (UC-6).
-func applyAddress(r *emulators.Request, what, name string, v any, country, region, city *string, set []string) []string {
+func applyAddress(r *emulators.Request, what, name string, v any, p profile, set []string) []string {
 	addr, ok := v.(map[string]any)
 	if !ok {
 		if v != nil {
@@ -123,7 +134,7 @@ func applyAddress(r *emulators.Request, what, name string, v any, country, regio
 		return set
 	}
 	if c, ok := segment.GetString(addr, "country"); ok {
-		*country = unique.Make(c).Value()
+		*p.country = p.share(c)
 		set = append(set, "country")
 	}
 	reg, ok := segment.GetString(addr, "state")
@@ -131,11 +142,11 @@ func applyAddress(r *emulators.Request, what, name string, v any, country, regio
 		reg, ok = segment.GetString(addr, "region")
 	}
 	if ok {
-		*region = unique.Make(reg).Value()
+		*p.region = p.share(reg)
 		set = append(set, "region")
 	}
 	if c, ok := segment.GetString(addr, "city"); ok {
-		*city = unique.Make(c).Value()
+		*p.city = p.share(c)
 		set = append(set, "city")
 	}
 	return set
@@ -143,7 +154,7 @@ func applyAddress(r *emulators.Request, what, name string, v any, country, regio
 
 // mapContext copies the context fields the seed lists onto the user (UC-7);
 // absent ones leave the profile unchanged. The user agent is parsed once.
-func mapContext(ctx segment.Object, u *User, set []string) []string {
+func mapContext(ctx segment.Object, u *User, words *userList, set []string) []string {
 	if ctx.Empty() {
 		return set
 	}
@@ -153,9 +164,10 @@ func mapContext(ctx segment.Object, u *User, set []string) []string {
 			set = append(set, field)
 		}
 	}
-	// put keeps one copy of a value that repeats over users (an agent, a
-	// zone, a language); own keeps a value of the user's own (an address).
-	put := func(dst *string, v, field string) { own(dst, unique.Make(v).Value(), field) }
+	// put sets a value that repeats over users (an agent, a zone, a
+	// language), kept in the app's table of words; own a value of the
+	// user's own (an address), kept in its record.
+	put := own
 	if ua := memberString(ctx, "userAgent"); ua != "" {
 		put(&u.UserAgent, ua, "user_agent")
 		family, version := parseBrowser(ua)
@@ -180,7 +192,11 @@ func mapContext(ctx segment.Object, u *User, set []string) []string {
 		w, okW := segment.Text(width)
 		h, okH := segment.Text(height)
 		if okW && okH && w != "" && h != "" {
-			put(&u.Resolution, w+"x"+h, "resolution")
+			res, seen := words.word(w + "x" + h) // the table's copy: the text is not made again
+			if !seen {
+				res = w + "x" + h
+			}
+			put(&u.Resolution, res, "resolution")
 		}
 	}
 	own(&u.IPAddress, memberString(ctx, "ip"), "ip_address")
@@ -289,7 +305,7 @@ func (st *State) group(r *emulators.Request, u *User) {
 		r.Did("created company %q", m.GroupID)
 	}
 	set := st.applyTraits(r, m.Traits, profile{
-		ct: ContentCompany, attrs: c.Attributes,
+		ct: ContentCompany, attrs: c.Attributes, share: interned,
 		country: &c.Country, region: &c.Region, city: &c.City, employees: &c.Employees,
 		text: func(norm string) *string {
 			switch norm {
@@ -311,6 +327,7 @@ func (st *State) group(r *emulators.Request, u *User) {
 	c.UpdatedAt = r.Now
 	if !slices.Contains(u.Companies, c.GroupID) {
 		u.Companies = append(u.Companies, c.GroupID)
+		st.workChanged = true
 		c.MemberIDs = append(c.MemberIDs, u.ID)
 		r.Did("added user %s to company %q", userLabel(u), m.GroupID)
 	}

@@ -125,9 +125,9 @@ func (st *State) nextPageViewID() int64 {
 // indexEvents links the loaded occurrences and page views to their users,
 // refusing one that names no user.
 func (st *State) indexEvents() (err error) {
-	st.userOccs, st.lastOccurrence, err = chainUsers(&st.Occurrences, len(st.Users), func(o Occurrence) (int64, int64) { return o.ID, o.User })
+	st.userOccs, st.lastOccurrence, err = chainUsers(&st.Occurrences, st.Users.Len(), func(o Occurrence) (int64, int64) { return o.ID, o.User })
 	if err == nil {
-		st.userViews, st.lastView, err = chainUsers(&st.PageViews, len(st.Users), func(v PageView) (int64, int64) { return v.ID, v.User })
+		st.userViews, st.lastView, err = chainUsers(&st.PageViews, st.Users.Len(), func(v PageView) (int64, int64) { return v.ID, v.User })
 	}
 	return err
 }

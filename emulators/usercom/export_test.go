@@ -15,16 +15,16 @@ import (
 // logins (i). The lookup benchmark needs a million of them.
 func SeedUsers(s emulators.State, n int) {
 	st := s.(*State)
-	st.Users = append(make([]*User, 0, len(st.Users)+n), st.Users...)
+	st.Users.Recs = append(make([]string, 0, st.Users.Len()+n), st.Users.Recs...)
+	st.Users.Slots = append(make([]int64, 0, len(st.Users.Recs)*slotWords+n*slotWords), st.Users.Slots...)
 	for i := range n {
 		is := strconv.Itoa(i)
 		u := &User{
-			ID: int64(len(st.Users) + 1), UserID: "u-" + is, AnonymousID: "a-" + is,
+			ID: int64(st.Users.Len() + 1), UserID: "u-" + is, AnonymousID: "a-" + is,
 			Email: "u-" + is + "@example.com", FirstName: "First-" + strconv.Itoa(i/10), LastName: "Last-" + is,
 			Attributes: segment.NewObject(map[string]any{"plan": []string{"pro", "free"}[i%2], "logins": json.Number(is)}),
 			Companies:  []string{},
 		}
-		st.Users = append(st.Users, u)
-		st.indexUser(u)
+		st.addUser(u)
 	}
 }

@@ -187,8 +187,8 @@ func TestStateRoundTrip(t *testing.T) {
 	}
 	// The reloaded state keeps working: same user, same event.
 	r := send(st, `{"type":"track","userId":"u1","event":"Signed Up"}`)
-	if len(st.Users) != 2 || st.events["Signed Up"].Occurrences != 2 || strings.Contains(strings.Join(r.Actions(), ";"), "created user") {
-		t.Fatalf("after reload: %d users, actions %v", len(st.Users), r.Actions())
+	if st.Users.Len() != 2 || st.events["Signed Up"].Occurrences != 2 || strings.Contains(strings.Join(r.Actions(), ";"), "created user") {
+		t.Fatalf("after reload: %d users, actions %v", st.Users.Len(), r.Actions())
 	}
 	again, _ := json.Marshal(s2)
 	if _, err := emulators.Register(e).LoadState(again); err != nil {

@@ -114,16 +114,36 @@ func (st *State) moveLookups(u *User, attrs map[string]any, was *lookupKeys) {
 
 // usersFor narrows the users list through an index: the first indexed
 // filter of the query (in name order), else an attribute's; all users
-// when there is none.
-func usersFor(r *emulators.ResourceRequest, st *State) []*User {
+// when there is none. Users are decoded as the list reads them.
+func usersFor(r *emulators.ResourceRequest, st *State) emulators.Indexed[*User] {
 	ids, ok := emulators.Lookup(r.Query, st.lookups)
 	if !ok {
 		ids, ok = st.attributeLookup(r)
 	}
 	if !ok {
-		return st.Users
+		return userSeq{list: &st.Users}
 	}
 	return st.usersByID(ids)
+}
+
+// userSeq reads users by position: ids, or every user when ids is nil.
+type userSeq struct {
+	list *userList
+	ids  []int64
+}
+
+func (s userSeq) Len() int {
+	if s.ids == nil {
+		return s.list.Len()
+	}
+	return len(s.ids)
+}
+
+func (s userSeq) At(i int) *User {
+	if s.ids == nil {
+		return s.list.user(int64(i + 1))
+	}
+	return s.list.user(s.ids[i])
 }
 
 // attributeLookup answers the first attributes.<name> filter of the query
@@ -143,15 +163,15 @@ func (st *State) attributeLookup(r *emulators.ResourceRequest) ([]int64, bool) {
 	return nil, false
 }
 
-// usersByID returns the users with these IDs (ascending), in that order.
-func (st *State) usersByID(ids []int64) []*User {
-	out := make([]*User, 0, len(ids))
+// usersByID reads the users with these IDs (ascending), in that order.
+func (st *State) usersByID(ids []int64) userSeq {
+	out := make([]int64, 0, len(ids))
 	for _, id := range ids {
-		if id >= 1 && id <= int64(len(st.Users)) {
-			out = append(out, st.Users[id-1])
+		if id >= 1 && id <= int64(st.Users.Len()) {
+			out = append(out, id)
 		}
 	}
-	return out
+	return userSeq{list: &st.Users, ids: out}
 }
 
 // storedFor reads a list of records by position: the user's, through its

@@ -103,7 +103,9 @@ var attributesView = emulators.View[*State, *Attribute]{
 
 var usersView = emulators.View[*State, *User]{
 	Path: "users", Summary: "List users (from/to on created_at)",
-	Items:  func(r *emulators.ResourceRequest, st *State) ([]*User, error) { return usersFor(r, st), nil },
+	Stored: func(r *emulators.ResourceRequest, st *State) (emulators.Indexed[*User], error) {
+		return usersFor(r, st), nil
+	},
 	Fields: userText,
 	Multi: map[string]func(*User) []string{
 		"company": func(u *User) []string { return u.Companies },
@@ -131,8 +133,7 @@ var companiesView = emulators.View[*State, *Company]{
 		var out []*Company
 		for _, c := range st.Companies {
 			if slices.ContainsFunc(c.MemberIDs, func(id int64) bool {
-				u := st.Users[id-1]
-				return u.UserID == member || u.AnonymousID == member
+				return st.Users.userID(id) == member || st.Users.anonymousID(id) == member
 			}) {
 				out = append(out, c)
 			}
@@ -160,7 +161,7 @@ func getCompany(r *emulators.ResourceRequest, st *State) (any, error) {
 	}
 	members := make([]*User, 0, len(c.MemberIDs))
 	for _, id := range c.MemberIDs {
-		members = append(members, st.Users[id-1])
+		members = append(members, st.Users.user(id))
 	}
 	return CompanyDetail{Company: c, Members: members}, nil
 }

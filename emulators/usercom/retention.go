@@ -9,7 +9,7 @@ import (
 // Stored reports the app's users and stored events: event occurrences and
 // page views (emulators.Retainer).
 func (*Destination) Stored(st *State) (users, events int) {
-	return len(st.Users), st.Occurrences.Len() + st.PageViews.Len()
+	return st.Users.Len(), st.Occurrences.Len() + st.PageViews.Len()
 }
 
 // TrimEvents keeps the newest keep of the occurrences and page views

@@ -3,6 +3,7 @@ package usercom
 import (
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"time"
@@ -17,27 +18,38 @@ import (
 // finds users, companies, attributes and events without scanning.
 //
 // Users, companies, events, occurrences and page views are never deleted,
-// so a user's ID is its position in Users plus one.
+// so a user's ID is its position in Users plus one. Users are kept as
+// records (userList), read into a User to change or show.
 type State struct {
 	TrustedDomains []string           `json:"trusted_domains"`
 	Attributes     []*Attribute       `json:"attributes"`
-	Users          []*User            `json:"users"`
+	Users          userList           `json:"users"`
 	Companies      []*Company         `json:"companies"`
 	Events         []*EventDefinition `json:"events"`
 	Occurrences    storedOccurrences  `json:"occurrences"`
 	PageViews      storedPageViews    `json:"page_views"`
 
-	domains     map[string]struct{}
-	attrs       [contentTypes]map[string]*Attribute // by NormalizeKey(name)
-	byAnonymous map[string]*User                    // the first user that carried each anonymousId
+	domains map[string]struct{}
+	attrs   [contentTypes]map[string]*Attribute // by NormalizeKey(name)
+	// byAnonymous finds the first user that carried each anonymousId
+	// (by hash: checked against the user's record).
+	byAnonymous *emulators.Index[int64]
 	// lookups index the users list's lookupFields by user ID, attrLookups
 	// its attribute filters by attribute name: kept current by every
 	// change of a user (addLookups, moveLookups).
 	lookups     map[string]*emulators.Index[int64]
 	attrLookups map[string]*emulators.Index[int64]
 	scratch     [2][]attrText // keysOf's buffers, reused under the account's lock
-	companies   map[string]*Company
-	events      map[string]*EventDefinition
+	// work is the user a message changes, read from its record and saved
+	// by saveUser: reused under the account's lock. workAttrs says its
+	// attributes were read; workChanged that its record must be written.
+	work                   User
+	workSeen               time.Time // its LastSeen points here
+	workStored             string    // its attributes' stored form
+	workAttrs, workChanged bool
+	recBuf, attrBuf        []byte // records are written here first; work's attributes read here
+	companies              map[string]*Company
+	events                 map[string]*EventDefinition
 	// userOccs and userViews find a user's occurrences and page views by
 	// its id; lastOccurrence and lastView are the newest ids.
 	userOccs, userViews      *emulators.Chains[int64]
@@ -78,8 +90,8 @@ func (st *State) initIndexes() {
 	for i := range st.attrs {
 		st.attrs[i] = make(map[string]*Attribute)
 	}
-	st.initLookups(len(st.Users))
-	st.byAnonymous = make(map[string]*User)
+	st.initLookups(len(st.Users.loaded))
+	st.byAnonymous = emulators.NewIndex[int64](len(st.Users.loaded))
 	st.companies = make(map[string]*Company, len(st.Companies))
 	st.events = make(map[string]*EventDefinition, len(st.Events))
 	st.userOccs = &emulators.Chains[int64]{}
@@ -103,13 +115,20 @@ func (st *State) reindex() error {
 		}
 		st.attrs[ct.index()][a.key()] = a
 	}
-	for i, u := range st.Users {
+	loaded := st.Users.loaded
+	st.Users.loaded = nil
+	if loaded != nil {
+		st.Users.Recs = make([]string, 0, len(loaded))
+		st.Users.Slots = make([]int64, 0, len(loaded)*slotWords)
+	}
+	for i, u := range loaded {
 		if u == nil || u.ID != int64(i+1) {
 			return fmt.Errorf("users[%d]: id must be %d", i, i+1)
 		}
-		st.indexUser(u)
+		st.addUser(u)
+		loaded[i] = nil // the record holds it now
 	}
-	known := func(id int64) bool { return id >= 1 && id <= int64(len(st.Users)) }
+	known := func(id int64) bool { return id >= 1 && id <= int64(st.Users.Len()) }
 	for i, c := range st.Companies {
 		if c == nil || slices.ContainsFunc(c.MemberIDs, func(id int64) bool { return !known(id) }) {
 			return fmt.Errorf("companies[%d]: missing, or a member id names no user", i)
@@ -128,25 +147,29 @@ func (st *State) reindex() error {
 	return st.indexEvents() // a null one was refused as it was read
 }
 
-func (st *State) indexUser(u *User) {
+// addUser stores a new or loaded user and indexes it.
+func (st *State) addUser(u *User) {
+	st.recBuf = st.Users.add(u, st.recBuf)
 	st.addLookups(u)
-	st.indexAnonymous(u)
+	st.indexAnonymous(u.AnonymousID, u.ID)
 }
 
 // byUserID finds the user with a userId; with several (only a hand-written
 // snapshot can hold them), the first.
-func (st *State) byUserID(id string) *User {
-	if n, ok := st.lookups["user_id"].First(id, func(n int64) bool { return st.Users[n-1].UserID == id }); ok {
-		return st.Users[n-1]
-	}
-	return nil
+func (st *State) byUserID(id string) (int64, bool) {
+	return st.lookups["user_id"].First(id, func(n int64) bool { return st.Users.userID(n) == id })
+}
+
+// byAnonymousID finds the first user that carried an anonymousId.
+func (st *State) byAnonymousID(anon string) (int64, bool) {
+	return st.byAnonymous.First(anon, func(n int64) bool { return st.Users.anonymousID(n) == anon })
 }
 
 // indexAnonymous lets a call that carries only the user's anonymousId find
 // it. An anonymousId stays with the first user that carried it.
-func (st *State) indexAnonymous(u *User) {
-	if _, taken := st.byAnonymous[u.AnonymousID]; u.AnonymousID != "" && !taken {
-		st.byAnonymous[u.AnonymousID] = u
+func (st *State) indexAnonymous(anon string, id int64) {
+	if _, taken := st.byAnonymousID(anon); anon != "" && !taken {
+		st.byAnonymous.Add(anon, id)
 	}
 }
 
@@ -159,56 +182,112 @@ func (st *State) indexAnonymous(u *User) {
 // later sends a userId unknown to the app becomes a second user (the
 // anonymousId still finds the first). A found user without an anonymousId
 // learns it.
+//
+// The user is read into st.work, without its attributes (identify reads
+// them, withAttributes); saveUser stores what the message changed.
 func (st *State) user(r *emulators.Request) *User {
 	m := r.Message
-	var u *User
+	var id int64
+	var found bool
 	if m.UserID != "" {
-		u = st.byUserID(m.UserID)
+		id, found = st.byUserID(m.UserID)
 	} else {
-		u = st.byAnonymous[m.AnonymousID]
+		id, found = st.byAnonymousID(m.AnonymousID)
 	}
-	if u != nil {
+	u := &st.work
+	st.workAttrs, st.workChanged = false, false
+	if found {
+		st.workStored = st.Users.decodeUser(id, u, &st.workSeen, m)
 		if u.AnonymousID == "" && m.AnonymousID != "" {
 			u.AnonymousID = m.AnonymousID
+			st.workChanged = true
 			st.lookups["anonymous_id"].Add(u.AnonymousID, u.ID)
-			st.indexAnonymous(u)
+			st.indexAnonymous(u.AnonymousID, u.ID)
 		}
 		return u
 	}
-	u = &User{
-		ID:          int64(len(st.Users) + 1),
+	*u = User{
+		ID:          int64(st.Users.Len() + 1),
 		UserID:      m.UserID,
 		AnonymousID: m.AnonymousID,
 		Companies:   []string{},
 		CreatedAt:   r.Now,
 	}
-	st.Users = append(st.Users, u)
-	st.indexUser(u)
+	st.workAttrs = true
+	st.addUser(u)
 	r.Did("created user %s", userLabel(u))
 	return u
+}
+
+// withAttributes reads the attributes of st.work, which user left out.
+func (st *State) withAttributes(u *User) {
+	if !st.workAttrs {
+		// A copy the next message overwrites: work's attributes are read
+		// and replaced within this one.
+		st.attrBuf = append(st.attrBuf[:0], st.workStored...)
+		u.Attributes = readAttributes(st.attrBuf)
+		st.workAttrs = true
+	}
+}
+
+// saveUser stores what a message changed of st.work: its slot, and its
+// record when its profile may have changed.
+func (st *State) saveUser(u *User) {
+	st.Users.setSlot(u)
+	if !st.workChanged {
+		return
+	}
+	rec := st.Users.appendRecord(st.recBuf[:0], u)
+	if st.workAttrs {
+		rec, _ = u.Attributes.AppendBinary(rec)
+	} else {
+		rec = append(rec, st.workStored...)
+	}
+	st.recBuf = st.Users.store(u.ID, rec)
 }
 
 // lookupUser finds a user for the control plane: by userId, else by
 // anonymousId, else by the app's numeric id.
 func (st *State) lookupUser(key string) (*User, bool) {
-	if u := st.byUserID(key); u != nil {
-		return u, true
+	id, ok := st.byUserID(key)
+	if !ok {
+		id, ok = st.byAnonymousID(key)
 	}
-	if u, ok := st.byAnonymous[key]; ok {
-		return u, true
+	if !ok {
+		n, err := strconv.ParseInt(key, 10, 64)
+		id, ok = n, err == nil && n >= 1 && n <= int64(st.Users.Len())
 	}
-	if id, err := strconv.ParseInt(key, 10, 64); err == nil && id >= 1 && id <= int64(len(st.Users)) {
-		return st.Users[id-1], true
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	return st.Users.user(id), true
 }
 
-// userLabel names a user in the request log.
-func userLabel(u *User) string {
-	if u.UserID != "" {
-		return strconv.Quote(u.UserID)
+// userLabel names a user in the request log: its userId quoted, else
+// "anonymous" and its anonymousId quoted. It is a fmt.Formatter holding
+// the user, not a string: an argument of Request.Did then costs no
+// allocation, where a string costs its quoted copy and its box.
+func userLabel(u *User) label { return label{u} }
+
+type label struct{ u *User }
+
+// Format writes the label as strconv.Quote would quote the id, copying an
+// id that needs no escape as it is.
+func (l label) Format(f fmt.State, _ rune) {
+	id := l.u.UserID
+	if id == "" {
+		io.WriteString(f, "anonymous ")
+		id = l.u.AnonymousID
 	}
-	return "anonymous " + strconv.Quote(u.AnonymousID)
+	for i := range len(id) {
+		if c := id[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			io.WriteString(f, strconv.Quote(id))
+			return
+		}
+	}
+	io.WriteString(f, `"`)
+	io.WriteString(f, id)
+	io.WriteString(f, `"`)
 }
 
 var timeZero time.Time

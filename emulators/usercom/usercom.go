@@ -100,6 +100,7 @@ func (*Destination) Handle(r *emulators.Request, st *State) error {
 		st.group(r, u)
 	}
 	u.UpdatedAt = r.Now
+	st.saveUser(u)
 	r.Set("user", u.ID)
 	return nil
 }
