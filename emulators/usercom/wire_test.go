@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -312,4 +313,54 @@ var usersBadStates = []string{
 	`{"users":[{"id":1,"attributes":[1]}]}`,
 	`{"users":[{"id":1,"last_seen":"soon"}]}`,
 	`{"users":[{"id":1}],"companies":[{"id":1,"group_id":"g","member_ids":[2]}]}`,
+}
+
+// TestSnapshotWhileUsersChange exports snapshots while users are created
+// and changed (run it with -race): every export imports into another
+// server, where each user reads back with the id it was listed with and
+// page_views never ahead of the page views stored for it.
+func TestSnapshotWhileUsersChange(t *testing.T) {
+	t.Parallel()
+	s, other := testkit.Start(t), testkit.Start(t).Client()
+	c := s.Client()
+	testkit.Must(c.CreateAccount(ctx, "usercom", client.AccountSpec{ID: "app", Keys: []client.KeySpec{{Value: "k"}}}))(t)
+	done := make(chan error)
+	go func() {
+		var err error
+		for i := 0; err == nil && i < 200; i++ {
+			u := fmt.Sprintf("u-%d", i%9)
+			for _, m := range []client.Message{
+				client.Identify(u, map[string]any{"email": fmt.Sprintf("%s-%d@example.com", u, i), "plan": []string{"pro", "free"}[i%2]}).
+					Anonymous(fmt.Sprintf("a-%d", i)).WithContext(map[string]any{"timezone": fmt.Sprintf("Zone/%d", i%5)}),
+				client.Page(u, "Home", nil),
+				client.Group(u, fmt.Sprintf("g-%d", i%4), nil),
+			} {
+				if err == nil {
+					_, err = c.Send(ctx, "usercom", "k", nil, m)
+				}
+			}
+		}
+		done <- err
+	}()
+	for running := true; running; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			running = false
+		default:
+		}
+		doc := testkit.Must(c.Snapshot(ctx))(t)
+		if err := other.RestoreSnapshot(ctx, doc); err != nil {
+			t.Fatalf("an export does not import: %v", err)
+		}
+		acct := other.Usercom("app")
+		for _, u := range testkit.Must(acct.Users(ctx, nil))(t) {
+			d := testkit.Must(acct.User(ctx, strconv.FormatInt(u.ID, 10)))(t)
+			if d.UserID != u.UserID || int64(len(d.PageViewLog)) != u.PageViews {
+				t.Fatalf("user %d (%s): read back as %s with %d page views, listed with %d", u.ID, u.UserID, d.UserID, len(d.PageViewLog), u.PageViews)
+			}
+		}
+	}
 }
