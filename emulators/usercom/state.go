@@ -197,7 +197,7 @@ func (st *State) user(r *emulators.Request) *User {
 	u := &st.work
 	st.workAttrs, st.workChanged = false, false
 	if found {
-		st.workStored = st.Users.decodeUser(id, u, &st.workSeen, m)
+		st.workStored = st.Users.decodeUser(id, u, &st.workSeen)
 		if u.AnonymousID == "" && m.AnonymousID != "" {
 			u.AnonymousID = m.AnonymousID
 			st.workChanged = true

@@ -218,17 +218,15 @@ func (l *userList) anonymousID(id int64) string {
 }
 
 // decodeUser reads user id into u, all but its attributes, whose stored
-// form it returns (decodeAttributes reads them: a track or a page does
-// without). last_seen goes to *seen. The identities are not pieces of the
-// record, which a change replaces, so that an occurrence or a page view
-// that keeps them does not keep the record: a message's own userId and
-// anonymousId (msg) when they are the same text, else a copy. The other
-// texts share the record or the table of words.
-func (l *userList) decodeUser(id int64, u *User, seen *time.Time, msg *segment.Message) (attrs string) {
+// form it returns (readAttributes reads them: a track or a page does
+// without). last_seen goes to *seen. Its texts share the record or the
+// table of words: what keeps them past the message (an occurrence, a page
+// view) copies them into its own record.
+func (l *userList) decodeUser(id int64, u *User, seen *time.Time) (attrs string) {
 	rec := l.Recs[id-1]
 	r := recReader{s: rec}
 	uid, aid := r.ids()
-	*u = User{ID: id, UserID: ownText(uid, msg.UserID, msg.AnonymousID), AnonymousID: ownText(aid, msg.AnonymousID, msg.UserID)}
+	*u = User{ID: id, UserID: uid, AnonymousID: aid}
 	u.Email = r.text()
 	for _, f := range wordFields(u) {
 		*f = r.word(l.Words)
@@ -247,17 +245,6 @@ func (l *userList) decodeUser(id int64, u *User, seen *time.Time, msg *segment.M
 	}
 	l.readSlot(id, u, seen)
 	return rec[r.off:]
-}
-
-// ownText returns s as a string of its own: one of the message's texts
-// when it is the same, else a copy.
-func ownText(s string, msg ...string) string {
-	for _, m := range msg {
-		if s == m {
-			return m
-		}
-	}
-	return strings.Clone(s)
 }
 
 // readAttributes reads attributes stored by appendRecord, from a copy of
@@ -344,11 +331,9 @@ func (l *userList) user(id int64) *User {
 	return &v.u
 }
 
-var noMessage segment.Message
-
 // decodeInto reads user id whole.
 func (l *userList) decodeInto(id int64, u *User, seen *time.Time) {
-	u.Attributes = readAttributes([]byte(l.decodeUser(id, u, seen, &noMessage)))
+	u.Attributes = readAttributes([]byte(l.decodeUser(id, u, seen)))
 }
 
 // MarshalJSON writes the users as encoding/json wrote a []*User: null
