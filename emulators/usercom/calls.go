@@ -295,6 +295,7 @@ func (st *State) page(r *emulators.Request, u *User) {
 // employees, name and phone fill the company's own fields; the rest are
 // company attributes (UC-8, UC-9).
 func (st *State) group(r *emulators.Request, u *User) {
+	st.withProfile(u) // its companies
 	m := r.Message
 	c := st.companies[m.GroupID]
 	if c == nil {

@@ -41,15 +41,17 @@ type State struct {
 	attrLookups map[string]*emulators.Index[int64]
 	scratch     [2][]attrText // keysOf's buffers, reused under the account's lock
 	// work is the user a message changes, read from its record and saved
-	// by saveUser: reused under the account's lock. workAttrs says its
-	// attributes were read; workChanged that its record must be written.
-	work                   User
-	workSeen               time.Time // its LastSeen points here
-	workStored             string    // its attributes' stored form
-	workAttrs, workChanged bool
-	recBuf, attrBuf        []byte // records are written here first; work's attributes read here
-	companies              map[string]*Company
-	events                 map[string]*EventDefinition
+	// by saveUser: reused under the account's lock. workProfile and
+	// workAttrs say its profile and its attributes were read (a track or a
+	// page reads only its identities and slot); workChanged that its record
+	// must be written.
+	work                                User
+	workSeen                            time.Time // its LastSeen points here
+	workStored                          string    // its attributes' stored form
+	workProfile, workAttrs, workChanged bool
+	recBuf, attrBuf                     []byte // records are written here first; work's attributes read here
+	companies                           map[string]*Company
+	events                              map[string]*EventDefinition
 	// userOccs and userViews find a user's occurrences and page views by
 	// its id; lastOccurrence and lastView are the newest ids.
 	userOccs, userViews      *emulators.Chains[int64]
@@ -183,8 +185,9 @@ func (st *State) indexAnonymous(anon string, id int64) {
 // anonymousId still finds the first). A found user without an anonymousId
 // learns it.
 //
-// The user is read into st.work, without its attributes (identify reads
-// them, withAttributes); saveUser stores what the message changed.
+// The user is read into st.work, its identities and slot only (identify
+// and group read the rest, withProfile and withAttributes); saveUser
+// stores what the message changed.
 func (st *State) user(r *emulators.Request) *User {
 	m := r.Message
 	var id int64
@@ -195,10 +198,11 @@ func (st *State) user(r *emulators.Request) *User {
 		id, found = st.byAnonymousID(m.AnonymousID)
 	}
 	u := &st.work
-	st.workAttrs, st.workChanged = false, false
+	st.workProfile, st.workAttrs, st.workChanged = false, false, false
 	if found {
-		st.workStored = st.Users.decodeUser(id, u, &st.workSeen)
+		st.Users.decodeIDs(id, u, &st.workSeen)
 		if u.AnonymousID == "" && m.AnonymousID != "" {
+			st.withProfile(u)
 			u.AnonymousID = m.AnonymousID
 			st.workChanged = true
 			st.lookups["anonymous_id"].Add(u.AnonymousID, u.ID)
@@ -213,14 +217,24 @@ func (st *State) user(r *emulators.Request) *User {
 		Companies:   []string{},
 		CreatedAt:   r.Now,
 	}
-	st.workAttrs = true
+	st.workProfile, st.workAttrs = true, true
 	st.addUser(u)
 	r.Did("created user %s", userLabel(u))
 	return u
 }
 
-// withAttributes reads the attributes of st.work, which user left out.
+// withProfile reads the rest of st.work's profile, which user left out,
+// before anything of it changes.
+func (st *State) withProfile(u *User) {
+	if !st.workProfile {
+		st.workStored = st.Users.decodeUser(u.ID, u, &st.workSeen)
+		st.workProfile = true
+	}
+}
+
+// withAttributes reads st.work's profile and attributes.
 func (st *State) withAttributes(u *User) {
+	st.withProfile(u)
 	if !st.workAttrs {
 		// A copy the next message overwrites: work's attributes are read
 		// and replaced within this one.

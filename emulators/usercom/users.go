@@ -217,6 +217,15 @@ func (l *userList) anonymousID(id int64) string {
 	return a
 }
 
+// decodeIDs reads user id's identities and slot into u, all a track or a
+// page reads.
+func (l *userList) decodeIDs(id int64, u *User, seen *time.Time) {
+	r := recReader{s: l.Recs[id-1]}
+	uid, aid := r.ids()
+	*u = User{ID: id, UserID: uid, AnonymousID: aid}
+	l.readSlot(id, u, seen)
+}
+
 // decodeUser reads user id into u, all but its attributes, whose stored
 // form it returns (readAttributes reads them: a track or a page does
 // without). last_seen goes to *seen. Its texts share the record or the
