@@ -31,12 +31,13 @@ import (
 // item and cost one map entry; a value held by a few (a user's events)
 // keeps their ids in a sorted slice; a value held by many (a first name, a
 // plan) keeps a set of them, so that adding or removing one costs O(1)
-// however many share it (ids need not arrive in order), and Get sorts
-// them. The zero Index is empty and ready to use.
+// however many share it (ids need not arrive in order): integer ids as a
+// sparse bitmap (idSet), which Get reads in order. The zero Index is empty
+// and ready to use.
 type Index[ID cmp.Ordered] struct {
-	one  map[uint64]ID              // values held by exactly one item
-	few  map[uint64][]ID            // by 2 to maxFew, ascending
-	many map[uint64]map[ID]struct{} // by more
+	one  map[uint64]ID         // values held by exactly one item
+	few  map[uint64][]ID       // by 2 to maxFew, ascending
+	many map[uint64]*idSet[ID] // by more
 }
 
 // indexSeed seeds every index's hash: one per process, as nothing hashed
@@ -62,7 +63,7 @@ func (x *Index[ID]) Add(value string, id ID) {
 	}
 	h := indexHash(value)
 	if set, ok := x.many[h]; ok {
-		set[id] = struct{}{}
+		set.add(id)
 		return
 	}
 	if ids, ok := x.few[h]; ok {
@@ -72,14 +73,11 @@ func (x *Index[ID]) Add(value string, id ID) {
 		case len(ids) < maxFew:
 			x.few[h] = slices.Insert(ids, i, id)
 		default:
-			set := make(map[ID]struct{}, 2*maxFew)
-			for _, old := range ids {
-				set[old] = struct{}{}
-			}
-			set[id] = struct{}{}
+			set := newIDSet(ids)
+			set.add(id)
 			delete(x.few, h)
 			if x.many == nil {
-				x.many = make(map[uint64]map[ID]struct{})
+				x.many = make(map[uint64]*idSet[ID])
 			}
 			x.many[h] = set
 		}
@@ -114,8 +112,8 @@ func (x *Index[ID]) Remove(value string, id ID) {
 		return
 	}
 	if set, ok := x.many[h]; ok {
-		delete(set, id) // a set stays a set: it may grow again
-		if len(set) == 0 {
+		set.remove(id) // a set stays a set: it may grow again
+		if set.empty() {
 			delete(x.many, h)
 		}
 		return
@@ -153,7 +151,8 @@ func (x *Index[ID]) Get(value string) (ids []ID, ok bool) {
 		return []ID{id}, true
 	}
 	if set, ok := x.many[h]; ok {
-		return slices.Sorted(maps.Keys(set)), true
+		set.all(func(id ID) bool { ids = append(ids, id); return true })
+		return ids, true
 	}
 	return slices.Clone(x.few[h]), true
 }
@@ -173,10 +172,13 @@ func (x *Index[ID]) First(value string, holds func(ID) bool) (id ID, ok bool) {
 			return other, true
 		}
 	}
-	for other := range x.many[h] {
-		if (!ok || other < id) && holds(other) {
-			id, ok = other, true
-		}
+	if set := x.many[h]; set != nil {
+		set.all(func(other ID) bool {
+			if holds(other) {
+				id, ok = other, true
+			}
+			return !ok
+		})
 	}
 	return id, ok
 }
