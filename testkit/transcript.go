@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/destemu/destemu/client"
 )
@@ -59,6 +60,20 @@ func (tr *Transcript) Send(dest, apiKey string, m client.Message) []byte {
 	}
 	_, answer := tr.record(http.MethodPost, "/"+dest, http.Header{"Authorization": {client.BasicAuth(apiKey)}}, body)
 	return answer
+}
+
+// Sender returns a send(apiKey, m) for a golden test's messages to dest:
+// the n-th message sent (from 0) gets the messageId "m-<n>", is recorded
+// by Send, and then moves c's clock on by step+n nanoseconds, so that
+// every message has a time of its own.
+func (tr *Transcript) Sender(c *client.Client, dest string, step time.Duration) func(apiKey string, m client.Message) {
+	n := 0
+	return func(apiKey string, m client.Message) {
+		tr.t.Helper()
+		tr.Send(dest, apiKey, m.WithID(fmt.Sprintf("m-%d", n)))
+		Must(c.AdvanceClock(tr.t.Context(), step+time.Duration(n)))(tr.t)
+		n++
+	}
 }
 
 func (tr *Transcript) record(method, path string, header http.Header, body []byte) (int, []byte) {

@@ -44,13 +44,7 @@ func TestWireGolden(t *testing.T) {
 	testkit.Must(c.CreateAccount(ctx, "promoter", client.AccountSpec{ID: "quiet"}))(t) // never stores an event
 	props := testkit.WireProperties()
 	tr := testkit.NewTranscript(t, s.URL())
-	n := 0
-	send := func(key string, m client.Message) {
-		t.Helper()
-		tr.Send("promoter", key, m.WithID(fmt.Sprintf("m-%d", n)))
-		testkit.Must(c.AdvanceClock(ctx, 3*time.Minute+time.Duration(n)))(t)
-		n++
-	}
+	send := tr.Sender(c, "promoter", 3*time.Minute)
 	acme := func(m client.Message) { send("k-acme", m) }
 	reads := func(acct string) {
 		base := "/_emulator/promoter/accounts/" + acct
@@ -159,13 +153,7 @@ func TestStateWireGolden(t *testing.T) {
 	testkit.Must(c.CreateAccount(ctx, "promoter", client.AccountSpec{ID: "tiny", Keys: []client.KeySpec{{Value: "k-tiny"}},
 		Config: client.PromoterConfig{DailyLimit: &tiny}}))(t)
 	tr := testkit.NewTranscript(t, s.URL())
-	n := 0
-	send := func(key string, m client.Message) {
-		t.Helper()
-		tr.Send("promoter", key, m.WithID(fmt.Sprintf("m-%d", n)))
-		testkit.Must(c.AdvanceClock(ctx, 7*time.Minute+time.Duration(n)))(t)
-		n++
-	}
+	send := tr.Sender(c, "promoter", 7*time.Minute)
 	acme := func(m client.Message) { send("k-acme", m) }
 	advance := func(d time.Duration) { testkit.Must(c.AdvanceClock(ctx, d))(t) }
 	respond := func(acct, survey, body string) {

@@ -46,13 +46,7 @@ func TestWireGolden(t *testing.T) {
 	testkit.Must(c.CreateAccount(ctx, "usercom", client.AccountSpec{ID: "quiet"}))(t) // never stores an event
 	props := testkit.WireProperties()
 	tr := testkit.NewTranscript(t, s.URL())
-	n := 0
-	send := func(key string, m client.Message) {
-		t.Helper()
-		tr.Send("usercom", key, m.WithID(fmt.Sprintf("m-%d", n)))
-		testkit.Must(c.AdvanceClock(ctx, 3*time.Minute+time.Duration(n)))(t)
-		n++
-	}
+	send := tr.Sender(c, "usercom", 3*time.Minute)
 	app := func(m client.Message) { send("k-app", m) }
 	// at is an event time n minutes after the start, for messages that
 	// would otherwise carry the real time.
@@ -172,13 +166,7 @@ func TestUsersWireGolden(t *testing.T) {
 	testkit.Must(c.CreateAccount(ctx, "usercom", client.AccountSpec{ID: "quiet"}))(t) // never has a user
 	props := testkit.WireProperties()
 	tr := testkit.NewTranscript(t, s.URL())
-	n := 0
-	send := func(key string, m client.Message) {
-		t.Helper()
-		tr.Send("usercom", key, m.WithID(fmt.Sprintf("m-%d", n)))
-		testkit.Must(c.AdvanceClock(ctx, 3*time.Minute+time.Duration(n)))(t)
-		n++
-	}
+	send := tr.Sender(c, "usercom", 3*time.Minute)
 	app := func(m client.Message) { send("k-app", m) }
 	at := func(minutes int) time.Time { return usersGoldenStart.Add(time.Duration(minutes) * time.Minute) }
 	reads := func(acct string, users ...string) {
@@ -342,19 +330,7 @@ func TestSnapshotWhileUsersChange(t *testing.T) {
 		}
 		done <- err
 	}()
-	for running := true; running; {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-			running = false
-		default:
-		}
-		doc := testkit.Must(c.Snapshot(ctx))(t)
-		if err := other.RestoreSnapshot(ctx, doc); err != nil {
-			t.Fatalf("an export does not import: %v", err)
-		}
+	testkit.RestoreWhile(t, c, other, done, func() {
 		acct := other.Usercom("app")
 		for _, u := range testkit.Must(acct.Users(ctx, nil))(t) {
 			d := testkit.Must(acct.User(ctx, strconv.FormatInt(u.ID, 10)))(t)
@@ -362,5 +338,5 @@ func TestSnapshotWhileUsersChange(t *testing.T) {
 				t.Fatalf("user %d (%s): read back as %s with %d page views, listed with %d", u.ID, u.UserID, d.UserID, len(d.PageViewLog), u.PageViews)
 			}
 		}
-	}
+	})
 }
