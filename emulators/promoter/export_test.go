@@ -17,8 +17,7 @@ func SeedContacts(st emulators.State, n int) {
 	for i := range n {
 		is := strconv.Itoa(i)
 		c := &Contact{UserID: "u-" + is, Email: "u-" + is + "@example.com", CreatedAt: t0.Add(time.Duration(i) * time.Second)}
-		s.Contacts[c.UserID] = c
-		s.emails.Add(c.Email, c.UserID)
+		s.Contacts.save(s.Contacts.add(c.UserID), c)
 		s.Seq.CustomEvent++
 		s.addEvent(&CustomEvent{ID: idPrefix + strconv.Itoa(s.Seq.CustomEvent), Event: "Signed Up", UserID: c.UserID, Timestamp: c.CreatedAt, ReceivedAt: c.CreatedAt})
 	}

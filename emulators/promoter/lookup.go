@@ -12,26 +12,24 @@ import (
 // by userId): through the email index or the contact list named, else
 // every contact.
 func contactsFor(r *emulators.ResourceRequest, s *State) []ContactView {
-	var ids []string
+	var ords []uint32
 	switch email, list := r.Query.Get("email"), r.Query.Get("list"); {
 	case email != "":
-		ids, _ = s.emails.Get(email)
+		ords, _ = s.Contacts.emails.Get(email) // the view's filter drops another email of the same hash
 	case r.Query.Has("list"):
 		if l := s.lists[list]; l != nil {
-			ids = l.Contacts
+			for _, id := range l.Contacts {
+				if ord, ok := s.Contacts.find(id); ok {
+					ords = append(ords, ord)
+				}
+			}
 		}
 	default:
-		out := make([]ContactView, 0, len(s.Contacts))
-		for _, c := range s.Contacts {
-			out = append(out, s.contactView(c))
-		}
-		return sortContacts(out)
+		ords = slices.AppendSeq(make([]uint32, 0, s.Contacts.Len()), s.Contacts.ords())
 	}
-	out := make([]ContactView, 0, len(ids))
-	for _, id := range ids {
-		if c := s.Contacts[id]; c != nil {
-			out = append(out, s.contactView(c))
-		}
+	out := make([]ContactView, len(ords))
+	for i, ord := range ords {
+		out[i] = s.contactView(ord)
 	}
 	return sortContacts(out)
 }
@@ -51,12 +49,4 @@ func customEventsFor(r *emulators.ResourceRequest, s *State) emulators.Indexed[C
 		return emulators.Pick[CustomEvent](&s.CustomEvents, s.userEvents(user))
 	}
 	return &s.CustomEvents
-}
-
-// indexContacts rebuilds the contacts' index by email.
-func (s *State) indexContacts() {
-	s.emails = emulators.NewIndex[string](len(s.Contacts))
-	for id, c := range s.Contacts {
-		s.emails.Add(c.Email, id)
-	}
 }

@@ -83,11 +83,11 @@ func getContactList(r *emulators.ResourceRequest, s *State) (any, error) {
 }
 
 func getContact(r *emulators.ResourceRequest, s *State) (any, error) {
-	c, ok := s.Contacts[r.Param("userId")]
+	ord, ok := s.Contacts.find(r.Param("userId"))
 	if !ok {
 		return nil, emulators.NotFound("contact %q not found", r.Param("userId"))
 	}
-	return s.contactView(c), nil
+	return s.contactView(ord), nil
 }
 
 // survey returns the row of the survey with the id, and the survey.

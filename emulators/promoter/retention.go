@@ -9,7 +9,7 @@ import (
 // Stored reports the account's contacts and custom events
 // (emulators.Retainer).
 func (*Destination) Stored(s *State) (users, events int) {
-	return len(s.Contacts), s.CustomEvents.Len()
+	return s.Contacts.Len(), s.CustomEvents.Len()
 }
 
 // TrimEvents drops the oldest custom events beyond keep, and those received

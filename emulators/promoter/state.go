@@ -27,12 +27,13 @@ const maxDays = 3650
 // snapshot format; the unexported indexes are rebuilt by reindex.
 type State struct {
 	// Contacts are keyed by userId: the seed says the userId is how Promoter
-	// connects a track event to the stored contact.
-	Contacts     map[string]*Contact `json:"contacts"`
-	ContactLists []*ContactList      `json:"contactLists"`
-	Campaigns    []*Campaign         `json:"campaigns"`
-	Surveys      surveyTable         `json:"surveys"`
-	CustomEvents storedEvents        `json:"customEvents"`
+	// connects a track event to the stored contact. They are kept as
+	// records (contactTable); in JSON, an object by userId.
+	Contacts     contactTable   `json:"contacts"`
+	ContactLists []*ContactList `json:"contactLists"`
+	Campaigns    []*Campaign    `json:"campaigns"`
+	Surveys      surveyTable    `json:"surveys"`
+	CustomEvents storedEvents   `json:"customEvents"`
 	// DailyLimit is how many requests the account processes per UTC day.
 	DailyLimit int `json:"dailyLimit"`
 	// Daily counts the requests of each UTC date (2006-01-02) the account
@@ -47,7 +48,6 @@ type State struct {
 	lists            map[string]*ContactList
 	campaigns        map[string]*Campaign
 	campaignsByEvent map[string][]*Campaign    // trigger event → campaigns, oldest first
-	emails           *emulators.Index[string]  // contacts' userIds by email
 	eventsByUser     *emulators.Chains[uint64] // CustomEvents by the Hash of their userId
 }
 
@@ -67,7 +67,9 @@ type DailyCounter struct {
 	Count int       `json:"count"`
 }
 
-// Contact is a person Promoter can survey, created by identify (PR-3).
+// Contact is a person Promoter can survey, created by identify (PR-3), as
+// a snapshot and the control plane show it; the state keeps it as a
+// record (contactTable) and decodes it when it is read.
 type Contact struct {
 	UserID    string `json:"userId"`
 	Email     string `json:"email"`
@@ -159,7 +161,7 @@ type Response = wire.PromoterSurveyResponse
 type CustomEvent = wire.PromoterCustomEventOf[segment.Object]
 
 func newState() *State {
-	s := &State{Contacts: map[string]*Contact{}, DailyLimit: DefaultDailyLimit}
+	s := &State{DailyLimit: DefaultDailyLimit}
 	s.CustomEvents.Nil() // null in a snapshot until the first event, as ever
 	_ = s.reindex()      // an empty state always indexes
 	return s
@@ -170,16 +172,9 @@ func newState() *State {
 // refuses a state whose records are null or whose ids repeat, and moves the
 // id sequences past every id in use, so a generated id never repeats one.
 func (s *State) reindex() error {
-	if s.Contacts == nil {
-		s.Contacts = map[string]*Contact{}
+	if err := s.Contacts.reindex(); err != nil { // indexed as it was read
+		return err
 	}
-	for id, c := range s.Contacts {
-		if c == nil {
-			return fmt.Errorf("contacts[%q] is null", id)
-		}
-		c.UserID = id
-	}
-	s.indexContacts()
 	s.lists = make(map[string]*ContactList, len(s.ContactLists))
 	for i, l := range s.ContactLists {
 		if l == nil {

@@ -66,8 +66,10 @@ type ContactView struct {
 	Lists []string `json:"lists"`
 }
 
-func (s *State) contactView(c *Contact) ContactView {
-	v := ContactView{Contact: c, Lists: []string{}}
+// contactView reads contact ord and the lists it is on.
+func (s *State) contactView(ord uint32) ContactView {
+	c := s.Contacts.contact(ord)
+	v := ContactView{Contact: &c, Lists: []string{}}
 	for _, l := range s.ContactLists {
 		if l.has(c.UserID) {
 			v.Lists = append(v.Lists, l.ID)

@@ -21,21 +21,21 @@ func (s *State) identifyLocked(r *emulators.Request) error {
 		return nil
 	}
 	email := m.Email()
-	c, exists := s.Contacts[m.UserID]
+	ord, exists := s.Contacts.find(m.UserID)
 	if !exists && email == "" {
 		// PR-4 (decision in behaviors.md): a survey needs an email.
 		return emulators.BadRequest("Missing email address")
 	}
+	var c Contact
 	if !exists {
-		c = &Contact{UserID: m.UserID, CreatedAt: r.Now}
-		s.Contacts[m.UserID] = c
+		ord, c = s.Contacts.add(m.UserID), Contact{UserID: m.UserID, CreatedAt: r.Now}
 		r.Did("created contact %s (%s)", m.UserID, email)
 	} else {
+		c = s.Contacts.contact(ord)
 		r.Did("updated contact %s", m.UserID)
 	}
 	c.UpdatedAt = r.Now
 	if email != "" {
-		s.emails.Move(c.Email, email, c.UserID)
 		c.Email = email
 	}
 	first, okFirst := segment.GetString(m.Traits, "firstName")
@@ -60,6 +60,7 @@ func (s *State) identifyLocked(r *emulators.Request) error {
 	attrs := c.Attributes.Map()
 	setAttributes(attrs, m.Traits)
 	c.Attributes = segment.NewObject(attrs)
+	s.Contacts.save(ord, &c)
 	r.Set("contact", m.UserID)
 	return nil
 }
@@ -121,7 +122,7 @@ func (s *State) trackLocked(r *emulators.Request) {
 	if len(campaigns) == 0 {
 		return
 	}
-	contact := s.Contacts[m.UserID] // nil for "" or a userId never identified
+	contact, identified := s.Contacts.find(m.UserID) // none for "" or a userId never identified
 	for _, c := range campaigns {
 		if !activated(c) {
 			r.Warn("campaign %s (%s) triggers on %q but is a draft: activate it to survey contacts", c.ID, c.Name, m.Event)
@@ -135,7 +136,7 @@ func (s *State) trackLocked(r *emulators.Request) {
 			c.Status, c.ActiveSince = StatusActive, &now
 			r.Did("campaign %s is now active", c.ID)
 		}
-		if contact == nil {
+		if !identified {
 			// PR-7, seed: "If not previously identified, a survey will not
 			// be sent."
 			if m.UserID == "" {
@@ -145,14 +146,14 @@ func (s *State) trackLocked(r *emulators.Request) {
 			}
 			continue
 		}
-		if why := s.surveyBlocked(c, contact.UserID, r.Now); why != "" {
-			r.Did("no survey in campaign %s for %s: %s", c.ID, contact.UserID, why)
+		if why := s.surveyBlocked(c, m.UserID, r.Now); why != "" {
+			r.Did("no survey in campaign %s for %s: %s", c.ID, m.UserID, why)
 			continue
 		}
-		sv := s.addSurvey(c, contact, r.Now)
-		r.Did("scheduled survey %s in campaign %s for %s, delivery %s", sv.ID, c.ID, contact.UserID, sv.ScheduledFor.Format(time.RFC3339))
-		if l := s.lists[c.ContactList]; l != nil && l.add(contact.UserID) {
-			r.Did("added %s to contact list %s", contact.UserID, l.ID)
+		sv := s.addSurvey(c, m.UserID, s.Contacts.email(contact), r.Now)
+		r.Did("scheduled survey %s in campaign %s for %s, delivery %s", sv.ID, c.ID, m.UserID, sv.ScheduledFor.Format(time.RFC3339))
+		if l := s.lists[c.ContactList]; l != nil && l.add(m.UserID) {
+			r.Did("added %s to contact list %s", m.UserID, l.ID)
 		}
 		r.Set("survey", sv.ID)
 	}
@@ -197,16 +198,16 @@ func (s *State) surveyBlocked(c *Campaign, userID string, now time.Time) string 
 	return ""
 }
 
-// addSurvey schedules a survey of campaign c for the contact: triggered now,
-// delivered after the campaign's delivery delay (PR-9; 0 days delivers at
-// once).
-func (s *State) addSurvey(c *Campaign, contact *Contact, now time.Time) Survey {
+// addSurvey schedules a survey of campaign c for the contact with the
+// userId, to its email: triggered now, delivered after the campaign's
+// delivery delay (PR-9; 0 days delivers at once).
+func (s *State) addSurvey(c *Campaign, userID, email string, now time.Time) Survey {
 	s.Seq.Survey++
 	sv := Survey{
 		ID:           "srv_" + strconv.Itoa(s.Seq.Survey),
 		Campaign:     c.ID,
-		Contact:      contact.UserID,
-		Email:        contact.Email,
+		Contact:      userID,
+		Email:        email,
 		TriggeredAt:  now,
 		ScheduledFor: now.Add(time.Duration(c.DeliveryDelayDays) * day),
 		ReminderDays: c.ReminderDays,
