@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"iter"
 	"maps"
@@ -323,36 +322,13 @@ func (t *contactTable) UnmarshalJSON(data []byte) error {
 		key := tok.(string)
 		var c *Contact
 		if err := dec.Decode(&c); err != nil {
-			return contactError(err)
+			return renamed(err, "contacts")
 		}
 		t.load(key, c)
 	}
 	_, err = dec.Token()
 	return err
 }
-
-// contactError names a contact's field in a type error as encoding/json
-// named it when it read the map whole (Contact.contacts.email): a type
-// error is renamed by the encoding/json that called UnmarshalJSON, as
-// the field of the state it was reading, so such an error goes back as
-// another type with the same message. An error about the contact itself
-// (a number where it should be) is that field's, and goes back as it is.
-func contactError(err error) error {
-	var te *json.UnmarshalTypeError
-	if !errors.As(err, &te) || te.Struct == "" {
-		return err
-	}
-	named := *te
-	named.Field = "contacts." + te.Field
-	return fieldError{&named}
-}
-
-// fieldError is a type error that keeps its message.
-type fieldError struct{ te *json.UnmarshalTypeError }
-
-func (e fieldError) Error() string { return e.te.Error() }
-
-func (e fieldError) Unwrap() error { return e.te }
 
 // load stores a contact a document gave, or forgets the userId's for a
 // null one.

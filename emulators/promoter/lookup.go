@@ -18,8 +18,8 @@ func contactsFor(r *emulators.ResourceRequest, s *State) []ContactView {
 		ords, _ = s.Contacts.emails.Get(email) // the view's filter drops another email of the same hash
 	case r.Query.Has("list"):
 		if l := s.lists[list]; l != nil {
-			for _, id := range l.Contacts {
-				if ord, ok := s.Contacts.find(id); ok {
+			for i := range l.members.Len() {
+				if ord, ok := s.Contacts.find(string(l.members.at(i))); ok {
 					ords = append(ords, ord)
 				}
 			}

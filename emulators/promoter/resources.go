@@ -20,8 +20,8 @@ func (*Destination) Resources() []emulators.Resource[*State] {
 		{Method: http.MethodGet, Path: "campaigns/{id}", Summary: "Get a campaign", Out: reflect.TypeFor[Campaign](), Handle: getCampaign},
 		{Method: http.MethodPost, Path: "campaigns/{id}/activate", Summary: "Activate a campaign: draft becomes ready", Out: reflect.TypeFor[Campaign](), Handle: activateCampaign},
 		contactListsView.Resource(),
-		{Method: http.MethodPost, Path: "contact-lists", Summary: "Create a contact list", Status: http.StatusCreated, In: reflect.TypeFor[ContactListSpec](), Out: reflect.TypeFor[ContactList](), Handle: createContactList},
-		{Method: http.MethodGet, Path: "contact-lists/{id}", Summary: "Get a contact list", Out: reflect.TypeFor[ContactList](), Handle: getContactList},
+		{Method: http.MethodPost, Path: "contact-lists", Summary: "Create a contact list", Status: http.StatusCreated, In: reflect.TypeFor[ContactListSpec](), Out: reflect.TypeFor[ContactListView](), Handle: createContactList},
+		{Method: http.MethodGet, Path: "contact-lists/{id}", Summary: "Get a contact list", Out: reflect.TypeFor[ContactListView](), Handle: getContactList},
 		contactsView.Resource(),
 		{Method: http.MethodGet, Path: "contacts/{userId}", Summary: "Get a contact by userId", Out: reflect.TypeFor[ContactView](), Handle: getContact},
 		surveysView.Resource(),
@@ -71,7 +71,11 @@ func createContactList(r *emulators.ResourceRequest, s *State) (any, error) {
 	if err := r.Decode(&spec); err != nil {
 		return nil, err
 	}
-	return s.addList(spec, "", r.Now)
+	l, err := s.addList(spec, "", r.Now)
+	if err != nil {
+		return nil, err
+	}
+	return l.view(), nil
 }
 
 func getContactList(r *emulators.ResourceRequest, s *State) (any, error) {
@@ -79,7 +83,7 @@ func getContactList(r *emulators.ResourceRequest, s *State) (any, error) {
 	if !ok {
 		return nil, emulators.NotFound("contact list %q not found", r.Param("id"))
 	}
-	return l, nil
+	return l.view(), nil
 }
 
 func getContact(r *emulators.ResourceRequest, s *State) (any, error) {
@@ -180,9 +184,15 @@ var campaignsView = emulators.View[*State, *Campaign]{
 	},
 }
 
-var contactListsView = emulators.View[*State, *ContactList]{
+var contactListsView = emulators.View[*State, ContactListView]{
 	Path: "contact-lists", Summary: "List contact lists",
-	Items: func(_ *emulators.ResourceRequest, s *State) ([]*ContactList, error) { return s.ContactLists, nil },
+	Items: func(_ *emulators.ResourceRequest, s *State) ([]ContactListView, error) {
+		out := make([]ContactListView, len(s.ContactLists))
+		for i, l := range s.ContactLists {
+			out[i] = l.view()
+		}
+		return out, nil
+	},
 }
 
 // contactsView answers contacts oldest first (ties by userId).

@@ -3,7 +3,6 @@ package promoter
 import (
 	"fmt"
 	"net/mail"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,35 +82,6 @@ type Contact struct {
 	UpdatedAt  time.Time      `json:"updatedAt"`
 }
 
-// ContactList is a list contacts join when a campaign surveys them, with
-// the set of its members: their positions in Contacts by the hash of
-// their userId (emulators.Index), which has, unlike a map of the userIds,
-// no string for the collector to trace (#18).
-type ContactList struct {
-	wire.PromoterContactList
-
-	members emulators.Index[int]
-}
-
-// has reports whether the contact is on the list.
-func (l *ContactList) has(userID string) bool {
-	if userID == "" { // not indexed; only a hand-written state has it
-		return slices.Contains(l.Contacts, "")
-	}
-	_, ok := l.members.First(userID, func(i int) bool { return l.Contacts[i] == userID })
-	return ok
-}
-
-// add puts a contact on the list once and reports whether it was new.
-func (l *ContactList) add(userID string) bool {
-	if l.has(userID) {
-		return false
-	}
-	l.Contacts = append(l.Contacts, userID)
-	l.members.Add(userID, len(l.Contacts)-1)
-	return true
-}
-
 // CampaignStatus is where a Segment campaign is in its life (PR-8).
 type CampaignStatus = string
 
@@ -182,10 +152,6 @@ func (s *State) reindex() error {
 		}
 		if _, dup := s.lists[l.ID]; dup {
 			return fmt.Errorf("contactLists[%d]: id %q repeats", i, l.ID)
-		}
-		l.members = emulators.Index[int]{}
-		for i, u := range l.Contacts {
-			l.members.Add(u, i)
 		}
 		s.lists[l.ID] = l
 		raiseSeq(&s.Seq.List, "list_", l.ID)
@@ -304,7 +270,7 @@ func (s *State) addList(spec ContactListSpec, field string, now time.Time) (*Con
 	if id == "" {
 		id = nextID("list_", &s.Seq.List, func(id string) bool { _, ok := s.lists[id]; return ok })
 	}
-	l := &ContactList{PromoterContactList: wire.PromoterContactList{ID: id, Name: name, CreatedAt: now, Contacts: []string{}}}
+	l := &ContactList{ID: id, Name: name, CreatedAt: now}
 	s.ContactLists = append(s.ContactLists, l)
 	s.lists[id] = l
 	return l, nil
