@@ -9,10 +9,11 @@ import (
 )
 
 // TestSnapshotWhileSurveysGrow exports snapshots while tracks add surveys
-// and contacts join a list and responses are recorded (run it with
-// -race): a snapshot's copy shares the survey rows and their text with
-// the account, which appends to them, and reads a responses map that a
-// response replaces rather than changes. Every export imports into
+// and contacts join a list, responses are recorded and contacts change
+// (run it with -race): a snapshot's copy shares the survey rows and their
+// text, the list's members and the contacts' records with the account,
+// which appends to them, and reads a responses map that a response
+// replaces rather than changes. Every export imports into
 // another server, where each survey is listed once and every contact on
 // the list was surveyed.
 func TestSnapshotWhileSurveysGrow(t *testing.T) {
@@ -31,6 +32,10 @@ func TestSnapshotWhileSurveysGrow(t *testing.T) {
 			if err == nil {
 				_, err = c.Send(ctx, "promoter", "k", nil, client.Track(u, "Order Completed", nil))
 			}
+			if err == nil && i > 0 { // the previous contact changes: a new record
+				prev := fmt.Sprintf("u-%d", i-1)
+				_, err = c.Send(ctx, "promoter", "k", nil, client.Identify(prev, map[string]any{"email": prev + "-again@example.com"}))
+			}
 			if err == nil && i%3 == 0 {
 				_, err = c.Promoter("acme").RespondSurvey(ctx, fmt.Sprintf("srv_%d", i+1), i%11, "")
 			}
@@ -45,6 +50,11 @@ func TestSnapshotWhileSurveysGrow(t *testing.T) {
 				t.Fatalf("%s surveyed twice", sv.Contact)
 			}
 			surveyed[sv.Contact] = true
+		}
+		for _, ct := range testkit.Must(acct.Contacts(ctx, client.Query{"limit": "1000"}))(t) {
+			if ct.Email != ct.UserID+"@example.com" && ct.Email != ct.UserID+"-again@example.com" {
+				t.Fatalf("contact %s reads email %s", ct.UserID, ct.Email)
+			}
 		}
 		for _, u := range testkit.Must(acct.ContactList(ctx, "segment-list"))(t).Contacts {
 			if !surveyed[u] {
