@@ -67,13 +67,14 @@ func ParseType(s string) (Type, bool) {
 
 // Message is one Segment Spec message. The common fields are typed; the
 // free-form objects stay as decoded JSON (numbers are json.Number, so large
-// integers keep every digit), but for Properties, kept packed as
-// destinations store them, and Context, kept packed and decoded a member
-// at a time (Member), since destinations read little of it (its members
-// stay in the message's order: Get, Member and Map answer as the decoded
-// map, AppendJSON writes them in that order). Raw is the whole message,
-// for paths; the context and properties in it are those Objects when the
-// message was decoded from JSON, maps when FromMap was given them.
+// integers keep every digit), but for Traits and Properties, kept packed
+// as destinations store them and read a member at a time (Members, Get),
+// and Context, kept packed and decoded a member at a time (Member), since
+// destinations read little of it (its members stay in the message's
+// order: Get, Member and Map answer as the decoded map, AppendJSON writes
+// them in that order). Raw is the whole message, for paths; the context,
+// traits and properties in it are those Objects when the message was
+// decoded from JSON, maps when FromMap was given them.
 type Message struct {
 	Type        Type   `json:"-"`
 	TypeName    string `json:"type"`
@@ -94,7 +95,7 @@ type Message struct {
 	// zero timestamp), for the answer and the request log.
 	Warnings []string `json:"-"`
 
-	Traits       map[string]any `json:"-"`
+	Traits       Object         `json:"-"`
 	Properties   Object         `json:"-"`
 	Context      Object         `json:"-"`
 	Integrations map[string]any `json:"-"`
@@ -179,7 +180,7 @@ func fromMap(raw map[string]any, now time.Time) (*Message, error) {
 	if first != nil {
 		return m, first
 	}
-	if m.Traits, err = objectField(raw, "traits"); err != nil {
+	if m.Traits, err = packedField(raw, "traits"); err != nil {
 		return m, err
 	}
 	if m.Properties, err = packedField(raw, "properties"); err != nil {
@@ -257,7 +258,7 @@ func objectField(raw map[string]any, name string) (map[string]any, error) {
 	return o, nil
 }
 
-// packedField reads the context or the properties: an Object as Decode's
+// packedField reads the context, traits or properties: an Object as Decode's
 // parser packs it, or a map a caller of FromMap decoded.
 func packedField(raw map[string]any, name string) (Object, error) {
 	switch v := raw[name].(type) {
@@ -292,14 +293,24 @@ func (m *Message) ContextTraits() map[string]any {
 // surrounding spaces, or "". A blank email is no email: "   " is passed
 // over like a missing one.
 func (m *Message) Email() string {
-	for _, obj := range []map[string]any{m.Raw, m.Traits, m.ContextTraits()} {
-		if v, ok := Get(obj, "email"); ok {
-			if s, ok := v.(string); ok && strings.TrimSpace(s) != "" {
-				return strings.TrimSpace(s)
-			}
-		}
+	if s, ok := email(Get(m.Raw, "email")); ok {
+		return s
 	}
-	return ""
+	if s, ok := email(m.Traits.Get("email")); ok {
+		return s
+	}
+	s, _ := email(Get(m.ContextTraits(), "email"))
+	return s
+}
+
+// email is an email found (v, ok) without surrounding spaces, when it is a
+// string that is not blank.
+func email(v any, ok bool) (string, bool) {
+	s, isString := v.(string)
+	if s = strings.TrimSpace(s); !ok || !isString || s == "" {
+		return "", false
+	}
+	return s, true
 }
 
 // Disabled reports whether the integrations object tells Segment not to

@@ -374,3 +374,92 @@ func ReadObject(b []byte) (Object, []byte, error) {
 	}
 	return Object{raw: b[k:end:end]}, b[end:], nil
 }
+
+// Members yields the members in order of their keys, as All does, but each
+// value as the object holds it: a destination reads what it needs of it
+// (its kind, its text, a nested member) and writes the JSON of an object or
+// array without decoding it into maps first.
+func (o Object) Members() iter.Seq2[string, Value] {
+	return func(yield func(string, Value) bool) {
+		names := keys.snapshot()
+		for b := o.raw; ; {
+			id, inline, rest := readKey(b)
+			if id == noKey {
+				return
+			}
+			b = skipValue(rest)
+			v := Value{raw: rest[:len(rest)-len(b)], names: names}
+			if !yield(keyText(names, id, inline), v) {
+				return
+			}
+		}
+	}
+}
+
+// Value is a member of an Object as Members yields it, still packed; it
+// shares the object's bytes. The zero Value is JSON null.
+type Value struct {
+	raw   []byte // the value's bytes, its tag first
+	names []keyName
+}
+
+// Kind is the value's JSON kind.
+func (v Value) Kind() Kind {
+	if len(v.raw) == 0 {
+		return KindNull
+	}
+	switch v.raw[0] & kindMask {
+	case tagFalse, tagTrue:
+		return KindBool
+	case tagString:
+		return KindString
+	case tagNumber:
+		return KindNumber
+	case tagArray:
+		return KindArray
+	case tagObject:
+		return KindObject
+	}
+	return KindNull
+}
+
+// Decode decodes the value as All and Map decode it.
+func (v Value) Decode() any {
+	if len(v.raw) == 0 {
+		return nil
+	}
+	u := unpacker{names: v.names}
+	d, _ := u.value(v.raw)
+	return d
+}
+
+// Object is the value when it is an object, sharing its bytes.
+func (v Value) Object() (Object, bool) {
+	if len(v.raw) == 0 || v.raw[0]&kindMask != tagObject {
+		return Object{}, false
+	}
+	end := len(v.raw) - 1 // without its keyEnd, one byte
+	if end == 1 {
+		return Object{}, true
+	}
+	return Object{raw: v.raw[1:end:end]}, true
+}
+
+// AppendJSON appends the value's JSON, as AppendJSON writes what Decode
+// gives.
+func (v Value) AppendJSON(b []byte) []byte {
+	if len(v.raw) == 0 {
+		return append(b, "null"...)
+	}
+	b, _ = appendValueJSON(b, v.names, v.raw)
+	return b
+}
+
+// Text is the value's text when it is a string, as Decode gives it.
+func (v Value) Text() (string, bool) {
+	if len(v.raw) == 0 || v.raw[0]&kindMask != tagString {
+		return "", false
+	}
+	text, _ := readText(v.raw[0], v.raw[1:])
+	return decodedText(text), true
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -36,7 +37,7 @@ type parser struct {
 	topKey string
 	// uniqueTop refuses a key given twice at the top level (a message's).
 	uniqueTop bool
-	// packObjects reads a message's context and properties into Objects,
+	// packObjects reads a message's context, traits and properties into Objects,
 	// without maps.
 	packObjects bool
 	// lastTop is the last string value read at the message's top level.
@@ -62,8 +63,32 @@ func parseObject(data []byte) (map[string]any, error) {
 // parseMessage is parseObject with a message's nesting limit (MaxDepth):
 // past it, the error is a *Error naming the top-level field.
 func parseMessage(data []byte) (map[string]any, error) {
-	return (&parser{data: data, limit: MaxDepth, uniqueTop: true, packObjects: true}).top()
+	s := stacks.Get().(*parseStacks)
+	p := parser{data: data, limit: MaxDepth, uniqueTop: true, packObjects: true, pairs: s.pairs, items: s.items}
+	m, err := p.top()
+	// A refused body leaves members on the stacks: drop them for the
+	// collector (what was read in full is gone already).
+	clear(p.pairs)
+	clear(p.items)
+	if cap(p.pairs) <= maxStack && cap(p.items) <= maxStack {
+		s.pairs, s.items = p.pairs[:0], p.items[:0]
+		stacks.Put(s)
+	}
+	return m, err
 }
+
+// stacks keeps the parser's stacks from one message to the next: grown
+// from nothing for every message, they were a tenth of the bytes a
+// webhook allocated (#18).
+var stacks = sync.Pool{New: func() any { return new(parseStacks) }}
+
+type parseStacks struct {
+	pairs []member
+	items []any
+}
+
+// maxStack is the most members or items a pooled stack keeps room for.
+const maxStack = 1024
 
 func (p *parser) top() (map[string]any, error) {
 	p.space()
@@ -225,7 +250,7 @@ func (p *parser) object() (map[string]any, error) {
 			p.topKey = k
 		}
 		var v any
-		if p.depth == 1 && p.packObjects && (k == "context" || k == "properties") {
+		if p.depth == 1 && p.packObjects && (k == "context" || k == "properties" || k == "traits") {
 			v, err = p.packed(k == "context")
 		} else {
 			v, err = p.value()
@@ -268,7 +293,8 @@ func (p *parser) object() (map[string]any, error) {
 // Object. A message's context is mostly what an analytics library adds
 // (library, page, screen, campaign...), of which a destination reads a
 // member or two, and decoded into maps it was a third of a webhook's
-// allocations; its properties are what destinations store, packed. The
+// allocations; its properties and traits are what destinations store,
+// packed, and read a member at a time (Object.Members). The
 // packer writes an object in one pass without maps; asWritten keeps its
 // members in the order they came (for the context: sorting them cost as
 // much as the rest, and a context is read, never written out again). What

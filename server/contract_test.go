@@ -61,7 +61,7 @@ func (probe) Handle(r *emulators.Request, s *probeState) error {
 	if m.Event == "refuse me" {
 		return emulators.BadRequest("properties.reason: the probe refuses this event")
 	}
-	first, _ := segment.Get(m.Traits, "first_name")
+	first, _ := m.Traits.Get("first_name")
 	s.Events = append(s.Events, probeEvent{Type: m.TypeName, User: m.UserKey(), Event: m.Event,
 		Time: m.Timestamp, Settings: r.Settings.Map(), FirstName: first})
 	r.Did("stored %s #%d", m.TypeName, len(s.Events))

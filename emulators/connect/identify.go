@@ -162,13 +162,13 @@ func (c *Destination) readProfile(r *emulators.Request) profile {
 	m := r.Message
 	var std [traitCount]traitValue
 	p := profile{}
-	for k, v := range m.Traits {
+	for k, v := range m.Traits.All() {
 		if t := standardTrait(k); t != traitNone {
 			std[t].pick(t, k, v)
 			continue
 		}
 		if p.attrs == nil {
-			p.attrs = make(map[string]any, len(m.Traits))
+			p.attrs = make(map[string]any)
 		}
 		// JSON types are kept (CN-7): an Engage audience trait stays a
 		// boolean, true when the user enters, false when it leaves

@@ -38,9 +38,10 @@ func (s *State) identifyLocked(r *emulators.Request) error {
 	if email != "" {
 		c.Email = email
 	}
-	first, okFirst := segment.GetString(m.Traits, "firstName")
-	last, okLast := segment.GetString(m.Traits, "lastName")
-	if name, ok := segment.GetString(m.Traits, "name"); ok && (!okFirst || !okLast) {
+	traits := m.Traits.Map()
+	first, okFirst := segment.GetString(traits, "firstName")
+	last, okLast := segment.GetString(traits, "lastName")
+	if name, ok := segment.GetString(traits, "name"); ok && (!okFirst || !okLast) {
 		// The Segment Spec's name is the full name: its first word fills an
 		// absent first name, the rest an absent last name (as Connect does).
 		f, l, _ := strings.Cut(strings.Join(strings.Fields(name), " "), " ")
@@ -58,7 +59,7 @@ func (s *State) identifyLocked(r *emulators.Request) error {
 		c.LastName = last
 	}
 	attrs := c.Attributes.Map()
-	setAttributes(attrs, m.Traits)
+	setAttributes(attrs, traits)
 	c.Attributes = segment.NewObject(attrs)
 	s.Contacts.save(ord, &c)
 	r.Set("contact", m.UserID)

@@ -128,9 +128,12 @@ func (st *State) defineAttribute(spec AttributeSpec, origin Origin, now time.Tim
 // and UC-9: an unknown name is defined as a string; a defined one is
 // converted to its type, and a value that does not convert is ignored with
 // a warning. what names the source in the log ("trait", "property"). It
-// returns the definition's name and whether the value was stored.
-func (st *State) setAttribute(r *emulators.Request, ct ContentType, what, name string, v any, dst map[string]any) (string, bool) {
-	switch segment.KindOf(v) {
+// returns the definition's name and whether the value was stored. The
+// value is read as it is packed: an object or array becomes its JSON text
+// without being decoded.
+func (st *State) setAttribute(r *emulators.Request, ct ContentType, what, name string, pv segment.Value, dst map[string]any) (string, bool) {
+	var v any
+	switch pv.Kind() {
 	case segment.KindNull:
 		r.Warn("%s %q is null; %s attribute left unchanged", what, name, ct)
 		return "", false
@@ -138,12 +141,10 @@ func (st *State) setAttribute(r *emulators.Request, ct ContentType, what, name s
 		// UC-8: "Other custom fields present in traits are added as custom
 		// attributes", of type string: an object or array is its compact
 		// JSON text.
-		text, err := compactJSON(v)
-		if err != nil {
-			r.Warn("%s %q: %s; ignored", what, name, err)
-			return "", false
-		}
-		v = text
+		st.jsonBuf = pv.AppendJSON(st.jsonBuf[:0])
+		v = compactJSON(st.jsonBuf)
+	default:
+		v = pv.Decode()
 	}
 	key := segment.NormalizeKey(name)
 	a := st.attrs[ct.index()][key]
@@ -194,17 +195,13 @@ func convert(t AttributeType, v any) (any, bool) {
 	return nil, false
 }
 
-// compactJSON writes a decoded object or array as compact JSON text, keys
-// sorted, numbers as they were sent, <, > and & as they are: the text
-// segment.AppendJSON writes (json.Marshal's, without its reflection), its
-// escapes of those three undone.
-func compactJSON(v any) (string, error) {
-	b, err := segment.AppendJSON(make([]byte, 0, 256), v)
-	if err != nil {
-		return "", err
-	}
+// compactJSON is the text of an object or array from the JSON b that
+// segment.AppendJSON (or Value.AppendJSON) writes of it: compact, keys
+// sorted, numbers as they were sent, with its escapes of <, > and & (for
+// HTML's sake) undone, so that they are as they are.
+func compactJSON(b []byte) string {
 	if bytes.IndexByte(b, '\\') < 0 {
-		return string(b), nil // no escapes to undo
+		return string(b) // no escapes to undo
 	}
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); i++ {
@@ -223,7 +220,7 @@ func compactJSON(v any) (string, error) {
 		out = append(out, b[i], b[i+1])
 		i++
 	}
-	return string(out), nil
+	return string(out)
 }
 
 // htmlEscaped reads the four hex digits of an escape json.Marshal writes

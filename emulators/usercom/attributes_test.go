@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/destemu/destemu/segment"
 )
 
-// TestCompactJSON: compactJSON writes what encoding/json's Encoder writes
-// with HTML escaping off, for the objects and arrays a message holds.
+// TestCompactJSON: compactJSON of what a packed value writes
+// (segment.Value.AppendJSON) is what encoding/json's Encoder writes with
+// HTML escaping off, for the objects and arrays a message holds.
 func TestCompactJSON(t *testing.T) {
 	for _, in := range []string{
 		`{"b":1,"a":[1,2.50,{"z":null,"y":true}]}`,
@@ -28,8 +31,14 @@ func TestCompactJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := strings.TrimSuffix(b.String(), "\n")
-		if got, err := compactJSON(v); err != nil || got != want {
-			t.Errorf("%s: got %s, %v; want %s", in, got, err, want)
+		var packed segment.Object
+		if err := json.Unmarshal([]byte(`{"v":`+in+`}`), &packed); err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		for _, pv := range packed.Members() {
+			if got := compactJSON(pv.AppendJSON(nil)); got != want {
+				t.Errorf("%s: got %s; want %s", in, got, want)
+			}
 		}
 	}
 }

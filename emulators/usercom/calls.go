@@ -40,8 +40,8 @@ func (st *State) identify(r *emulators.Request, u *User) {
 			return nil
 		},
 	})
-	set = mapContext(r.Message.Context, u, &st.Users, set)
-	if len(r.Message.Traits) > 0 {
+	set = st.mapContext(r.Message.Context, u, set)
+	if !r.Message.Traits.Empty() {
 		u.Attributes = segment.NewObject(attrs)
 	}
 	st.moveLookups(u, attrs, &was)
@@ -73,15 +73,16 @@ func interned(s string) string { return unique.Make(s).Value() }
 
 // applyTraits maps semantic traits to the profile's fields and the rest to
 // its attributes (UC-8, UC-9), and returns what it set. Keys are visited in
-// sorted order so that two spellings of one trait (firstName, first_name)
-// resolve the same way every time: the last in byte order wins.
-func (st *State) applyTraits(r *emulators.Request, traits map[string]any, p profile) []string {
-	set := make([]string, 0, len(traits)+16) // room for the context fields too
-	for _, k := range sortedKeys(traits) {
-		v := traits[k]
+// sorted order (the packed traits' order) so that two spellings of one
+// trait (firstName, first_name) resolve the same way every time: the last
+// in byte order wins. Each trait is read as it is packed: an object or
+// array attribute is written as JSON straight from it, never decoded.
+func (st *State) applyTraits(r *emulators.Request, traits segment.Object, p profile) []string {
+	set := st.scratchSet[:0] // room for the context fields too
+	for k, v := range traits.Members() {
 		norm := segment.NormalizeKey(k)
 		if dst := p.text(norm); dst != nil {
-			if setText(r, "trait", k, v, dst) {
+			if setText(r, "trait", k, v.Decode(), dst) {
 				if norm == "email" {
 					*dst = strings.TrimSpace(*dst) // emails are stored without surrounding spaces
 				} else {
@@ -95,7 +96,7 @@ func (st *State) applyTraits(r *emulators.Request, traits map[string]any, p prof
 		case norm == "address":
 			set = applyAddress(r, "trait", k, v, p, set)
 		case norm == "employees" && p.employees != nil:
-			if n, ok := employees(r, k, v); ok {
+			if n, ok := employees(r, k, v.Decode()); ok {
 				*p.employees = &n
 				set = append(set, k)
 			}
@@ -105,6 +106,7 @@ func (st *State) applyTraits(r *emulators.Request, traits map[string]any, p prof
 			}
 		}
 	}
+	st.scratchSet = set[:0]
 	return set
 }
 
@@ -125,38 +127,69 @@ func setText(r *emulators.Request, what, name string, v any, dst *string) bool {
 
 // applyAddress maps an address object to country, region (from state or
 // region) and city, the fields that are present (UC-6).
-func applyAddress(r *emulators.Request, what, name string, v any, p profile, set []string) []string {
-	addr, ok := v.(map[string]any)
+func applyAddress(r *emulators.Request, what, name string, v segment.Value, p profile, set []string) []string {
+	addr, ok := v.Object()
 	if !ok {
-		if v != nil {
+		if v.Kind() != segment.KindNull {
 			r.Warn("%s %q is not an object with country, state/region and city; ignored", what, name)
 		}
 		return set
 	}
-	if c, ok := segment.GetString(addr, "country"); ok {
+	if c, ok := getString(addr, "country"); ok {
 		*p.country = p.share(c)
 		set = append(set, "country")
 	}
-	reg, ok := segment.GetString(addr, "state")
+	reg, ok := getString(addr, "state")
 	if !ok {
-		reg, ok = segment.GetString(addr, "region")
+		reg, ok = getString(addr, "region")
 	}
 	if ok {
 		*p.region = p.share(reg)
 		set = append(set, "region")
 	}
-	if c, ok := segment.GetString(addr, "city"); ok {
+	if c, ok := getString(addr, "city"); ok {
 		*p.city = p.share(c)
 		set = append(set, "city")
 	}
 	return set
 }
 
+// getString is obj's member found as segment.Get finds it (G-9), when it
+// is a string that is not empty (segment.GetString's rule).
+func getString(obj segment.Object, name string) (string, bool) {
+	v, _ := obj.Get(name)
+	s, ok := v.(string)
+	return s, ok && s != ""
+}
+
 // mapContext copies the context fields the seed lists onto the user (UC-7);
-// absent ones leave the profile unchanged. The user agent is parsed once.
-func mapContext(ctx segment.Object, u *User, words *userList, set []string) []string {
+// absent ones leave the profile unchanged. The context is read in one pass
+// over its members (of a key given twice, the last counts, as in the
+// decoded map), and the user agent parsed once per agent (agents).
+func (st *State) mapContext(ctx segment.Object, u *User, set []string) []string {
 	if ctx.Empty() {
 		return set
+	}
+	var ua, locale, ip, zone, os, dev, scr, page segment.Value
+	for k, v := range ctx.Members() {
+		switch k {
+		case "userAgent":
+			ua = v
+		case "locale":
+			locale = v
+		case "ip":
+			ip = v
+		case "timezone":
+			zone = v
+		case "os":
+			os = v
+		case "device":
+			dev = v
+		case "screen":
+			scr = v
+		case "page":
+			page = v
+		}
 	}
 	own := func(dst *string, v, field string) {
 		if v != "" {
@@ -168,16 +201,16 @@ func mapContext(ctx segment.Object, u *User, words *userList, set []string) []st
 	// language), kept in the app's table of words; own a value of the
 	// user's own (an address), kept in its record.
 	put := own
-	if ua := memberString(ctx, "userAgent"); ua != "" {
-		put(&u.UserAgent, ua, "user_agent")
-		family, version := parseBrowser(ua)
-		put(&u.BrowserFamily, family, "browser_family")
-		put(&u.BrowserVersion, version, "browser_version")
+	if agent, _ := ua.Text(); agent != "" {
+		put(&u.UserAgent, agent, "user_agent")
+		b := st.agents.parse(agent)
+		put(&u.BrowserFamily, b.family, "browser_family")
+		put(&u.BrowserVersion, b.version, "browser_version")
 	}
-	if os, ok := ctx.Nested("os"); ok {
+	if os, ok := os.Object(); ok {
 		put(&u.OS, memberString(os, "name"), "os")
 	}
-	if dev, ok := ctx.Nested("device"); ok {
+	if dev, ok := dev.Object(); ok {
 		name := memberString(dev, "name")
 		if name == "" {
 			name = memberString(dev, "model")
@@ -185,23 +218,26 @@ func mapContext(ctx segment.Object, u *User, words *userList, set []string) []st
 		put(&u.DeviceName, name, "device_name")
 		put(&u.DeviceType, memberString(dev, "type"), "device_type")
 	}
-	put(&u.Language, memberString(ctx, "locale"), "language")
-	if scr, ok := ctx.Nested("screen"); ok {
+	lang, _ := locale.Text()
+	put(&u.Language, lang, "language")
+	if scr, ok := scr.Object(); ok {
 		width, _ := scr.Member("width")
 		height, _ := scr.Member("height")
 		w, okW := segment.Text(width)
 		h, okH := segment.Text(height)
 		if okW && okH && w != "" && h != "" {
-			res, seen := words.word(w + "x" + h) // the table's copy: the text is not made again
+			res, seen := st.Users.word(w + "x" + h) // the table's copy: the text is not made again
 			if !seen {
 				res = w + "x" + h
 			}
 			put(&u.Resolution, res, "resolution")
 		}
 	}
-	own(&u.IPAddress, memberString(ctx, "ip"), "ip_address")
-	put(&u.Timezone, memberString(ctx, "timezone"), "timezone")
-	if page, ok := ctx.Nested("page"); ok {
+	addr, _ := ip.Text()
+	own(&u.IPAddress, addr, "ip_address")
+	tz, _ := zone.Text()
+	put(&u.Timezone, tz, "timezone")
+	if page, ok := page.Object(); ok {
 		own(&u.CurrentURL, memberString(page, "url"), "current_url")
 	}
 	return set
@@ -212,6 +248,30 @@ func memberString(obj segment.Object, name string) string {
 	v, _ := obj.Member(name)
 	s, _ := v.(string)
 	return s
+}
+
+// browser is what a user agent tells of its browser.
+type browser struct{ family, version string }
+
+// agentCache remembers the browsers of the agents parsed last: an app's
+// users come with a handful of agents, and a parse costs more than the
+// rest of an identify's context. It is cleared when it holds maxAgents.
+type agentCache map[string]browser
+
+const maxAgents = 256
+
+// parse is parseBrowser's answer for ua, parsed once while it is cached.
+func (c *agentCache) parse(ua string) browser {
+	if b, ok := (*c)[ua]; ok {
+		return b
+	}
+	if *c == nil || len(*c) >= maxAgents {
+		*c = make(agentCache, maxAgents)
+	}
+	family, version := parseBrowser(ua)
+	b := browser{family, version}
+	(*c)[ua] = b
+	return b
 }
 
 // parseBrowser reads the browser family and version from a user agent with
@@ -239,7 +299,7 @@ func (st *State) track(r *emulators.Request, u *User) {
 		r.Did("defined event %q (first sight)", m.Event)
 	}
 	props := make(map[string]any)
-	for k, v := range m.Properties.All() { // in order of their keys
+	for k, v := range m.Properties.Members() { // in order of their keys
 		name, ok := st.setAttribute(r, ContentEvent, "property", k, v, props)
 		if ok && !slices.Contains(ev.Properties, name) {
 			ev.Properties = append(ev.Properties, name)
@@ -347,16 +407,4 @@ func employees(r *emulators.Request, name string, v any) (int64, bool) {
 		return 0, false
 	}
 	return n, true
-}
-
-func sortedKeys(m map[string]any) []string {
-	if len(m) == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

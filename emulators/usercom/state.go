@@ -40,6 +40,9 @@ type State struct {
 	lookups     map[string]*emulators.Index[int64]
 	attrLookups map[string]*emulators.Index[int64]
 	scratch     [2][]attrText // keysOf's buffers, reused under the account's lock
+	scratchSet  []string      // applyTraits' list of what it set, likewise
+	jsonBuf     []byte        // where setAttribute writes an object's JSON, likewise
+	agents      agentCache    // the browsers of the agents seen last (mapContext)
 	// work is the user a message changes, read from its record and saved
 	// by saveUser: reused under the account's lock. workProfile and
 	// workAttrs say its profile and its attributes were read (a track or a
