@@ -225,13 +225,17 @@ func (r Records[T, C]) jsonCopy() any {
 // MarshalJSON writes the records as a JSON array, each as encoding/json
 // writes a T. Characters are left unescaped for HTML: whoever encodes the
 // array escapes them as it escapes the rest of its document.
-func (r Records[T, C]) MarshalJSON() ([]byte, error) {
+func (r Records[T, C]) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil) }
+
+// AppendJSON appends the array MarshalJSON writes: a state that writes
+// itself (JSONAppender) puts its records straight into its document.
+func (r Records[T, C]) AppendJSON(b []byte) ([]byte, error) {
 	if r.null && r.n == 0 {
-		return []byte("null"), nil
+		return append(b, "null"...), nil
 	}
 	var codec C
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := bytes.NewBuffer(b)
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	buf.WriteByte('[')
 	for i, v := range r.All() {

@@ -39,47 +39,27 @@ func (s *State) MarshalJSON() ([]byte, error) { return s.AppendJSON(nil) }
 // as they are, and whoever else encodes the state escapes them as it
 // escapes the rest of its document.
 func (s *State) AppendJSON(b []byte) ([]byte, error) {
-	w := jsonWriter{buf: bytes.NewBuffer(b)}
-	w.enc = json.NewEncoder(w.buf)
-	w.enc.SetEscapeHTML(false)
-	w.raw(`{"environment":`)
-	w.value(s.Environment)
+	w := emulators.NewJSONWriter(b)
+	w.Raw(`{"environment":`)
+	w.Value(s.Environment)
 	if s.PublicAPIKey != "" {
-		w.raw(`,"publicApiKey":`)
-		w.value(s.PublicAPIKey)
+		w.Raw(`,"publicApiKey":`)
+		w.Value(s.PublicAPIKey)
 	}
-	w.raw(`,"users":{`)
+	w.Raw(`,"users":{`)
 	for i, u := range s.usersByKey() {
 		if i > 0 {
-			w.raw(",")
+			w.Raw(",")
 		}
-		w.value(u.key)
-		w.raw(":")
-		w.value(s.userDoc(s.user(u.ord)))
+		w.Value(u.key)
+		w.Raw(":")
+		w.Value(s.userDoc(s.user(u.ord)))
 	}
-	w.raw("}")
-	w.raw(`,"lastEventId":`)
-	w.value(s.LastEventID)
-	w.raw("}")
-	return w.buf.Bytes(), w.err
-}
-
-// jsonWriter writes a document piece by piece, each value as
-// encoding/json writes it without escaping for HTML.
-type jsonWriter struct {
-	buf *bytes.Buffer
-	enc *json.Encoder
-	err error
-}
-
-func (w *jsonWriter) raw(s string) { w.buf.WriteString(s) }
-
-func (w *jsonWriter) value(v any) {
-	if w.err == nil {
-		if w.err = w.enc.Encode(v); w.err == nil {
-			w.buf.Truncate(w.buf.Len() - 1) // the newline Encode adds
-		}
-	}
+	w.Raw("}")
+	w.Raw(`,"lastEventId":`)
+	w.Value(s.LastEventID)
+	w.Raw("}")
+	return w.Bytes()
 }
 
 // The types errors name, as they did when encoding/json read a state whole.

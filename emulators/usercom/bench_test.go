@@ -1,6 +1,7 @@
 package usercom_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -47,4 +48,37 @@ func BenchmarkLookupUsercom(b *testing.B) {
 // should cost alike.
 func BenchmarkTrackUsercomScale(b *testing.B) {
 	testkit.ScaleBenchmark(b, "usercom", "users", usercom.SeedUsers)
+}
+
+// BenchmarkExportUsercom writes the state of an app of 100,000 users as a
+// snapshot does: AppendJSON, each user written once into the document,
+// against encoding/json's Encoder, which copies and compacts the users'
+// own document (userList.MarshalJSON), the way snapshots went before.
+func BenchmarkExportUsercom(b *testing.B) {
+	st, err := usercom.New().NewState(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	usercom.SeedUsers(st, 100_000)
+	b.Run("append", func(b *testing.B) {
+		var buf []byte
+		for b.Loop() {
+			if buf, err = st.AppendJSON(buf[:0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.SetBytes(int64(len(buf)))
+	})
+	b.Run("encoder", func(b *testing.B) {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		for b.Loop() {
+			buf.Reset()
+			if err := enc.Encode(st); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.SetBytes(int64(buf.Len()))
+	})
 }

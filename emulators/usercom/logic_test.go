@@ -237,3 +237,42 @@ func TestLoadStateRefusesInconsistentSnapshots(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAppendJSON: the state a snapshot streams (AppendJSON) is what
+// encoding/json writes of the State with HTML escaping off, byte for byte,
+// for an empty app and for one with users, companies, events, occurrences
+// and page views.
+func TestAppendJSON(t *testing.T) {
+	t.Parallel()
+	empty := newState()
+	full := newState()
+	if _, err := full.addDomain("shop.example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := full.defineAttribute(AttributeSpec{ContentType: "user", Name: "logins", Type: "number"}, OriginDefined, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	SeedUsers(full, 3)
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	full.Companies = append(full.Companies, &Company{ID: 1, GroupID: "acme", Name: "Acme <&>",
+		Attributes: map[string]any{"tier": "gold"}, MemberIDs: []int64{1}, CreatedAt: at})
+	full.Events = append(full.Events, &EventDefinition{Name: "Order Completed", Properties: []string{"total"}, CreatedAt: at, Occurrences: 1})
+	full.addOccurrence(&Occurrence{Event: "Order Completed", User: 1, UserID: "u-0", MessageID: "m-1", Timestamp: at,
+		Properties: segment.NewObject(map[string]any{"total": json.Number("27.5"), "note": "a < b & c"})})
+	full.addPageView(&PageView{User: 2, UserID: "u-1", MessageID: "m-2", URL: "https://example.com/?a=1&b=2", Timestamp: at})
+	for name, st := range map[string]*State{"empty": empty, "full": full} {
+		var want strings.Builder
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(st); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.AppendJSON([]byte("prefix:"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != "prefix:"+strings.TrimSuffix(want.String(), "\n") {
+			t.Errorf("%s: AppendJSON wrote\n%s\nencoding/json writes\n%s", name, got, want.String())
+		}
+	}
+}

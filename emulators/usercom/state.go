@@ -159,6 +159,33 @@ func (st *State) addUser(u *User) {
 	st.indexAnonymous(u.AnonymousID, u.ID)
 }
 
+// AppendJSON writes the state as encoding/json writes the State
+// (emulators.JSONAppender: compact, characters left unescaped for HTML),
+// its users and records a value at a time into b: a snapshot takes the
+// bytes as they are, where the document of users that MarshalJSON returns
+// would be copied and compacted again, each user written twice (#18).
+func (st *State) AppendJSON(b []byte) ([]byte, error) {
+	w := emulators.NewJSONWriter(b)
+	w.Raw(`{"trusted_domains":`)
+	w.Value(st.TrustedDomains)
+	w.Raw(`,"attributes":`)
+	w.Value(st.Attributes)
+	w.Raw(`,"users":`)
+	st.Users.writeJSON(w)
+	w.Raw(`,"companies":`)
+	w.Value(st.Companies)
+	w.Raw(`,"events":`)
+	w.Value(st.Events)
+	w.Raw(`,"occurrences":`)
+	w.Append(st.Occurrences.AppendJSON)
+	w.Raw(`,"page_views":`)
+	w.Append(st.PageViews.AppendJSON)
+	w.Raw("}")
+	return w.Bytes()
+}
+
+var _ emulators.JSONAppender = (*State)(nil)
+
 // byUserID finds the user with a userId; with several (only a hand-written
 // snapshot can hold them), the first.
 func (st *State) byUserID(id string) (int64, bool) {

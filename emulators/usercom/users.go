@@ -1,7 +1,6 @@
 package usercom
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -348,30 +347,31 @@ func (l *userList) decodeInto(id int64, u *User, seen *time.Time) {
 // MarshalJSON writes the users as encoding/json wrote a []*User: null
 // for none ever stored.
 func (l userList) MarshalJSON() ([]byte, error) {
+	w := emulators.NewJSONWriter(nil)
+	l.writeJSON(w)
+	return w.Bytes()
+}
+
+// writeJSON writes the users as MarshalJSON does, each decoded in turn
+// into one User and written into w's document: a snapshot's users are
+// written once, never as a document of their own to be copied into the
+// snapshot's (State.AppendJSON).
+func (l *userList) writeJSON(w *emulators.JSONWriter) {
 	if l.Recs == nil {
-		return []byte("null"), nil
+		w.Raw("null")
+		return
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // the caller escapes as it writes, as for any value
-	buf.WriteByte('[')
+	w.Raw("[")
 	var u User
 	var seen time.Time
 	for i := range l.Recs {
 		if i > 0 {
-			buf.Truncate(buf.Len() - 1) // the encoder's newline
-			buf.WriteByte(',')
+			w.Raw(",")
 		}
 		l.decodeInto(int64(i+1), &u, &seen)
-		if err := enc.Encode(&u); err != nil {
-			return nil, err
-		}
+		w.Value(&u)
 	}
-	if len(l.Recs) > 0 {
-		buf.Truncate(buf.Len() - 1)
-	}
-	buf.WriteByte(']')
-	return buf.Bytes(), nil
+	w.Raw("]")
 }
 
 // UnmarshalJSON reads a []*User for reindex to check and store; its
