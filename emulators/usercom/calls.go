@@ -19,7 +19,10 @@ import (
 func (st *State) identify(r *emulators.Request, u *User) {
 	st.withAttributes(u)
 	st.workChanged = true
-	attrs := u.Attributes.Map()
+	attrs := scratchMap(&st.attrsBuf)
+	for k, v := range u.Attributes.All() { // as Map decodes them, into a map reused
+		attrs[k] = v
+	}
 	was := keysOf(u, attrs, st.scratch[0][:0])
 	set := st.applyTraits(r, r.Message.Traits, profile{
 		ct: ContentUser, attrs: attrs, share: asItCame,
@@ -48,6 +51,18 @@ func (st *State) identify(r *emulators.Request, u *User) {
 	if len(set) > 0 {
 		r.Did("set %s on user %s", strings.Join(set, ", "), userLabel(u))
 	}
+}
+
+// scratchMap returns the map *m emptied, made on first use: identify's
+// attributes and track's properties are worked out in a map the state
+// reuses under the account's lock, packed (segment.NewObject) before the
+// next message clears it.
+func scratchMap(m *map[string]any) map[string]any {
+	if *m == nil {
+		*m = make(map[string]any, 16)
+	}
+	clear(*m)
+	return *m
 }
 
 // profile is what a call's traits write into: a user (identify) or a
@@ -298,7 +313,7 @@ func (st *State) track(r *emulators.Request, u *User) {
 		st.events[m.Event] = ev
 		r.Did("defined event %q (first sight)", m.Event)
 	}
-	props := make(map[string]any)
+	props := scratchMap(&st.propsBuf)
 	for k, v := range m.Properties.Members() { // in order of their keys
 		name, ok := st.setAttribute(r, ContentEvent, "property", k, v, props)
 		if ok && !slices.Contains(ev.Properties, name) {

@@ -39,10 +39,12 @@ type State struct {
 	// change of a user (addLookups, moveLookups).
 	lookups     map[string]*emulators.Index[int64]
 	attrLookups map[string]*emulators.Index[int64]
-	scratch     [2][]attrText // keysOf's buffers, reused under the account's lock
-	scratchSet  []string      // applyTraits' list of what it set, likewise
-	jsonBuf     []byte        // where setAttribute writes an object's JSON, likewise
-	agents      agentCache    // the browsers of the agents seen last (mapContext)
+	scratch     [2][]attrText  // keysOf's buffers, reused under the account's lock
+	scratchSet  []string       // applyTraits' list of what it set, likewise
+	jsonBuf     []byte         // where setAttribute writes an object's JSON, likewise
+	attrsBuf    map[string]any // identify's attributes, likewise (scratchMap)
+	propsBuf    map[string]any // track's properties, likewise
+	agents      agentCache     // the browsers of the agents seen last (mapContext)
 	// work is the user a message changes, read from its record and saved
 	// by saveUser: reused under the account's lock. workProfile and
 	// workAttrs say its profile and its attributes were read (a track or a
