@@ -128,10 +128,10 @@ func (st *State) defineAttribute(spec AttributeSpec, origin Origin, now time.Tim
 // and UC-9: an unknown name is defined as a string; a defined one is
 // converted to its type, and a value that does not convert is ignored with
 // a warning. what names the source in the log ("trait", "property"). It
-// returns the definition's name and whether the value was stored. The
-// value is read as it is packed: an object or array becomes its JSON text
-// without being decoded.
-func (st *State) setAttribute(r *emulators.Request, ct ContentType, what, name string, pv segment.Value, dst map[string]any) (string, bool) {
+// returns the definition's name and whether the value was stored. key is
+// the name folded (segment.NormalizeKey). The value is read as it is
+// packed: an object or array becomes its JSON text without being decoded.
+func (st *State) setAttribute(r *emulators.Request, ct ContentType, what, name, key string, pv segment.Value, dst map[string]any) (string, bool) {
 	var v any
 	switch pv.Kind() {
 	case segment.KindNull:
@@ -146,7 +146,6 @@ func (st *State) setAttribute(r *emulators.Request, ct ContentType, what, name s
 	default:
 		v = pv.Decode()
 	}
-	key := segment.NormalizeKey(name)
 	a := st.attrs[ct.index()][key]
 	if a == nil {
 		if key == "" {

@@ -95,7 +95,7 @@ func interned(s string) string { return unique.Make(s).Value() }
 func (st *State) applyTraits(r *emulators.Request, traits segment.Object, p profile) []string {
 	set := st.scratchSet[:0] // room for the context fields too
 	for k, v := range traits.Members() {
-		norm := segment.NormalizeKey(k)
+		norm := st.norms.get(k, segment.NormalizeKey)
 		if dst := p.text(norm); dst != nil {
 			if setText(r, "trait", k, v.Decode(), dst) {
 				if norm == "email" {
@@ -116,7 +116,7 @@ func (st *State) applyTraits(r *emulators.Request, traits segment.Object, p prof
 				set = append(set, k)
 			}
 		default:
-			if name, ok := st.setAttribute(r, p.ct, "trait", k, v, p.attrs); ok {
+			if name, ok := st.setAttribute(r, p.ct, "trait", k, norm, v, p.attrs); ok {
 				set = append(set, name)
 			}
 		}
@@ -218,7 +218,7 @@ func (st *State) mapContext(ctx segment.Object, u *User, set []string) []string 
 	put := own
 	if agent, _ := ua.Text(); agent != "" {
 		put(&u.UserAgent, agent, "user_agent")
-		b := st.agents.parse(agent)
+		b := st.agents.get(agent, parseAgent)
 		put(&u.BrowserFamily, b.family, "browser_family")
 		put(&u.BrowserVersion, b.version, "browser_version")
 	}
@@ -268,25 +268,31 @@ func memberString(obj segment.Object, name string) string {
 // browser is what a user agent tells of its browser.
 type browser struct{ family, version string }
 
-// agentCache remembers the browsers of the agents parsed last: an app's
-// users come with a handful of agents, and a parse costs more than the
-// rest of an identify's context. It is cleared when it holds maxAgents.
-type agentCache map[string]browser
-
-const maxAgents = 256
-
-// parse is parseBrowser's answer for ua, parsed once while it is cached.
-func (c *agentCache) parse(ua string) browser {
-	if b, ok := (*c)[ua]; ok {
-		return b
-	}
-	if *c == nil || len(*c) >= maxAgents {
-		*c = make(agentCache, maxAgents)
-	}
+func parseAgent(ua string) browser {
 	family, version := parseBrowser(ua)
-	b := browser{family, version}
-	(*c)[ua] = b
-	return b
+	return browser{family, version}
+}
+
+// memo remembers what f answered for the strings given last: an app's
+// messages come with a handful of user agents, whose parse costs more than
+// the rest of an identify's context, and the same trait and property names,
+// each folded (segment.NormalizeKey) every time it came. It is cleared when
+// it holds maxMemo.
+type memo[V any] map[string]V
+
+const maxMemo = 512
+
+// get is f(s), called once while s is remembered.
+func (m *memo[V]) get(s string, f func(string) V) V {
+	if v, ok := (*m)[s]; ok {
+		return v
+	}
+	if *m == nil || len(*m) >= maxMemo {
+		*m = make(memo[V], 64)
+	}
+	v := f(s)
+	(*m)[s] = v
+	return v
 }
 
 // parseBrowser reads the browser family and version from a user agent with
@@ -315,7 +321,7 @@ func (st *State) track(r *emulators.Request, u *User) {
 	}
 	props := scratchMap(&st.propsBuf)
 	for k, v := range m.Properties.Members() { // in order of their keys
-		name, ok := st.setAttribute(r, ContentEvent, "property", k, v, props)
+		name, ok := st.setAttribute(r, ContentEvent, "property", k, st.norms.get(k, segment.NormalizeKey), v, props)
 		if ok && !slices.Contains(ev.Properties, name) {
 			ev.Properties = append(ev.Properties, name)
 		}

@@ -44,7 +44,8 @@ type State struct {
 	jsonBuf     []byte         // where setAttribute writes an object's JSON, likewise
 	attrsBuf    map[string]any // identify's attributes, likewise (scratchMap)
 	propsBuf    map[string]any // track's properties, likewise
-	agents      agentCache     // the browsers of the agents seen last (mapContext)
+	agents      memo[browser]  // the browsers of the agents seen last (mapContext)
+	norms       memo[string]   // trait and property names folded, likewise
 	// work is the user a message changes, read from its record and saved
 	// by saveUser: reused under the account's lock. workProfile and
 	// workAttrs say its profile and its attributes were read (a track or a
