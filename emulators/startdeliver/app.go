@@ -230,6 +230,7 @@ func (h *handler) apply(p plan, cfg AppConfig) {
 			}
 		}
 		c.Updated = now
+		h.a.Customers.save(c)
 		p.customer = c
 		h.r.Set("customerId", c.ID)
 	}
@@ -257,6 +258,7 @@ func (h *handler) apply(p plan, cfg AppConfig) {
 		h.r.Did("linked user %d to customer %d", u.ID, p.customer.ID)
 	}
 	u.Updated = now
+	h.a.Users.save(u)
 	h.r.Set("userId", u.ID)
 }
 

@@ -206,12 +206,12 @@ func (a *State) addField(f CustomField) error {
 	// Records may already hold values for the alias (a state loaded from a
 	// hand-written snapshot): index them, so a match never misses one.
 	if f.Entity == EntityUser {
-		for _, u := range a.Users {
-			indexValues(x, f.Alias, u.CustomFields, u.ID)
+		for id := int64(1); id <= int64(a.Users.Len()); id++ {
+			indexValues(x, f.Alias, a.Users.get(id).CustomFields, id)
 		}
 	} else {
-		for _, c := range a.Customers {
-			indexValues(x, f.Alias, c.CustomFields, c.ID)
+		for id := int64(1); id <= int64(a.Customers.Len()); id++ {
+			indexValues(x, f.Alias, a.Customers.get(id).CustomFields, id)
 		}
 	}
 	return nil
@@ -264,6 +264,7 @@ func (a *State) createUser(spec UserSpec, now time.Time) (*User, error) {
 	for _, v := range values {
 		a.setUserField(u, v.Alias, v.Value)
 	}
+	a.Users.save(u)
 	return u, nil
 }
 
@@ -278,5 +279,6 @@ func (a *State) createCustomer(spec CustomerSpec, now time.Time) (*Customer, err
 	for _, v := range values {
 		a.setCustomerField(c, v.Alias, v.Value)
 	}
+	a.Customers.save(c)
 	return c, nil
 }

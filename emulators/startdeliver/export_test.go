@@ -1,6 +1,7 @@
 package startdeliver
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -13,13 +14,14 @@ import (
 // needs a million of them.
 func SeedUsers(st emulators.State, alias string, n int) {
 	a := st.(*State)
-	a.Users = append(make([]*User, 0, len(a.Users)+n), a.Users...)
+	a.Users.Slots = slices.Grow(a.Users.Slots, n*slotWords)
 	if x := a.users[alias]; x == nil || x.Len() == 0 {
 		a.users[alias] = newValueIndex(n) // sized once: growing it costs more than the users
 	}
 	for i := range n {
 		u := a.newUser(time.Time{})
 		a.setUserField(u, alias, "u-"+strconv.Itoa(i))
+		a.Users.save(u)
 	}
 }
 
@@ -31,9 +33,9 @@ func SeedEvents(st emulators.State) {
 	props := segment.NewObject(map[string]any{"path": "/pricing", "referrer": "https://www.google.com/", "search": "?plan=pro",
 		"title": "Pricing", "url": "https://www.example.com/pricing?plan=pro", "plan": "premium"})
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	for _, u := range a.Users {
+	for id := int64(1); id <= int64(a.Users.Len()); id++ {
 		a.addEvent(&UsageEvent{Type: "page", SegmentType: "page", Name: "Pricing", Properties: props,
-			Timestamp: at, Received: at, UserID: u.ID, MessageID: "seed-" + strconv.FormatInt(u.ID, 10)})
+			Timestamp: at, Received: at, UserID: id, MessageID: "seed-" + strconv.FormatInt(id, 10)})
 	}
 }
 
@@ -47,8 +49,10 @@ func SeedLookupUsers(st emulators.State, n int) {
 		panic(err)
 	}
 	SeedUsers(st, "externalId", n)
-	for i, u := range a.Users[len(a.Users)-n:] {
+	for i := range n {
+		u := a.user(int64(a.Users.Len() - n + i + 1))
 		a.setUserField(u, emailField, "u-"+strconv.Itoa(i)+"@example.com")
+		a.Users.save(u)
 	}
 	SeedEvents(st)
 }

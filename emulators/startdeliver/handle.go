@@ -73,11 +73,12 @@ func (h *handler) usage() error {
 	if h.r.Settings.Bool(SettingSyncEmail) {
 		email = h.r.Message.Email() // root, traits, context.traits (SD-7)
 	}
-	var u *User
+	var id int64
+	var found bool
 	switch {
 	case email != "":
-		if u = h.a.userBy(emailField, emailKey(email)); u == nil {
-			u = h.createUser(f, value, email)
+		if id, found = h.a.findUser(emailField, emailKey(email)); !found {
+			id = h.createUser(f, value, email)
 		}
 	case why != "":
 		h.r.Ignore("%s; the event was not stored", why)
@@ -91,11 +92,11 @@ func (h *handler) usage() error {
 			h.r.Ignore("%s %s cannot be a value of %s custom field %q; the event was not stored", h.source(), describe(value), f.Type, f.Alias)
 			return nil
 		}
-		if u = h.a.userBy(f.Alias, valueKey(stored)); u == nil {
-			u = h.createUser(f, value, "")
+		if id, found = h.a.findUser(f.Alias, valueKey(stored)); !found {
+			id = h.createUser(f, value, "")
 		}
 	}
-	h.attach(u)
+	h.attach(id)
 	return nil
 }
 
@@ -109,8 +110,9 @@ func (h *handler) source() string {
 
 // createUser creates the user an unmatched event needs: the custom field
 // holds the match value (SD-5); a user matched by email gets the email, and
-// the custom field too when there is a value for it (SD-8).
-func (h *handler) createUser(f CustomField, value any, email string) *User {
+// the custom field too when there is a value for it (SD-8). It returns
+// the new user's id.
+func (h *handler) createUser(f CustomField, value any, email string) int64 {
 	u := h.a.newUser(h.r.Now)
 	if value != nil {
 		if stored, ok := convert(f.Type, value); ok {
@@ -125,27 +127,30 @@ func (h *handler) createUser(f CustomField, value any, email string) *User {
 	} else {
 		h.r.Did("created user %d with %s=%s", u.ID, f.Alias, describe(value))
 	}
+	h.a.Users.save(u)
 	h.r.Set("createdUser", true)
-	return u
+	return u.ID
 }
 
-// attach stores the message as a usage event of u and of u's customer
-// (SD-6). Screen is stored as a page event, as the v2 seed says (S2-2).
-func (h *handler) attach(u *User) {
+// attach stores the message as a usage event of user id and of its
+// customer (SD-6), reading nothing of the user but its slot. Screen is
+// stored as a page event, as the v2 seed says (S2-2).
+func (h *handler) attach(id int64) {
 	m := h.r.Message
+	customer := h.a.Users.customerOf(id)
 	ev := &UsageEvent{Type: "track", SegmentType: m.TypeName, Name: m.Event, Timestamp: m.Timestamp,
-		Received: h.r.Now, UserID: u.ID, CustomerID: u.CustomerID, MessageID: m.MessageID}
+		Received: h.r.Now, UserID: id, CustomerID: customer, MessageID: m.MessageID}
 	if m.Type != segment.Track {
 		ev.Type, ev.Name = "page", m.Name
 	}
 	ev.Properties = m.Properties // {} when absent
 	h.a.addEvent(ev)
-	if u.CustomerID != 0 {
-		h.r.Did("stored %s event %q as usage event %d of user %d and customer %d", ev.Type, ev.Name, ev.ID, u.ID, u.CustomerID)
-		h.r.Set("customerId", u.CustomerID)
+	if customer != 0 {
+		h.r.Did("stored %s event %q as usage event %d of user %d and customer %d", ev.Type, ev.Name, ev.ID, id, customer)
+		h.r.Set("customerId", customer)
 	} else {
-		h.r.Did("stored %s event %q as usage event %d of user %d", ev.Type, ev.Name, ev.ID, u.ID)
+		h.r.Did("stored %s event %q as usage event %d of user %d", ev.Type, ev.Name, ev.ID, id)
 	}
-	h.r.Set("userId", u.ID)
+	h.r.Set("userId", id)
 	h.r.Set("usageEventId", ev.ID)
 }

@@ -244,10 +244,13 @@ func (x *valueIndex) get(key string) []int64 {
 // locks. Exported fields are the state (json.Marshal round-trips them);
 // the unexported indexes are rebuilt by reindex.
 type State struct {
-	Fields    []CustomField `json:"customFields"`
-	Users     []*User       `json:"users"`
-	Customers []*Customer   `json:"customers"`
-	Events    usageEvents   `json:"usageEvents"`
+	Fields []CustomField `json:"customFields"`
+	// Users and Customers are tables of records and numbers, which the
+	// collector does not trace (rows.go); in JSON, lists of User and
+	// Customer.
+	Users     users       `json:"users"`
+	Customers customers   `json:"customers"`
+	Events    usageEvents `json:"usageEvents"`
 	// EventsDropped counts the oldest usage events retention dropped, so
 	// that ids go on from where they were: Events.At(i) has id
 	// EventsDropped+i+1.
@@ -268,7 +271,7 @@ type State struct {
 }
 
 func newState() *State {
-	a := &State{Fields: []CustomField{}, Users: []*User{}, Customers: []*Customer{}}
+	a := &State{Fields: []CustomField{}}
 	a.reindex()
 	return a
 }
@@ -292,16 +295,17 @@ func (a *State) index(e Entity) map[string]*valueIndex {
 
 // reindex rebuilds every index from the exported state.
 func (a *State) reindex() {
-	a.users = map[string]*valueIndex{emailField: newValueIndex(len(a.Users))}
+	a.users = map[string]*valueIndex{emailField: newValueIndex(a.Users.Len())}
 	a.customers = map[string]*valueIndex{}
 	for _, f := range a.Fields {
-		n := len(a.Users)
+		n := a.Users.Len()
 		if f.Entity == EntityCustomer {
-			n = len(a.Customers)
+			n = a.Customers.Len()
 		}
 		a.index(f.Entity)[f.Alias] = newValueIndex(n)
 	}
-	for _, u := range a.Users {
+	for id := int64(1); id <= int64(a.Users.Len()); id++ {
+		u := a.Users.get(id)
 		if u.Email != "" {
 			a.users[emailField].add(emailKey(u.Email), u.ID)
 		}
@@ -311,10 +315,10 @@ func (a *State) reindex() {
 			}
 		}
 	}
-	for _, c := range a.Customers {
-		for _, v := range c.CustomFields {
+	for id := int64(1); id <= int64(a.Customers.Len()); id++ {
+		for _, v := range a.Customers.get(id).CustomFields {
 			if x := a.customers[v.Alias]; x != nil {
-				x.add(valueKey(v.Value), c.ID)
+				x.add(valueKey(v.Value), id)
 			}
 		}
 	}
@@ -336,77 +340,88 @@ func (a *State) userEvents(id int64) []int { return a.eventsByUser.of(id, a.Even
 // with it. An event's own customerId stays the customer at its arrival.
 func (a *State) customerEvents(id int64) []int {
 	var pos []int
-	for _, u := range a.Users {
-		if u.CustomerID == id {
-			pos = append(pos, a.userEvents(u.ID)...)
-		}
+	for _, u := range a.customerUsers(id) {
+		pos = append(pos, a.userEvents(u)...)
 	}
 	slices.Sort(pos)
 	return pos
 }
 
-// check verifies what the indexes rely on in a loaded state: ids are
-// positions, references point at existing records.
-func (a *State) check() error {
-	for i, u := range a.Users {
-		if u == nil || u.ID != int64(i+1) {
-			return fmt.Errorf("users[%d]: id must be %d", i, i+1)
-		}
-		if u.CustomerID < 0 || u.CustomerID > int64(len(a.Customers)) {
-			return fmt.Errorf("users[%d]: customer %d does not exist", i, u.CustomerID)
+// customerUsers returns the ids of the customer's current users,
+// ascending; it reads their slots, not their records.
+func (a *State) customerUsers(id int64) []int64 {
+	var out []int64
+	for u := int64(1); u <= int64(a.Users.Len()); u++ {
+		if a.Users.customerOf(u) == id {
+			out = append(out, u)
 		}
 	}
-	for i, c := range a.Customers {
-		if c == nil || c.ID != int64(i+1) {
-			return fmt.Errorf("customers[%d]: id must be %d", i, i+1)
+	return out
+}
+
+// load keeps the users and customers a loaded state held and verifies
+// what the indexes rely on: ids are positions, references point at
+// existing records.
+func (a *State) load() error {
+	if err := a.Users.store("users"); err != nil {
+		return err
+	}
+	if err := a.Customers.store("customers"); err != nil {
+		return err
+	}
+	for id := int64(1); id <= int64(a.Users.Len()); id++ {
+		if c := a.Users.customerOf(id); c < 0 || c > int64(a.Customers.Len()) {
+			return fmt.Errorf("users[%d]: customer %d does not exist", id-1, c)
 		}
 	}
 	for i, ev := range a.Events.All() {
-		if id := a.EventsDropped + int64(i+1); ev.ID != id || a.user(ev.UserID) == nil {
+		if id := a.EventsDropped + int64(i+1); ev.ID != id || !a.Users.has(ev.UserID) {
 			return fmt.Errorf("usageEvents[%d]: id must be %d and its user must exist", i, id)
 		}
 	}
 	return nil
 }
 
-// user returns the user with an id, or nil.
-func (a *State) user(id int64) *User {
-	if id < 1 || id > int64(len(a.Users)) {
-		return nil
-	}
-	return a.Users[id-1]
-}
+// user reads the user with an id, or nil: a copy, which Users.save
+// stores when it is changed.
+func (a *State) user(id int64) *User { return a.Users.get(id) }
 
-// customer returns the customer with an id, or nil.
-func (a *State) customer(id int64) *Customer {
-	if id < 1 || id > int64(len(a.Customers)) {
-		return nil
-	}
-	return a.Customers[id-1]
-}
+// customer reads the customer with an id, or nil (Customers.save stores
+// it).
+func (a *State) customer(id int64) *Customer { return a.Customers.get(id) }
 
-// userBy finds the user whose field (a custom field alias, or "email")
-// holds the value with index key k; the lowest id wins.
-func (a *State) userBy(field, k string) *User {
-	id, ok := a.users[field].first(k, func(id int64) bool {
-		u := a.user(id)
-		if field == emailField {
-			return u != nil && u.Email != "" && emailKey(u.Email) == k
+// userEmail is the position of Email among a user's standard texts.
+const userEmail = 1
+
+// findUser finds the user whose field (a custom field alias, or "email")
+// holds the value with index key k; the lowest id wins. It checks what
+// the index names against the users' records without reading them.
+func (a *State) findUser(field, k string) (int64, bool) {
+	return a.users[field].first(k, func(id int64) bool {
+		if !a.Users.has(id) {
+			return false
 		}
-		return u != nil && holds(u.CustomFields, field, k)
+		if field == emailField {
+			e := a.Users.text(id, userEmail)
+			return len(e) > 0 && emailKey(string(e)) == k
+		}
+		return a.Users.holds(id, field, k)
 	})
-	if !ok {
-		return nil
-	}
-	return a.user(id)
 }
 
-// customerBy finds the customer whose custom field holds the value with
-// index key k.
+// userBy reads the user findUser finds, or nil.
+func (a *State) userBy(field, k string) *User {
+	if id, ok := a.findUser(field, k); ok {
+		return a.user(id)
+	}
+	return nil
+}
+
+// customerBy reads the customer whose custom field holds the value with
+// index key k, or nil.
 func (a *State) customerBy(alias, k string) *Customer {
 	id, ok := a.customers[alias].first(k, func(id int64) bool {
-		c := a.customer(id)
-		return c != nil && holds(c.CustomFields, alias, k)
+		return a.Customers.has(id) && a.Customers.holds(id, alias, k)
 	})
 	if !ok {
 		return nil
@@ -414,21 +429,17 @@ func (a *State) customerBy(alias, k string) *Customer {
 	return a.customer(id)
 }
 
-// holds tells whether values hold a value of alias with index key k.
-func holds(values FieldValues, alias, k string) bool {
-	v, ok := values.Get(alias)
-	return ok && valueKey(v) == k
-}
-
+// newUser numbers a new user, which the caller saves (Users.save).
 func (a *State) newUser(now time.Time) *User {
-	u := &User{ID: int64(len(a.Users) + 1), Created: now, Updated: now}
-	a.Users = append(a.Users, u)
+	u := &User{Created: now, Updated: now}
+	a.Users.add(u)
 	return u
 }
 
+// newCustomer numbers a new customer, which the caller saves.
 func (a *State) newCustomer(now time.Time) *Customer {
-	c := &Customer{ID: int64(len(a.Customers) + 1), Created: now, Updated: now}
-	a.Customers = append(a.Customers, c)
+	c := &Customer{Created: now, Updated: now}
+	a.Customers.add(c)
 	return c
 }
 

@@ -22,10 +22,10 @@ func (d *Destination) Resources() []emulators.Resource[*State] {
 		fieldsView.Resource(),
 		{Method: http.MethodPost, Path: "custom-fields", Summary: "Create a user or customer custom field", Status: http.StatusCreated, In: reflect.TypeFor[CustomField](), Out: reflect.TypeFor[CustomField](), Handle: createField},
 		{Method: http.MethodDelete, Path: "custom-fields/{entity}/{alias}", Summary: "Delete a custom field and its values", Out: reflect.TypeFor[CustomField](), Handle: deleteField},
-		recordView("users", EntityUser, func(a *State) []*User { return a.Users }).Resource(),
+		recordView("users", EntityUser, func(a *State) emulators.Indexed[*User] { return &a.Users }).Resource(),
 		{Method: http.MethodPost, Path: "users", Summary: "Create a user (seed existing data)", Status: http.StatusCreated, In: reflect.TypeFor[UserSpec](), Out: reflect.TypeFor[User](), Handle: createUser},
 		{Method: http.MethodGet, Path: "users/{id}", Summary: "Read a user with its usage events", Out: reflect.TypeFor[UserView](), Handle: getUser},
-		recordView("customers", EntityCustomer, func(a *State) []*Customer { return a.Customers }).Resource(),
+		recordView("customers", EntityCustomer, func(a *State) emulators.Indexed[*Customer] { return &a.Customers }).Resource(),
 		{Method: http.MethodPost, Path: "customers", Summary: "Create a customer (seed existing data)", Status: http.StatusCreated, In: reflect.TypeFor[CustomerSpec](), Out: reflect.TypeFor[Customer](), Handle: createCustomer},
 		{Method: http.MethodGet, Path: "customers/{id}", Summary: "Read a customer with its users and usage events", Out: reflect.TypeFor[CustomerView](), Handle: getCustomer},
 		usageEventsView.Resource(),
@@ -73,15 +73,24 @@ func deleteField(r *emulators.ResourceRequest, a *State) (any, error) {
 	delete(a.index(e), alias)
 	// Startdeliver drops the values with the field.
 	if e == EntityUser {
-		for _, u := range a.Users {
-			u.CustomFields.remove(alias)
-		}
+		dropValues(&a.Users, alias)
 	} else {
-		for _, c := range a.Customers {
-			c.CustomFields.remove(alias)
-		}
+		dropValues(&a.Customers, alias)
 	}
 	return f, nil
+}
+
+// dropValues removes the values of alias from every row of a table that
+// holds one.
+func dropValues[T any, P row[T]](t *table[T, P], alias string) {
+	for id := int64(1); id <= int64(t.Len()); id++ {
+		v := t.get(id)
+		values := v.parts().values
+		if _, ok := values.Get(alias); ok {
+			values.remove(alias)
+			t.save(v)
+		}
+	}
 }
 
 // record is a user or a customer, as lists filter them.
@@ -94,7 +103,7 @@ type record interface {
 // fields (and customerId for users) as exact filters, and every custom
 // field of the entity by its alias, the value converted to the field's type
 // first, so ?score=7 finds 7.0.
-func recordView[T record](path string, e Entity, all func(*State) []T) emulators.View[*State, T] {
+func recordView[T record](path string, e Entity, all func(*State) emulators.Indexed[T]) emulators.View[*State, T] {
 	names := append([]string{"id"}, standardFields[e]...)
 	if e == EntityUser {
 		names = append(names, "customerId")
@@ -105,7 +114,7 @@ func recordView[T record](path string, e Entity, all func(*State) []T) emulators
 	}
 	return emulators.View[*State, T]{
 		Path: path, Summary: "List " + path + " (also filters on a custom field alias)",
-		Items: func(r *emulators.ResourceRequest, a *State) ([]T, error) {
+		Stored: func(r *emulators.ResourceRequest, a *State) (emulators.Indexed[T], error) {
 			return candidates(all(a), a.indexed(e, r.Query)), nil
 		},
 		Fields: fields,
@@ -130,18 +139,19 @@ func recordView[T record](path string, e Entity, all func(*State) []T) emulators
 // candidates narrows a list to the records an index names (ids are
 // positions, in ascending order, so the list keeps the order of a full
 // scan); with no index to use (ids nil) it is the whole list. The view
-// still applies every filter to what is left.
-func candidates[T any](all []T, ids []int64) []T {
+// still applies every filter to what is left, decoding only the records
+// it reads.
+func candidates[T any](all emulators.Indexed[T], ids []int64) emulators.Indexed[T] {
 	if ids == nil {
 		return all
 	}
-	out := make([]T, 0, len(ids))
+	pos := make([]int, 0, len(ids))
 	for _, id := range ids {
-		if id >= 1 && id <= int64(len(all)) {
-			out = append(out, all[id-1])
+		if id >= 1 && id <= int64(all.Len()) {
+			pos = append(pos, int(id-1))
 		}
 	}
-	return out
+	return emulators.Pick(all, pos)
 }
 
 // indexed answers the first filter of q an index serves (in name order):
@@ -256,13 +266,8 @@ func getCustomer(r *emulators.ResourceRequest, a *State) (any, error) {
 	if c == nil {
 		return nil, emulators.NotFound("no customer %q", r.Param("id"))
 	}
-	v := CustomerView{Customer: c, UserIDs: []int64{}, UsageEvents: a.eventsOf(a.customerEvents(c.ID))}
-	for _, u := range a.Users {
-		if u.CustomerID == c.ID {
-			v.UserIDs = append(v.UserIDs, u.ID)
-		}
-	}
-	return v, nil
+	return CustomerView{Customer: c, UserIDs: append([]int64{}, a.customerUsers(c.ID)...),
+		UsageEvents: a.eventsOf(a.customerEvents(c.ID))}, nil
 }
 
 // usageEventsView lists usage events; userId and customerId go through

@@ -8,7 +8,7 @@ import (
 
 // Stored reports the account's users and usage events (emulators.Retainer).
 func (*Destination) Stored(a *State) (users, events int) {
-	return len(a.Users), a.Events.Len()
+	return a.Users.Len(), a.Events.Len()
 }
 
 // TrimEvents drops the oldest usage events beyond keep, and those received

@@ -128,7 +128,7 @@ func (d *Destination) Provision(s emulators.Settings) *State {
 // Reindex checks a state the platform decoded and rebuilds the indexes,
 // which are not part of it.
 func (d *Destination) Reindex(a *State) error {
-	if err := a.check(); err != nil {
+	if err := a.load(); err != nil {
 		return err
 	}
 	a.reindex()
