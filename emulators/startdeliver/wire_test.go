@@ -104,3 +104,36 @@ const handWritten = `{"version":1,"namespaces":[{"name":"default","clock":{"froz
     {"id":4,"type":"page","segmentType":"page","name":"A <page>","properties":{ "z" : 1.50, "a" : [ 1e3, "x" ] },"timestamp":"2026-03-01T12:00:00.123+02:00","received":"2026-03-01T10:00:00.123-05:30","userId":1},
     {"id":5,"type":"custom","segmentType":"other","name":"","properties":null,"timestamp":"0001-01-01T00:00:00Z","received":"2026-03-01T10:00:00Z","userId":1,"customerId":0,"messageId":"m\u00e9-5"}],
    "usageEventsDropped":3}}]}]}`
+
+// TestSnapshotWhileUsersChange exports snapshots while identify calls
+// change users and customers over and over (run it with -race): each
+// change appends a user's record again and the records left behind are
+// compacted away, and every export imports into another server with each
+// user whole, its name and number from the same identify.
+func TestSnapshotWhileUsersChange(t *testing.T) {
+	t.Parallel()
+	s, other := testkit.Start(t), testkit.Start(t).Client()
+	c := s.Client()
+	testkit.Must(c.CreateAccount(ctx, v2, client.AccountSpec{ID: "acme", Config: seedApp(),
+		Settings: matchingID, Keys: []client.KeySpec{{Value: "k"}}}))(t)
+	done := make(chan error)
+	go func() {
+		var err error
+		for i := 0; err == nil && i < 600; i++ {
+			_, err = c.Send(ctx, v2, "k", nil, client.Identify(fmt.Sprintf("u-%d", i%9), map[string]any{
+				"trait1": i, "trait2": fmt.Sprintf("n-%d", i), "customerId": i % 4, "customerName": fmt.Sprintf("c-%d", i)}))
+		}
+		done <- err
+	}()
+	testkit.RestoreWhile(t, c, other, done, func() {
+		acct := other.StartdeliverV2("acme")
+		for _, u := range testkit.Must(acct.Users(ctx, nil))(t) {
+			if n := u.CustomFields["customfieldNumber"]; u.Name != fmt.Sprintf("n-%v", n) || u.CustomerID == 0 {
+				t.Fatalf("user %d is torn: %+v", u.ID, u)
+			}
+		}
+		if cs := testkit.Must(acct.Customers(ctx, nil))(t); len(cs) > 4 {
+			t.Fatalf("%d customers, want at most 4", len(cs))
+		}
+	})
+}
