@@ -45,7 +45,7 @@ type State struct {
 	blank      uint32                   // ordinal+1 of the user keyed "", which keys leaves out
 	userCount  int                      // users held
 	superseded int                      // records of Users no user holds
-	scratch    userRecord               // save encodes a user here
+	scratch    emulators.Bytes          // save encodes a user here
 	// staged are the users a state document or a config gave, until
 	// rebuild stores them.
 	staged map[string]*Profile

@@ -31,19 +31,7 @@ import (
 // userRecords are the users' records, each the bytes appendProfile wrote:
 // the state decodes them itself (decodeProfile), so that checking a
 // user's key reads only the key.
-type userRecords = emulators.Records[userRecord, userCodec]
-
-// userRecord is a user's record as it is stored.
-type userRecord []byte
-
-// userCodec stores a userRecord as it is.
-type userCodec struct{}
-
-func (userCodec) Append(b []byte, rec *userRecord) []byte { return append(b, *rec...) }
-
-func (userCodec) Decode(b []byte) (userRecord, error) { return b, nil }
-
-func (userCodec) List() string { return "users" }
+type userRecords = emulators.Records[emulators.Bytes, emulators.BytesCodec]
 
 // The words of a user's slot in UserSlots.
 const (
@@ -202,20 +190,11 @@ func (s *State) compactUsers() {
 	s.Users, s.superseded = out, 0
 }
 
-// slotTime reads UpdatedAt from a slot, as emulators.AppendTime keeps a
-// time: its instant and its UTC offset.
-func slotTime(slot []int64) time.Time {
-	t := time.Unix(slot[slotUnix], slot[slotNanoOff]>>32)
-	if off := int32(uint32(slot[slotNanoOff])); off != 0 {
-		return t.In(time.FixedZone("", int(off)))
-	}
-	return t.UTC()
-}
+// slotTime reads UpdatedAt from a slot (emulators.SlotTime).
+func slotTime(slot []int64) time.Time { return emulators.SlotTime(slot[slotUnix], slot[slotNanoOff]) }
 
 func setSlotTime(slot []int64, t time.Time) {
-	_, off := t.Zone()
-	slot[slotUnix] = t.Unix()
-	slot[slotNanoOff] = int64(t.Nanosecond())<<32 | int64(uint32(int32(off)))
+	slot[slotUnix], slot[slotNanoOff] = emulators.SlotWords(t)
 }
 
 // A user's record: the length of its texts (4 bytes), the texts (id,

@@ -86,28 +86,16 @@ type (
 	customers = table[Customer, *Customer]
 )
 
-// rowRecords are a table's records, each the bytes appendRow wrote.
-type rowRecords = emulators.Records[rowRecord, rowCodec]
-
-// rowRecord is a row's record as it is stored.
-type rowRecord []byte
-
-// rowCodec stores a rowRecord as it is: the table encodes and decodes
-// rows itself, since a record names its aliases by number.
-type rowCodec struct{}
-
-func (rowCodec) Append(b []byte, rec *rowRecord) []byte { return append(b, *rec...) }
-
-func (rowCodec) Decode(b []byte) (rowRecord, error) { return b, nil }
-
-func (rowCodec) List() string { return "rows" }
+// rowRecords are a table's records, each the bytes appendRow wrote: the
+// table decodes them itself, since a record names its aliases by number.
+type rowRecords = emulators.Records[emulators.Bytes, emulators.BytesCodec]
 
 // The words of a row's slot.
 const (
 	slotRecord   = iota // position in Records of its record, plus one; 0: not saved yet
 	slotCustomer        // a user's CustomerID
-	slotUnix            // Updated: seconds since 1970
-	slotNanoOff         // Updated: nanoseconds << 32 | UTC offset in seconds
+	slotUnix            // Updated, as emulators.SlotWords writes it
+	slotNanoOff
 	slotWords
 )
 
@@ -162,7 +150,7 @@ func (t *table[T, P]) get(id int64) P {
 	if p.customer != nil {
 		*p.customer = slot[slotCustomer]
 	}
-	*p.updated = slotTime(slot)
+	*p.updated = emulators.SlotTime(slot[slotUnix], slot[slotNanoOff])
 	return v
 }
 
@@ -173,7 +161,7 @@ func (t *table[T, P]) save(v P) {
 	if p.customer != nil {
 		slot[slotCustomer] = *p.customer
 	}
-	setSlotTime(slot, *p.updated)
+	slot[slotUnix], slot[slotNanoOff] = emulators.SlotWords(*p.updated)
 	t.scratch = t.appendRow(t.scratch[:0], p)
 	if old := t.record(*p.id); old != nil {
 		if bytes.Equal(old, t.scratch) {
@@ -181,7 +169,7 @@ func (t *table[T, P]) save(v P) {
 		}
 		t.superseded++
 	}
-	rec := rowRecord(t.scratch)
+	rec := emulators.Bytes(t.scratch)
 	t.Records.Append(&rec)
 	slot[slotRecord] = int64(t.Records.Len())
 	if t.superseded >= minCompact && 2*t.superseded > t.Records.Len() {
@@ -404,22 +392,6 @@ func (t *table[T, P]) text(id int64, i int) []byte {
 
 // nTexts is how many standard texts a record of the table starts with.
 func (t *table[T, P]) nTexts() int { return P(nil).nTexts() }
-
-// slotTime reads Updated from a slot, as emulators.AppendTime keeps a
-// time: its instant and its UTC offset (the zero time as it is).
-func slotTime(slot []int64) time.Time {
-	t := time.Unix(slot[slotUnix], slot[slotNanoOff]>>32)
-	if off := int32(uint32(slot[slotNanoOff])); off != 0 {
-		return t.In(time.FixedZone("", int(off)))
-	}
-	return t.UTC()
-}
-
-func setSlotTime(slot []int64, t time.Time) {
-	_, off := t.Zone()
-	slot[slotUnix] = t.Unix()
-	slot[slotNanoOff] = int64(t.Nanosecond())<<32 | int64(uint32(int32(off)))
-}
 
 // MarshalJSON writes the rows as a list of User or Customer, as the
 // []*User the state held before did, "<" and "&" as they are: the
