@@ -40,8 +40,8 @@ type table[T any, P row[T]] struct {
 	Slots   []int64
 	Aliases []string
 
-	superseded int    // records no row holds
-	scratch    []byte // save encodes a row here
+	superseded int             // records no row holds
+	scratch    emulators.Bytes // save encodes a row here
 	// null: read from JSON null; written as null while empty.
 	null bool
 	// loaded is what UnmarshalJSON read, for store to check and keep.
@@ -60,7 +60,7 @@ type row[T any] interface {
 // rowParts points at the fields of a User or a Customer a table keeps.
 type rowParts struct {
 	id       *int64
-	texts    []*string // the standard fields, in record order
+	texts    [4]*string // the standard fields, in record order; nil beyond
 	values   *FieldValues
 	customer *int64 // nil for a customer
 	created  *time.Time
@@ -68,14 +68,14 @@ type rowParts struct {
 }
 
 func (u *User) parts() rowParts {
-	return rowParts{id: &u.ID, texts: []*string{&u.Name, &u.Email, &u.Phone, &u.Title}, values: &u.CustomFields,
+	return rowParts{id: &u.ID, texts: [4]*string{&u.Name, &u.Email, &u.Phone, &u.Title}, values: &u.CustomFields,
 		customer: &u.CustomerID, created: &u.Created, updated: &u.Updated}
 }
 
 func (*User) nTexts() int { return 4 }
 
 func (c *Customer) parts() rowParts {
-	return rowParts{id: &c.ID, texts: []*string{&c.Name}, values: &c.CustomFields, created: &c.Created, updated: &c.Updated}
+	return rowParts{id: &c.ID, texts: [4]*string{&c.Name}, values: &c.CustomFields, created: &c.Created, updated: &c.Updated}
 }
 
 func (*Customer) nTexts() int { return 1 }
@@ -169,8 +169,7 @@ func (t *table[T, P]) save(v P) {
 		}
 		t.superseded++
 	}
-	rec := emulators.Bytes(t.scratch)
-	t.Records.Append(&rec)
+	t.Records.Append(&t.scratch)
 	slot[slotRecord] = int64(t.Records.Len())
 	if t.superseded >= minCompact && 2*t.superseded > t.Records.Len() {
 		t.compact()
@@ -221,7 +220,7 @@ const (
 
 // appendRow appends the record of the row p points at.
 func (t *table[T, P]) appendRow(b []byte, p rowParts) []byte {
-	for _, s := range p.texts {
+	for _, s := range p.texts[:P(nil).nTexts()] {
 		b = emulators.AppendText(b, *s)
 	}
 	b = binary.AppendUvarint(b, uint64(len(*p.values)))
@@ -305,7 +304,7 @@ var errRow = errors.New("malformed row record")
 // decode reads a record into the row p points at.
 func (t *table[T, P]) decode(rec []byte, p rowParts) error {
 	r := rowReader{b: rec}
-	for _, s := range p.texts {
+	for _, s := range p.texts[:P(nil).nTexts()] {
 		*s = string(r.text())
 	}
 	n := r.uvarint()
