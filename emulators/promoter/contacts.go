@@ -265,32 +265,19 @@ func (t *contactTable) byUserID() []keyed {
 // "&" as they are (the snapshot's encoder escapes the document as it
 // escapes the rest).
 func (t contactTable) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	write := func(v any) error {
-		if err := enc.Encode(v); err != nil {
-			return err
-		}
-		buf.Truncate(buf.Len() - 1) // Encode's newline
-		return nil
-	}
-	buf.WriteByte('{')
+	w := emulators.NewJSONWriter(nil)
+	w.Raw("{")
 	for i, k := range t.byUserID() {
 		if i > 0 {
-			buf.WriteByte(',')
+			w.Raw(",")
 		}
-		if err := write(string(k.key)); err != nil {
-			return nil, err
-		}
-		buf.WriteByte(':')
+		w.Value(string(k.key))
+		w.Raw(":")
 		c := t.contact(k.ord)
-		if err := write(&c); err != nil {
-			return nil, err
-		}
+		w.Value(&c)
 	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	w.Raw("}")
+	return w.Bytes()
 }
 
 // UnmarshalJSON reads an object of contacts by userId, as encoding/json

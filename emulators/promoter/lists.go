@@ -1,7 +1,6 @@
 package promoter
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -110,13 +109,9 @@ func (l *ContactList) view() ContactListView {
 // MarshalJSON writes the list's view, with "<" and "&" as they are (a
 // snapshot's encoder escapes them as it escapes the rest).
 func (l *ContactList) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(l.view()); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	w := emulators.NewJSONWriter(nil)
+	w.Value(l.view())
+	return w.Bytes()
 }
 
 // UnmarshalJSON reads a list's view, with the errors of the struct that
