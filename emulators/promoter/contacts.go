@@ -54,19 +54,7 @@ type contactTable struct {
 // contactRecords are the contacts' records, each the bytes appendContact
 // wrote: the table decodes them itself, so that checking a contact's
 // userId or reading its email reads only those.
-type contactRecords = emulators.Records[contactRecord, contactCodec]
-
-// contactRecord is a contact's record as it is stored.
-type contactRecord []byte
-
-// contactCodec stores a contactRecord as it is.
-type contactCodec struct{}
-
-func (contactCodec) Append(b []byte, rec *contactRecord) []byte { return append(b, *rec...) }
-
-func (contactCodec) Decode(b []byte) (contactRecord, error) { return b, nil }
-
-func (contactCodec) List() string { return "contacts" }
+type contactRecords = emulators.Records[emulators.Bytes, emulators.BytesCodec]
 
 // The words of a contact's slot in Slots.
 const (
@@ -123,7 +111,7 @@ func (t *contactTable) contact(ord uint32) Contact {
 		panic("promoter: a stored contact does not decode: " + err.Error())
 	}
 	slot := t.slot(ord)
-	c.UpdatedAt = stampOfWords(slot[slotUnix], slot[slotNanoOff]).time()
+	c.UpdatedAt = emulators.SlotTime(slot[slotUnix], slot[slotNanoOff])
 	return c
 }
 
@@ -151,7 +139,7 @@ func (t *contactTable) add(userID string) uint32 {
 // index.
 func (t *contactTable) save(ord uint32, c *Contact) {
 	slot := t.slot(ord)
-	slot[slotUnix], slot[slotNanoOff] = toStamp(c.UpdatedAt).words()
+	slot[slotUnix], slot[slotNanoOff] = emulators.SlotWords(c.UpdatedAt)
 	t.scratch = appendContact(t.scratch[:0], c)
 	var was string
 	if slot[slotRecord] != 0 {
@@ -163,7 +151,7 @@ func (t *contactTable) save(ord uint32, c *Contact) {
 		t.superseded++
 	}
 	t.emails.Move(was, c.Email, ord)
-	rec := contactRecord(t.scratch)
+	rec := emulators.Bytes(t.scratch)
 	t.Records.Append(&rec)
 	slot[slotRecord] = int64(t.Records.Len())
 	if t.superseded >= minCompact && 2*t.superseded > t.Records.Len() {

@@ -63,16 +63,6 @@ func toStamp(t time.Time) stamp {
 	return stamp{sec: t.Unix(), nsec: int32(t.Nanosecond()), offset: int32(offset)}
 }
 
-// words keeps the stamp in two words, as a contact's slot does: its
-// seconds, and its nanoseconds above its offset.
-func (s stamp) words() (sec, nanoOff int64) {
-	return s.sec, int64(s.nsec)<<32 | int64(uint32(s.offset))
-}
-
-func stampOfWords(sec, nanoOff int64) stamp {
-	return stamp{sec: sec, nsec: int32(nanoOff >> 32), offset: int32(uint32(nanoOff))}
-}
-
 // time is the instant in UTC, or in a fixed zone of the offset it had.
 func (s stamp) time() time.Time {
 	t := time.Unix(s.sec, int64(s.nsec))
