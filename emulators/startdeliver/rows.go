@@ -399,21 +399,16 @@ func (t table[T, P]) MarshalJSON() ([]byte, error) {
 	if t.null && t.Len() == 0 {
 		return []byte("null"), nil
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	buf.WriteByte('[')
+	w := emulators.NewJSONWriter(nil)
+	w.Raw("[")
 	for id := int64(1); id <= int64(t.Len()); id++ {
 		if id > 1 {
-			buf.WriteByte(',')
+			w.Raw(",")
 		}
-		if err := enc.Encode(t.get(id)); err != nil {
-			return nil, err
-		}
-		buf.Truncate(buf.Len() - 1) // Encode's newline
+		w.Value(t.get(id))
 	}
-	buf.WriteByte(']')
-	return buf.Bytes(), nil
+	w.Raw("]")
+	return w.Bytes()
 }
 
 // UnmarshalJSON reads a list of User or Customer for store to check and
