@@ -268,11 +268,11 @@ func readAttributes(stored []byte) segment.Object {
 // readSlot fills in what user id's slot holds; last_seen goes to *seen.
 func (l *userList) readSlot(id int64, u *User, seen *time.Time) {
 	s := l.slot(id)
-	u.UpdatedAt = slotTime(s[slotUpdatedUnix], s[slotUpdatedNano])
+	u.UpdatedAt = emulators.SlotTime(s[slotUpdatedUnix], s[slotUpdatedNano])
 	u.PageViews = s[slotPageViews]
 	u.LastSeen = nil
 	if s[slotSeenNano] >= 0 {
-		*seen = slotTime(s[slotSeenUnix], s[slotSeenNano])
+		*seen = emulators.SlotTime(s[slotSeenUnix], s[slotSeenNano])
 		u.LastSeen = seen
 	}
 }
@@ -280,32 +280,17 @@ func (l *userList) readSlot(id int64, u *User, seen *time.Time) {
 // setSlot stores what u holds of its slot.
 func (l *userList) setSlot(u *User) {
 	s := l.slot(u.ID)
-	s[slotUpdatedUnix], s[slotUpdatedNano] = timeWords(u.UpdatedAt)
+	s[slotUpdatedUnix], s[slotUpdatedNano] = emulators.SlotWords(u.UpdatedAt)
 	s[slotPageViews] = u.PageViews
 	s[slotSeenUnix], s[slotSeenNano] = 0, -1
 	if u.LastSeen != nil {
-		s[slotSeenUnix], s[slotSeenNano] = timeWords(*u.LastSeen)
+		s[slotSeenUnix], s[slotSeenNano] = emulators.SlotWords(*u.LastSeen)
 	}
 }
 
 func (l *userList) slot(id int64) []int64 {
 	i := int(id-1) * slotWords
 	return l.Slots[i : i+slotWords : i+slotWords]
-}
-
-// timeWords and slotTime keep a time in two words as appendTime does:
-// its instant and its UTC offset, all its JSON form shows.
-func timeWords(t time.Time) (unix, nanoOff int64) {
-	_, off := t.Zone()
-	return t.Unix(), int64(t.Nanosecond())<<32 | int64(uint32(int32(off)))
-}
-
-func slotTime(unix, nanoOff int64) time.Time {
-	t := time.Unix(unix, nanoOff>>32)
-	if off := int32(uint32(nanoOff)); off != 0 {
-		return t.In(time.FixedZone("", int(off)))
-	}
-	return t.UTC()
 }
 
 // add stores a new user, numbered len+1 (u.ID must say so).
