@@ -22,6 +22,9 @@ func AppendText(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
+// AppendUint appends an unsigned integer field (a count, a small id).
+func AppendUint(b []byte, v uint64) []byte { return binary.AppendUvarint(b, v) }
+
 // AppendWord appends a string field that is most often one of a few words
 // (a call type): one of them costs one byte, and reads back without a copy.
 func AppendWord(b []byte, s string, words []string) []byte {
@@ -114,7 +117,26 @@ func (r *RecordReader) bytes(n uint64) []byte {
 }
 
 // Text reads an AppendText field.
-func (r *RecordReader) Text() string { return string(r.bytes(r.uvarint())) }
+func (r *RecordReader) Text() string { return string(r.TextBytes()) }
+
+// TextBytes reads an AppendText field without copying it: it shares the
+// record's bytes, and compared to a string it costs no allocation.
+func (r *RecordReader) TextBytes() []byte { return r.bytes(r.uvarint()) }
+
+// Uint reads an AppendUint field.
+func (r *RecordReader) Uint() uint64 { return r.uvarint() }
+
+// Byte reads a field of one byte (a kind a record writes as it is).
+func (r *RecordReader) Byte() byte {
+	if b := r.bytes(1); len(b) == 1 {
+		return b[0]
+	}
+	return 0
+}
+
+// Failed reports whether a field failed to read so far (Err also reports
+// bytes left over).
+func (r *RecordReader) Failed() bool { return r.err != nil }
 
 // Word reads an AppendWord field written with the same words.
 func (r *RecordReader) Word(words []string) string {

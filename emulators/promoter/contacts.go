@@ -2,7 +2,6 @@ package promoter
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"iter"
@@ -207,16 +206,11 @@ func appendContact(b []byte, c *Contact) []byte {
 // copied: compared to a string, it costs no allocation. A nil record has
 // empty ones.
 func recordText(rec []byte, i int) []byte {
-	for ; ; i-- {
-		n, k := binary.Uvarint(rec)
-		if k <= 0 || n > uint64(len(rec)-k) {
-			return nil
-		}
-		if i == 0 {
-			return rec[k : k+int(n)]
-		}
-		rec = rec[k+int(n):]
+	r := emulators.NewRecordReader(rec)
+	for range i {
+		r.TextBytes()
 	}
+	return r.TextBytes()
 }
 
 // decodeContact reads a contact's record but UpdatedAt; its attributes

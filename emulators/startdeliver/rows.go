@@ -2,7 +2,6 @@ package startdeliver
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -223,9 +222,9 @@ func (t *table[T, P]) appendRow(b []byte, p rowParts) []byte {
 	for _, s := range p.texts[:P(nil).nTexts()] {
 		b = emulators.AppendText(b, *s)
 	}
-	b = binary.AppendUvarint(b, uint64(len(*p.values)))
+	b = emulators.AppendUint(b, uint64(len(*p.values)))
 	for _, v := range *p.values {
-		b = binary.AppendUvarint(b, uint64(t.alias(v.Alias)))
+		b = emulators.AppendUint(b, uint64(t.alias(v.Alias)))
 		b = appendValue(b, v.Value)
 	}
 	return emulators.AppendTime(b, *p.created)
@@ -255,67 +254,35 @@ func appendValue(b []byte, v any) []byte {
 	return emulators.AppendText(append(b, kindJSON), string(js))
 }
 
-// rowReader reads a record's fields without copying them.
-type rowReader struct {
-	b   []byte
-	bad bool
-}
-
-func (r *rowReader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.bad, r.b = true, nil
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *rowReader) bytes(n uint64) []byte {
-	if n > uint64(len(r.b)) {
-		r.bad, r.b = true, nil
-		return nil
-	}
-	out := r.b[:n]
-	r.b = r.b[n:]
-	return out
-}
-
-func (r *rowReader) text() []byte { return r.bytes(r.uvarint()) }
-
-// value reads a custom field value's kind and its text.
-func (r *rowReader) value() (kind byte, text []byte) {
-	k := r.bytes(1)
-	if r.bad {
-		return kindNull, nil
-	}
-	switch k[0] {
+// readValue reads a custom field value's kind and its text; ok is false
+// for a kind appendValue does not write.
+func readValue(r *emulators.RecordReader) (kind byte, text []byte, ok bool) {
+	switch k := r.Byte(); k {
 	case kindFalse, kindTrue, kindNull:
-		return k[0], nil
+		return k, nil, true
 	case kindText, kindNumber, kindJSON:
-		return k[0], r.text()
+		return k, r.TextBytes(), true
 	}
-	r.bad = true
-	return kindNull, nil
+	return kindNull, nil, false
 }
 
 var errRow = errors.New("malformed row record")
 
 // decode reads a record into the row p points at.
 func (t *table[T, P]) decode(rec []byte, p rowParts) error {
-	r := rowReader{b: rec}
+	r := emulators.NewRecordReader(rec)
 	for _, s := range p.texts[:P(nil).nTexts()] {
-		*s = string(r.text())
+		*s = r.Text()
 	}
-	n := r.uvarint()
-	if n > uint64(len(r.b)) { // each value takes two bytes at least
+	n := r.Uint()
+	if n > uint64(len(rec)) { // each value takes two bytes at least
 		return errRow
 	}
 	values := make(FieldValues, 0, n)
 	for range n {
-		a := r.uvarint()
-		kind, text := r.value()
-		if r.bad || a >= uint64(len(t.Aliases)) {
+		a := r.Uint()
+		kind, text, ok := readValue(&r)
+		if !ok || r.Failed() || a >= uint64(len(t.Aliases)) {
 			return errRow
 		}
 		v, err := decodeValue(kind, text)
@@ -324,13 +291,12 @@ func (t *table[T, P]) decode(rec []byte, p rowParts) error {
 		}
 		values = append(values, FieldValue{Alias: t.Aliases[a], Value: v})
 	}
-	if r.bad {
+	if r.Failed() {
 		return errRow
 	}
 	*p.values = values
-	tr := emulators.NewRecordReader(r.b)
-	*p.created = tr.Time()
-	return tr.Err()
+	*p.created = r.Time()
+	return r.Err()
 }
 
 // decodeValue turns a value's kind and text back into the value.
@@ -360,14 +326,14 @@ func (t *table[T, P]) holds(id int64, alias, k string) bool {
 	if rec == nil {
 		return false
 	}
-	r := rowReader{b: rec}
+	r := emulators.NewRecordReader(rec)
 	for range t.nTexts() {
-		r.text()
+		r.TextBytes()
 	}
-	for n := r.uvarint(); n > 0 && !r.bad; n-- {
-		a := r.uvarint()
-		kind, text := r.value()
-		if r.bad || a >= uint64(len(t.Aliases)) || t.Aliases[a] != alias {
+	for n := r.Uint(); n > 0 && !r.Failed(); n-- {
+		a := r.Uint()
+		kind, text, ok := readValue(&r)
+		if !ok || r.Failed() || a >= uint64(len(t.Aliases)) || t.Aliases[a] != alias {
 			continue
 		}
 		if kind == kindText {
@@ -382,11 +348,11 @@ func (t *table[T, P]) holds(id int64, alias, k string) bool {
 // text returns the standard text field i (in record order) of the row
 // with an id, without copying it.
 func (t *table[T, P]) text(id int64, i int) []byte {
-	r := rowReader{b: t.record(id)}
+	r := emulators.NewRecordReader(t.record(id))
 	for range i {
-		r.text()
+		r.TextBytes()
 	}
-	return r.text()
+	return r.TextBytes()
 }
 
 // nTexts is how many standard texts a record of the table starts with.
