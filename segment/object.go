@@ -77,6 +77,14 @@ func (o Object) All() iter.Seq2[string, any] {
 // member it finds.
 func (o Object) Get(name string) (any, bool) { return o.find(name, true) }
 
+// GetString is Get for a value that must be a non-empty string, as
+// GetString is for a decoded object.
+func (o Object) GetString(name string) (string, bool) {
+	v, _ := o.Get(name)
+	s, ok := v.(string)
+	return s, ok && s != ""
+}
+
 // Member is the member of exactly that name, as indexing the decoded map
 // gives it; it decodes only that member.
 func (o Object) Member(name string) (any, bool) { return o.find(name, false) }

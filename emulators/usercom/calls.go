@@ -150,31 +150,23 @@ func applyAddress(r *emulators.Request, what, name string, v segment.Value, p pr
 		}
 		return set
 	}
-	if c, ok := getString(addr, "country"); ok {
+	if c, ok := addr.GetString("country"); ok {
 		*p.country = p.share(c)
 		set = append(set, "country")
 	}
-	reg, ok := getString(addr, "state")
+	reg, ok := addr.GetString("state")
 	if !ok {
-		reg, ok = getString(addr, "region")
+		reg, ok = addr.GetString("region")
 	}
 	if ok {
 		*p.region = p.share(reg)
 		set = append(set, "region")
 	}
-	if c, ok := getString(addr, "city"); ok {
+	if c, ok := addr.GetString("city"); ok {
 		*p.city = p.share(c)
 		set = append(set, "city")
 	}
 	return set
-}
-
-// getString is obj's member found as segment.Get finds it (G-9), when it
-// is a string that is not empty (segment.GetString's rule).
-func getString(obj segment.Object, name string) (string, bool) {
-	v, _ := obj.Get(name)
-	s, ok := v.(string)
-	return s, ok && s != ""
 }
 
 // mapContext copies the context fields the seed lists onto the user (UC-7);
@@ -340,8 +332,7 @@ func (st *State) page(r *emulators.Request, u *User) {
 	m := r.Message
 	pageCtx, _ := m.Context.Nested("page")
 	field := func(name string) string {
-		v, _ := m.Properties.Get(name)
-		if s, ok := v.(string); ok && s != "" {
+		if s, ok := m.Properties.GetString(name); ok {
 			return s
 		}
 		return memberString(pageCtx, name)
